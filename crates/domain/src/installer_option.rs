@@ -1,0 +1,563 @@
+//! Where the index option is merged into pip options.
+//!
+//! Glue passes `--python-modules-installer-option` to pip ("options as you
+//! would in the command line, separated by spaces"). A run's value replaces
+//! the job's whole value, so the index option is merged into the options
+//! already there: the value is split the way a shell splits words, stale
+//! index options are removed, every other option is kept, and ours is added
+//! last. pip stores `--index-url` with optparse's "store" action, so the last
+//! one wins even where an abbreviation we did not recognise survives.
+//!
+//! Python shell jobs do not support the installer option; there the pip
+//! options sit inline in `--additional-python-modules`
+//! (`"scikit-learn==0.21.3 -i https://…/simple/"`), which
+//! [`merge_inline_modules`] handles.
+
+use url::Url;
+
+use crate::index_url::{IndexUrl, same_index};
+use crate::secret::{REDACTED, SecretText};
+
+/// How the CodeArtifact index is given to pip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum IndexMode {
+    /// `--index-url`: CodeArtifact is the only index (it can proxy PyPI
+    /// through an upstream). Any other `--index-url` is replaced.
+    #[default]
+    IndexUrl,
+    /// `--extra-index-url`: CodeArtifact is searched besides the primary
+    /// index, which is kept.
+    ExtraIndexUrl,
+}
+
+impl IndexMode {
+    /// The pip option this mode adds.
+    pub fn option(self) -> &'static str {
+        match self {
+            IndexMode::IndexUrl => "--index-url",
+            IndexMode::ExtraIndexUrl => "--extra-index-url",
+        }
+    }
+
+    /// The mode's name on the command line and in events (`index-url`,
+    /// `extra-index-url`).
+    pub fn as_str(self) -> &'static str {
+        &self.option()[2..]
+    }
+}
+
+/// Why pip options could not be merged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InstallerOptionError {
+    /// The value does not split into words (an unbalanced quote).
+    #[error("it does not split into shell words (an unbalanced quote?)")]
+    Unparsable,
+    /// The options hold `--no-index`, so pip would ignore every index.
+    #[error("it holds `--no-index`, so pip would ignore the CodeArtifact index")]
+    NoIndex,
+}
+
+/// The outcome of a merge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merged {
+    /// The new value, with the token (redacted when formatted).
+    pub value: SecretText,
+    /// Index options of ours or of another index that were removed,
+    /// redacted. Reported so that a user sees what changed.
+    pub replaced: Vec<String>,
+}
+
+/// Merges the index option into pip installer options (Spark jobs).
+pub fn merge_installer_option(
+    existing: &str,
+    mode: IndexMode,
+    index: &IndexUrl,
+) -> Result<Merged, InstallerOptionError> {
+    let words = shlex::split(existing).ok_or(InstallerOptionError::Unparsable)?;
+    let stripped = strip_index_options(&words, mode, index.without_credentials());
+    if stripped.no_index {
+        return Err(InstallerOptionError::NoIndex);
+    }
+    // Our URL needs no quoting: the token in it is percent-encoded.
+    let kept = join(&stripped.kept);
+    let render = |kept: &str, url: &str| {
+        let ours = format!("{}={url}", mode.option());
+        if kept.is_empty() {
+            ours
+        } else {
+            format!("{kept} {ours}")
+        }
+    };
+    Ok(Merged {
+        value: SecretText::new(
+            render(&kept, index.expose_secret()),
+            render(&redact_words(&kept), index.redacted()),
+        ),
+        replaced: stripped.removed,
+    })
+}
+
+/// Merges the index option inline into a Python shell job's
+/// `--additional-python-modules` (comma-separated items, each of which may
+/// carry pip options). Our option is added to the last item.
+pub fn merge_inline_modules(
+    existing: &str,
+    mode: IndexMode,
+    index: &IndexUrl,
+) -> Result<Merged, InstallerOptionError> {
+    let mut items = Vec::new();
+    let mut removed = Vec::new();
+    for item in existing.split(',') {
+        let words = shlex::split(item).ok_or(InstallerOptionError::Unparsable)?;
+        let stripped = strip_index_options(&words, mode, index.without_credentials());
+        if stripped.no_index {
+            return Err(InstallerOptionError::NoIndex);
+        }
+        removed.extend(stripped.removed);
+        if !stripped.kept.is_empty() {
+            items.push(stripped.kept);
+        }
+    }
+    // Our URL needs no quoting: the token in it is percent-encoded.
+    let kept = items.iter().map(|w| join(w)).collect::<Vec<_>>().join(",");
+    let render = |kept: &str, url: &str| {
+        let ours = format!("{}={url}", mode.option());
+        if kept.is_empty() {
+            ours
+        } else {
+            format!("{kept} {ours}")
+        }
+    };
+    Ok(Merged {
+        value: SecretText::new(
+            render(&kept, index.expose_secret()),
+            render(&redact_words(&kept), index.redacted()),
+        ),
+        replaced: removed,
+    })
+}
+
+/// Whether pip options (split as shell words) hold `--no-index`.
+pub fn has_no_index(existing: &str) -> bool {
+    shlex::split(existing).is_some_and(|words| {
+        words
+            .iter()
+            .any(|w| matches!(classify_long(w), Some((LongOption::NoIndex, _))))
+    })
+}
+
+/// Replaces the password of every URL with credentials in pip options by
+/// `****`, so that options which are not ours can be shown safely.
+pub fn redact_words(options: &str) -> String {
+    options
+        .split(' ')
+        .map(redact_word)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn redact_word(word: &str) -> String {
+    // `--opt=URL` or a bare URL, possibly with an item separator.
+    if !word.contains('@') {
+        return word.to_owned();
+    }
+    word.split(',')
+        .map(|part| {
+            let (prefix, candidate) = match part.split_once('=') {
+                Some((opt, value)) if opt.starts_with('-') => (format!("{opt}="), value),
+                _ => (String::new(), part),
+            };
+            match Url::parse(candidate.trim_matches('\'')) {
+                Ok(mut url) if url.password().is_some() => {
+                    let _ = url.set_password(Some(REDACTED));
+                    format!("{prefix}{url}")
+                }
+                _ => part.to_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Joins words with spaces, quoting (POSIX shell style) only the words that
+/// need it, so that plain options and URLs stay as the user wrote them.
+fn join(words: &[String]) -> String {
+    let plain = |w: &str| {
+        !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,^".contains(c))
+    };
+    words
+        .iter()
+        .map(|w| {
+            if plain(w) {
+                w.clone()
+            } else {
+                shlex::try_quote(w).map_or_else(|_| w.clone(), |q| q.into_owned())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LongOption {
+    IndexUrl,
+    ExtraIndexUrl,
+    NoIndex,
+}
+
+/// Recognises a long option, abbreviations included (pip's optparse accepts
+/// any unambiguous prefix). Returns the option and its inline `=value`.
+fn classify_long(word: &str) -> Option<(LongOption, Option<&str>)> {
+    let body = word.strip_prefix("--")?;
+    let (name, value) = match body.split_once('=') {
+        Some((n, v)) => (n, Some(v)),
+        None => (body, None),
+    };
+    // Shortest unambiguous prefixes among pip install's options.
+    let table = [
+        ("index-url", 3, LongOption::IndexUrl),
+        ("extra-index-url", 3, LongOption::ExtraIndexUrl),
+        ("no-index", 6, LongOption::NoIndex),
+    ];
+    table
+        .iter()
+        .find(|(full, min, _)| name.len() >= *min && full.starts_with(name))
+        .map(|(_, _, option)| (*option, value))
+}
+
+/// Short options of `pip install` that take a value.
+const SHORT_WITH_VALUE: &str = "rcetifC";
+
+struct Stripped {
+    kept: Vec<String>,
+    removed: Vec<String>,
+    no_index: bool,
+}
+
+/// Removes the index options that ours replaces: in `index-url` mode every
+/// `--index-url`/`-i`; in both modes any option that points at our
+/// repository (a stale token).
+fn strip_index_options(words: &[String], mode: IndexMode, ours: &Url) -> Stripped {
+    let mut kept = Vec::with_capacity(words.len());
+    let mut removed = Vec::new();
+    let mut no_index = false;
+    let mut i = 0;
+    while i < words.len() {
+        let word = &words[i];
+        // (option, value, words consumed)
+        let found: Option<(LongOption, Option<&str>, usize)> =
+            if let Some((option, inline)) = classify_long(word) {
+                match (option, inline) {
+                    (LongOption::NoIndex, _) => {
+                        no_index = true;
+                        None
+                    }
+                    (_, Some(v)) => Some((option, Some(v), 1)),
+                    (_, None) => Some((option, words.get(i + 1).map(String::as_str), 2)),
+                }
+            } else if let Some(cluster) = word.strip_prefix('-').filter(|c| !c.starts_with('-')) {
+                short_index_value(cluster).map(|inline| match inline {
+                    Some(v) if !v.is_empty() => (LongOption::IndexUrl, Some(v), 1),
+                    _ => (
+                        LongOption::IndexUrl,
+                        words.get(i + 1).map(String::as_str),
+                        2,
+                    ),
+                })
+            } else {
+                None
+            };
+        let Some((option, value, consumed)) = found else {
+            kept.push(word.clone());
+            i += 1;
+            continue;
+        };
+        let points_at_ours = value.is_some_and(|v| same_index(ours, v));
+        let remove =
+            points_at_ours || (mode == IndexMode::IndexUrl && option == LongOption::IndexUrl);
+        // A short cluster such as `-Ui URL` keeps its flags.
+        let cluster_flags = word
+            .strip_prefix('-')
+            .filter(|c| !c.starts_with('-'))
+            .and_then(|c| c.split_once('i'))
+            .map(|(flags, _)| flags)
+            .filter(|flags| !flags.is_empty());
+        if remove {
+            let shown = words[i..(i + consumed).min(words.len())].join(" ");
+            removed.push(redact_words(&shown));
+            if let Some(flags) = cluster_flags {
+                kept.push(format!("-{flags}"));
+            }
+        } else {
+            kept.extend(words[i..(i + consumed).min(words.len())].iter().cloned());
+        }
+        i += consumed;
+    }
+    Stripped {
+        kept,
+        removed,
+        no_index,
+    }
+}
+
+/// In a short-option cluster (`-i`, `-iURL`, `-Ui`), finds `-i` and returns
+/// its inline value (`Some("")` when the value is the next word). Returns
+/// `None` when the cluster has no `-i`, or when an option that takes a value
+/// comes first (then `i` is part of that value).
+fn short_index_value(cluster: &str) -> Option<Option<&str>> {
+    for (pos, c) in cluster.char_indices() {
+        if c == 'i' {
+            return Some(Some(&cluster[pos + 1..]));
+        }
+        if SHORT_WITH_VALUE.contains(c) {
+            return None;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index_url::PackageFormat;
+    use crate::secret::AuthToken;
+    use proptest::prelude::*;
+
+    const ENDPOINT: &str =
+        "https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/r/";
+    const OURS: &str =
+        "https://aws:TOKEN@acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/r/simple/";
+
+    fn index(token: &str) -> IndexUrl {
+        IndexUrl::build(ENDPOINT, &AuthToken::new(token), PackageFormat::Pypi).unwrap()
+    }
+
+    fn merge(existing: &str, mode: IndexMode) -> String {
+        merge_installer_option(existing, mode, &index("TOKEN"))
+            .unwrap()
+            .value
+            .expose_secret()
+            .to_owned()
+    }
+
+    #[test]
+    fn empty_gets_ours() {
+        assert_eq!(
+            merge("", IndexMode::IndexUrl),
+            format!("--index-url={OURS}")
+        );
+        assert_eq!(
+            merge("", IndexMode::ExtraIndexUrl),
+            format!("--extra-index-url={OURS}")
+        );
+    }
+
+    #[test]
+    fn keeps_foreign_options_and_replaces_index_url_in_every_form() {
+        for existing in [
+            "--upgrade --index-url https://old.example/simple/",
+            "--upgrade --index-url=https://old.example/simple/",
+            "--upgrade -i https://old.example/simple/",
+            "--upgrade -ihttps://old.example/simple/",
+            "--upgrade --index https://old.example/simple/",
+            "--upgrade --ind=https://old.example/simple/",
+            "-i https://old.example/simple/ --upgrade",
+        ] {
+            let merged = merge(existing, IndexMode::IndexUrl);
+            assert_eq!(
+                merged,
+                format!("--upgrade --index-url={OURS}"),
+                "{existing}"
+            );
+        }
+        assert_eq!(
+            merge("-Ui https://old.example/simple/", IndexMode::IndexUrl),
+            format!("-U --index-url={OURS}")
+        );
+    }
+
+    #[test]
+    fn keeps_extra_index_urls_and_requirement_files() {
+        let merged = merge(
+            "--no-cache-dir --extra-index-url https://pypi.example/simple/ -r reqs.txt --upgrade",
+            IndexMode::IndexUrl,
+        );
+        assert_eq!(
+            merged,
+            format!(
+                "--no-cache-dir --extra-index-url https://pypi.example/simple/ -r reqs.txt --upgrade --index-url={OURS}"
+            )
+        );
+    }
+
+    #[test]
+    fn extra_mode_keeps_the_primary_index() {
+        let merged = merge(
+            "--index-url https://mirror.example/simple/ --upgrade",
+            IndexMode::ExtraIndexUrl,
+        );
+        assert_eq!(
+            merged,
+            format!(
+                "--index-url https://mirror.example/simple/ --upgrade --extra-index-url={OURS}"
+            )
+        );
+    }
+
+    #[test]
+    fn stale_tokens_for_our_repository_go_in_both_modes() {
+        let stale = "https://aws:OLD@acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/r/simple/";
+        for mode in [IndexMode::IndexUrl, IndexMode::ExtraIndexUrl] {
+            for existing in [
+                format!("--extra-index-url={stale}"),
+                format!("--index-url {stale}"),
+                format!("--ext {stale}"),
+            ] {
+                let merged = merge(&existing, mode);
+                assert!(!merged.contains("OLD"), "{mode:?} {existing}: {merged}");
+                assert_eq!(merged, format!("{}={OURS}", mode.option()));
+            }
+        }
+    }
+
+    #[test]
+    fn quoted_words_survive() {
+        let merged = merge(
+            r#"--upgrade  "--trusted-host"   'a b'  --progress-bar=off"#,
+            IndexMode::IndexUrl,
+        );
+        assert_eq!(
+            merged,
+            format!("--upgrade --trusted-host 'a b' --progress-bar=off --index-url={OURS}")
+        );
+        assert_eq!(
+            shlex::split(&merged).unwrap()[2],
+            "a b",
+            "the quoted word is still one word"
+        );
+    }
+
+    #[test]
+    fn rejects_no_index_and_unbalanced_quotes() {
+        let idx = index("TOKEN");
+        assert_eq!(
+            merge_installer_option("--no-index --find-links s3://x", IndexMode::IndexUrl, &idx),
+            Err(InstallerOptionError::NoIndex)
+        );
+        assert_eq!(
+            merge_installer_option("--upgrade 'oops", IndexMode::IndexUrl, &idx),
+            Err(InstallerOptionError::Unparsable)
+        );
+        assert!(has_no_index("--no-ind"));
+        assert!(!has_no_index("--no-input --no-in"));
+    }
+
+    #[test]
+    fn redacted_rendering_hides_every_url_password() {
+        let merged = merge_installer_option(
+            "--extra-index-url https://bob:hunter2@other.example/simple/",
+            IndexMode::IndexUrl,
+            &index("TOKEN"),
+        )
+        .unwrap();
+        let shown = merged.value.to_string();
+        assert!(
+            !shown.contains("TOKEN") && !shown.contains("hunter2"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("https://bob:****@other.example/simple/"),
+            "{shown}"
+        );
+        assert!(shown.contains("--index-url=https://aws:****@"), "{shown}");
+    }
+
+    #[test]
+    fn reports_what_it_replaced_redacted() {
+        let merged = merge_installer_option(
+            "--index-url https://u:p@old.example/simple/",
+            IndexMode::IndexUrl,
+            &index("TOKEN"),
+        )
+        .unwrap();
+        assert_eq!(
+            merged.replaced,
+            vec!["--index-url https://u:****@old.example/simple/"]
+        );
+    }
+
+    #[test]
+    fn inline_modules_for_python_shell() {
+        let idx = index("TOKEN");
+        let merged = |existing: &str, mode| {
+            merge_inline_modules(existing, mode, &idx)
+                .unwrap()
+                .value
+                .expose_secret()
+                .to_owned()
+        };
+        assert_eq!(
+            merged("acme-tools==1.2.0", IndexMode::IndexUrl),
+            format!("acme-tools==1.2.0 --index-url={OURS}")
+        );
+        assert_eq!(
+            merged(
+                "acme-tools==1.2.0,scikit-learn==0.21.3 -i https://old.example/simple/",
+                IndexMode::IndexUrl
+            ),
+            format!("acme-tools==1.2.0,scikit-learn==0.21.3 --index-url={OURS}")
+        );
+        assert_eq!(
+            merged("a,b", IndexMode::ExtraIndexUrl),
+            format!("a,b --extra-index-url={OURS}")
+        );
+    }
+
+    fn foreign_word() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("--upgrade".to_owned()),
+            Just("--no-cache-dir".to_owned()),
+            Just("-U".to_owned()),
+            Just("--extra-index-url https://pypi.example/simple/".to_owned()),
+            Just("-r requirements.txt".to_owned()),
+            Just("--trusted-host 'a b'".to_owned()),
+            Just("--index-url https://old.example/simple/".to_owned()),
+            Just("-i https://old.example/simple/".to_owned()),
+            Just(format!("--extra-index-url={OURS}").replace("TOKEN", "OLD")),
+            "[a-z][a-z0-9_-]{0,10}(==[0-9]{1,3})?",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn merge_is_idempotent(words in proptest::collection::vec(foreign_word(), 0..6), extra in any::<bool>()) {
+            let mode = if extra { IndexMode::ExtraIndexUrl } else { IndexMode::IndexUrl };
+            let existing = words.join(" ");
+            let once = merge(&existing, mode);
+            let twice = merge(&once, mode);
+            prop_assert_eq!(&once, &twice);
+            prop_assert_eq!(once.matches("TOKEN").count(), 1);
+            prop_assert!(!once.contains("OLD"));
+        }
+
+        #[test]
+        fn merge_keeps_foreign_options(words in proptest::collection::vec(foreign_word(), 0..6)) {
+            let existing = words.join(" ");
+            let merged = merge(&existing, IndexMode::ExtraIndexUrl);
+            for word in shlex::split(&existing).unwrap() {
+                if !word.contains("OLD") {
+                    prop_assert!(shlex::split(&merged).unwrap().contains(&word), "{word} lost from {merged}");
+                }
+            }
+        }
+
+        #[test]
+        fn merge_never_panics(existing in ".*", extra in any::<bool>()) {
+            let mode = if extra { IndexMode::ExtraIndexUrl } else { IndexMode::IndexUrl };
+            let _ = merge_installer_option(&existing, mode, &index("TOKEN"));
+            let _ = merge_inline_modules(&existing, mode, &index("TOKEN"));
+        }
+    }
+}

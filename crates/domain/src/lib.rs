@@ -1,0 +1,55 @@
+//! The pure logic of glue-codeartifact. No I/O, no AWS SDK types.
+//!
+//! - [`secret`]: the token and values built from it, redacted when formatted;
+//! - [`duration`]: how long a token lives (`0` or 900–43200 s);
+//! - [`index_url`]: where the token becomes an authenticated pip index URL;
+//! - [`installer_option`]: where `--index-url=…` is merged into pip options;
+//! - [`job`]: what we read of a Glue job;
+//! - [`run_plan`]: where a run's arguments are planned.
+//!
+//! ```
+//! use glue_codeartifact_domain::{
+//!     index_url::{IndexUrl, PackageFormat},
+//!     installer_option::IndexMode,
+//!     job::{JobCommand, JobDefinition},
+//!     run_plan::plan_run,
+//!     secret::AuthToken,
+//! };
+//!
+//! let token = AuthToken::new("eyJ2ZXIiOjEsImlzdSI6MTcwMH0.abc");
+//! let index = IndexUrl::build(
+//!     "https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/py-internal/",
+//!     &token,
+//!     PackageFormat::Pypi,
+//! )?;
+//! assert_eq!(
+//!     index.to_string(),
+//!     "https://aws:****@acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/py-internal/simple/"
+//! );
+//!
+//! let job = JobDefinition {
+//!     name: "nightly-etl".into(),
+//!     command: Some(JobCommand::SparkEtl),
+//!     glue_version: Some("5.0".into()),
+//!     default_arguments: [
+//!         ("--additional-python-modules".into(), "acme-tools==1.2.0".into()),
+//!         ("--python-modules-installer-option".into(), "--upgrade".into()),
+//!     ]
+//!     .into(),
+//!     ..Default::default()
+//! };
+//! let plan = plan_run(&job, &[], IndexMode::IndexUrl, &index)?;
+//! assert_eq!(
+//!     plan.redacted_arguments()["--python-modules-installer-option"],
+//!     "--upgrade --index-url=https://aws:****@acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/py-internal/simple/"
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod duration;
+pub mod index_url;
+pub mod installer_option;
+pub mod job;
+pub mod run_plan;
+pub mod secret;

@@ -1,0 +1,522 @@
+//! Where the run's arguments are planned.
+//!
+//! Glue merges a run's `Arguments` over the job's `DefaultArguments` one key
+//! at a time, and the job's `NonOverridableArguments` over both. So a run
+//! sends only the keys it changes: the merged index option, plus the user's
+//! own `--arg`s. A key in `NonOverridableArguments` cannot be changed by a
+//! run — Glue ignores the override silently — so that is an error here.
+
+use std::{collections::BTreeMap, fmt, str::FromStr};
+
+use crate::index_url::IndexUrl;
+use crate::installer_option::{
+    IndexMode, InstallerOptionError, Merged, merge_inline_modules, merge_installer_option,
+};
+use crate::job::{
+    ADDITIONAL_PYTHON_MODULES, GlueVersion, INSTALLER_OPTION, JobCommand, JobDefinition,
+};
+use crate::secret::SecretText;
+
+/// Arguments Glue uses internally and documents as "never set"
+/// (Glue guide, "Using job parameters in AWS Glue jobs").
+pub const RESERVED_ARGUMENTS: [&str; 5] =
+    ["--conf", "--debug", "--mode", "--JOB_NAME", "--endpoint"];
+
+/// One `--arg KEY=VALUE` for the run.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RunArgument {
+    /// The argument's name, with its leading `--`.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+}
+
+impl fmt::Debug for RunArgument {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Values are the user's and may be sensitive: show the key only.
+        f.debug_struct("RunArgument")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a `--arg` was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RunArgumentError {
+    /// No `=` between key and value.
+    #[error("argument {text:?} has no `=`; write KEY=VALUE, e.g. --arg --day=2024-01-31")]
+    MissingEquals {
+        /// What the user wrote, cut to the key part.
+        text: String,
+    },
+    /// The key does not start with `--`.
+    #[error(
+        "argument key {key:?} must start with `--`, as Glue job arguments do; write --arg --{key}=VALUE"
+    )]
+    NotDashed {
+        /// The key.
+        key: String,
+    },
+    /// The key is empty after `--` or has whitespace or control characters.
+    #[error(
+        "argument key {key:?} is not a valid Glue argument name (empty, or with spaces or control characters)"
+    )]
+    InvalidKey {
+        /// The key.
+        key: String,
+    },
+    /// The key is one Glue uses internally.
+    #[error(
+        "argument {key} is used by Glue internally and must never be set (see \"Using job parameters in AWS Glue jobs\")"
+    )]
+    Reserved {
+        /// The key.
+        key: String,
+    },
+}
+
+impl FromStr for RunArgument {
+    type Err = RunArgumentError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let Some((key, value)) = text.split_once('=') else {
+            // Never echo a whole value: cut at the first space.
+            let shown = text
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(64)
+                .collect();
+            return Err(RunArgumentError::MissingEquals { text: shown });
+        };
+        let Some(name) = key.strip_prefix("--") else {
+            return Err(RunArgumentError::NotDashed {
+                key: key.to_owned(),
+            });
+        };
+        if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(RunArgumentError::InvalidKey {
+                key: key.to_owned(),
+            });
+        }
+        if RESERVED_ARGUMENTS.contains(&key) {
+            return Err(RunArgumentError::Reserved {
+                key: key.to_owned(),
+            });
+        }
+        Ok(RunArgument {
+            key: key.to_owned(),
+            value: value.to_owned(),
+        })
+    }
+}
+
+/// Why a run cannot be planned for a job.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// The key we must set is non-overridable.
+    #[error(
+        "job {job:?} has {key} in NonOverridableArguments, so Glue would silently ignore the index URL a run passes; move {key} from NonOverridableArguments to DefaultArguments"
+    )]
+    NonOverridable {
+        /// The job.
+        job: String,
+        /// The key.
+        key: String,
+    },
+    /// A user `--arg` is non-overridable.
+    #[error(
+        "job {job:?} has {key} in NonOverridableArguments, so Glue would silently ignore the --arg {key}=… you passed; drop the --arg or make {key} overridable"
+    )]
+    ArgumentNotOverridable {
+        /// The job.
+        job: String,
+        /// The key.
+        key: String,
+    },
+    /// A Ray job.
+    #[error(
+        "job {job:?} is a Ray job (glueray); Glue for Ray installs modules with --pip-install and documents no index option, so it is not supported"
+    )]
+    RayNotSupported {
+        /// The job.
+        job: String,
+    },
+    /// An unknown command name.
+    #[error(
+        "job {job:?} has command {command:?}; only glueetl, gluestreaming and pythonshell jobs install Python modules with pip"
+    )]
+    UnsupportedCommand {
+        /// The job.
+        job: String,
+        /// `Command.Name`.
+        command: String,
+    },
+    /// A Spark job on a Glue version without pip installs.
+    #[error(
+        "job {job:?} runs Glue {version}{assumed}, which does not install --additional-python-modules with pip; set GlueVersion to 2.0 or later (5.0 recommended)"
+    )]
+    GlueVersionTooOld {
+        /// The job.
+        job: String,
+        /// The version.
+        version: String,
+        /// Set when the job has no version and Glue's default applies.
+        assumed: &'static str,
+    },
+    /// No modules to install.
+    #[error(
+        "job {job:?} has no --additional-python-modules, so nothing would be installed from CodeArtifact; add it to the job's DefaultArguments or pass --arg --additional-python-modules=NAME==VERSION"
+    )]
+    NoModules {
+        /// The job.
+        job: String,
+    },
+    /// The existing option value cannot be merged.
+    #[error("the {key} of job {job:?} cannot be merged: {reason}; fix the job's {key}")]
+    Option {
+        /// The job.
+        job: String,
+        /// The argument.
+        key: String,
+        /// What is wrong.
+        reason: InstallerOptionError,
+    },
+}
+
+/// Where the index option goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndexPlacement {
+    /// In `--python-modules-installer-option` (Spark jobs).
+    InstallerOption,
+    /// Inline in `--additional-python-modules` (Python shell jobs).
+    InlineModules,
+}
+
+impl IndexPlacement {
+    /// The argument that carries the index option.
+    pub fn key(self) -> &'static str {
+        match self {
+            IndexPlacement::InstallerOption => INSTALLER_OPTION,
+            IndexPlacement::InlineModules => ADDITIONAL_PYTHON_MODULES,
+        }
+    }
+}
+
+/// The arguments of one run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunPlan {
+    /// The arguments to send with `StartJobRun`. Formatting redacts the token.
+    pub arguments: BTreeMap<String, SecretText>,
+    /// Where the index option went.
+    pub placement: IndexPlacement,
+    /// Index options that were removed from the job's value (redacted).
+    pub replaced: Vec<String>,
+}
+
+impl RunPlan {
+    /// The argument keys the run sets.
+    pub fn keys(&self) -> Vec<String> {
+        self.arguments.keys().cloned().collect()
+    }
+
+    /// The arguments with the token redacted: safe to print.
+    pub fn redacted_arguments(&self) -> BTreeMap<String, String> {
+        self.arguments
+            .iter()
+            .map(|(k, v)| (k.clone(), v.redacted().to_owned()))
+            .collect()
+    }
+
+    /// The arguments as sent to Glue, token included.
+    pub fn expose_arguments(&self) -> BTreeMap<String, String> {
+        self.arguments
+            .iter()
+            .map(|(k, v)| (k.clone(), v.expose_secret().to_owned()))
+            .collect()
+    }
+}
+
+/// Plans the arguments of one run of `job`.
+pub fn plan_run(
+    job: &JobDefinition,
+    run_arguments: &[RunArgument],
+    mode: IndexMode,
+    index: &IndexUrl,
+) -> Result<RunPlan, PlanError> {
+    let name = || job.name.clone();
+    let placement = match job.command.as_ref() {
+        Some(command) if command.is_spark() => {
+            let version = match job.glue_version.as_deref() {
+                Some(text) => GlueVersion::parse(text).map(|v| (v, text.to_owned(), "")),
+                None => Some((
+                    GlueVersion::DEFAULT,
+                    GlueVersion::DEFAULT.to_string(),
+                    " (no GlueVersion set, so Glue's default)",
+                )),
+            };
+            if let Some((version, text, assumed)) = version
+                && version < GlueVersion::FIRST_WITH_PIP
+            {
+                return Err(PlanError::GlueVersionTooOld {
+                    job: name(),
+                    version: text,
+                    assumed,
+                });
+            }
+            IndexPlacement::InstallerOption
+        }
+        Some(JobCommand::PythonShell) => IndexPlacement::InlineModules,
+        Some(JobCommand::Ray) => return Err(PlanError::RayNotSupported { job: name() }),
+        Some(JobCommand::Other(command)) => {
+            return Err(PlanError::UnsupportedCommand {
+                job: name(),
+                command: command.clone(),
+            });
+        }
+        Some(JobCommand::SparkEtl | JobCommand::SparkStreaming) => unreachable!(),
+        None => {
+            return Err(PlanError::UnsupportedCommand {
+                job: name(),
+                command: String::new(),
+            });
+        }
+    };
+    let key = placement.key();
+    if job.non_overridable_arguments.contains_key(key) {
+        return Err(PlanError::NonOverridable {
+            job: name(),
+            key: key.to_owned(),
+        });
+    }
+    if let Some(arg) = run_arguments
+        .iter()
+        .find(|a| job.non_overridable_arguments.contains_key(&a.key))
+    {
+        return Err(PlanError::ArgumentNotOverridable {
+            job: name(),
+            key: arg.key.clone(),
+        });
+    }
+    // What the run would see without us: the run's own value, else the job's.
+    let effective = |k: &str| -> Option<&str> {
+        run_arguments
+            .iter()
+            .rev()
+            .find(|a| a.key == k)
+            .map(|a| a.value.as_str())
+            .or_else(|| job.default_arguments.get(k).map(String::as_str))
+            .or_else(|| job.non_overridable_arguments.get(k).map(String::as_str))
+    };
+    let modules = effective(ADDITIONAL_PYTHON_MODULES).filter(|m| !m.trim().is_empty());
+    let Some(modules) = modules else {
+        return Err(PlanError::NoModules { job: name() });
+    };
+    let merged: Merged = match placement {
+        IndexPlacement::InstallerOption => {
+            merge_installer_option(effective(INSTALLER_OPTION).unwrap_or(""), mode, index)
+        }
+        IndexPlacement::InlineModules => merge_inline_modules(modules, mode, index),
+    }
+    .map_err(|reason| PlanError::Option {
+        job: name(),
+        key: key.to_owned(),
+        reason,
+    })?;
+    let mut arguments: BTreeMap<String, SecretText> = run_arguments
+        .iter()
+        .map(|a| (a.key.clone(), SecretText::public(a.value.clone())))
+        .collect();
+    arguments.insert(key.to_owned(), merged.value);
+    Ok(RunPlan {
+        arguments,
+        placement,
+        replaced: merged.replaced,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index_url::PackageFormat;
+    use crate::secret::AuthToken;
+
+    fn index() -> IndexUrl {
+        IndexUrl::build(
+            "http://127.0.0.1:9/acme-1/pypi/r/",
+            &AuthToken::new("TOKEN"),
+            PackageFormat::Pypi,
+        )
+        .unwrap()
+    }
+
+    fn spark(defaults: &[(&str, &str)]) -> JobDefinition {
+        JobDefinition {
+            name: "nightly".into(),
+            command: Some(JobCommand::SparkEtl),
+            glue_version: Some("5.0".into()),
+            default_arguments: defaults
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn args(list: &[&str]) -> Vec<RunArgument> {
+        list.iter().map(|a| a.parse().unwrap()).collect()
+    }
+
+    const OURS: &str = "--index-url=http://aws:TOKEN@127.0.0.1:9/acme-1/pypi/r/simple/";
+
+    #[test]
+    fn spark_sends_only_the_installer_option_and_user_args() {
+        let job = spark(&[
+            (ADDITIONAL_PYTHON_MODULES, "acme-tools==1.2.0"),
+            (INSTALLER_OPTION, "--upgrade"),
+            ("--day", "x"),
+        ]);
+        let plan = plan_run(&job, &args(&["--env=prod"]), IndexMode::IndexUrl, &index()).unwrap();
+        assert_eq!(plan.keys(), vec!["--env", INSTALLER_OPTION]);
+        assert_eq!(
+            plan.expose_arguments()[INSTALLER_OPTION],
+            format!("--upgrade {OURS}")
+        );
+        assert!(plan.redacted_arguments()[INSTALLER_OPTION].contains("aws:****@"));
+        assert!(!format!("{plan:?}").contains("TOKEN"));
+    }
+
+    #[test]
+    fn a_run_arg_for_the_installer_option_is_the_merge_base() {
+        let job = spark(&[
+            (ADDITIONAL_PYTHON_MODULES, "a"),
+            (INSTALLER_OPTION, "--upgrade"),
+        ]);
+        let plan = plan_run(
+            &job,
+            &args(&["--python-modules-installer-option=--no-cache-dir"]),
+            IndexMode::IndexUrl,
+            &index(),
+        )
+        .unwrap();
+        assert_eq!(
+            plan.expose_arguments()[INSTALLER_OPTION],
+            format!("--no-cache-dir {OURS}")
+        );
+    }
+
+    #[test]
+    fn python_shell_goes_inline() {
+        let mut job = spark(&[(ADDITIONAL_PYTHON_MODULES, "acme-tools==1.2.0")]);
+        job.command = Some(JobCommand::PythonShell);
+        job.glue_version = None;
+        let plan = plan_run(&job, &[], IndexMode::IndexUrl, &index()).unwrap();
+        assert_eq!(plan.placement, IndexPlacement::InlineModules);
+        assert_eq!(plan.keys(), vec![ADDITIONAL_PYTHON_MODULES]);
+        assert_eq!(
+            plan.expose_arguments()[ADDITIONAL_PYTHON_MODULES],
+            format!("acme-tools==1.2.0 {OURS}")
+        );
+    }
+
+    #[test]
+    fn modules_from_a_run_arg_count() {
+        let job = spark(&[]);
+        let plan = plan_run(
+            &job,
+            &args(&["--additional-python-modules=acme-tools"]),
+            IndexMode::ExtraIndexUrl,
+            &index(),
+        )
+        .unwrap();
+        assert_eq!(
+            plan.keys(),
+            vec![ADDITIONAL_PYTHON_MODULES, INSTALLER_OPTION]
+        );
+    }
+
+    #[test]
+    fn refuses_what_glue_would_ignore_or_cannot_do() {
+        let idx = index();
+        let mut job = spark(&[(ADDITIONAL_PYTHON_MODULES, "a")]);
+        job.non_overridable_arguments
+            .insert(INSTALLER_OPTION.into(), "--upgrade".into());
+        let err = plan_run(&job, &[], IndexMode::IndexUrl, &idx).unwrap_err();
+        assert!(matches!(err, PlanError::NonOverridable { .. }));
+        assert!(
+            err.to_string()
+                .contains("move --python-modules-installer-option")
+        );
+
+        let mut job = spark(&[(ADDITIONAL_PYTHON_MODULES, "a")]);
+        job.non_overridable_arguments
+            .insert("--env".into(), "prod".into());
+        let err = plan_run(&job, &args(&["--env=dev"]), IndexMode::IndexUrl, &idx).unwrap_err();
+        assert!(matches!(err, PlanError::ArgumentNotOverridable { .. }));
+
+        let mut job = spark(&[(ADDITIONAL_PYTHON_MODULES, "a")]);
+        job.command = Some(JobCommand::Ray);
+        assert!(matches!(
+            plan_run(&job, &[], IndexMode::IndexUrl, &idx),
+            Err(PlanError::RayNotSupported { .. })
+        ));
+        job.command = Some(JobCommand::Other("gluefoo".into()));
+        assert!(matches!(
+            plan_run(&job, &[], IndexMode::IndexUrl, &idx),
+            Err(PlanError::UnsupportedCommand { .. })
+        ));
+
+        let mut job = spark(&[(ADDITIONAL_PYTHON_MODULES, "a")]);
+        job.glue_version = Some("1.0".into());
+        assert!(matches!(
+            plan_run(&job, &[], IndexMode::IndexUrl, &idx),
+            Err(PlanError::GlueVersionTooOld { .. })
+        ));
+        job.glue_version = None;
+        let err = plan_run(&job, &[], IndexMode::IndexUrl, &idx).unwrap_err();
+        assert!(
+            err.to_string().contains("Glue 0.9 (no GlueVersion set"),
+            "{err}"
+        );
+
+        let job = spark(&[]);
+        assert!(matches!(
+            plan_run(&job, &[], IndexMode::IndexUrl, &idx),
+            Err(PlanError::NoModules { .. })
+        ));
+
+        let job = spark(&[
+            (ADDITIONAL_PYTHON_MODULES, "a"),
+            (INSTALLER_OPTION, "--no-index"),
+        ]);
+        let err = plan_run(&job, &[], IndexMode::IndexUrl, &idx).unwrap_err();
+        assert!(err.to_string().contains("--no-index"), "{err}");
+    }
+
+    #[test]
+    fn run_argument_parsing() {
+        let a: RunArgument = "--day=2024-01-01=x".parse().unwrap();
+        assert_eq!(
+            (a.key.as_str(), a.value.as_str()),
+            ("--day", "2024-01-01=x")
+        );
+        assert!("--empty=".parse::<RunArgument>().is_ok());
+        for (text, want) in [
+            ("--day", "no `=`"),
+            ("day=1", "must start with `--`"),
+            ("--=1", "not a valid"),
+            ("--a b=1", "not a valid"),
+            ("--JOB_NAME=x", "internally"),
+            ("--conf=x", "internally"),
+        ] {
+            let err = text.parse::<RunArgument>().unwrap_err().to_string();
+            assert!(err.contains(want), "{text}: {err}");
+        }
+        let err = "--secret hunter2"
+            .parse::<RunArgument>()
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+}

@@ -1,1 +1,59 @@
+//! The use cases that the CLI and the Lambda share: the domain logic wired to
+//! the AWS adapter.
+//!
+//! - [`start`]: start a Glue job run with a fresh index URL;
+//! - [`index_url`]: build the authenticated index URL alone;
+//! - [`error`]: one error type, each variant naming what to fix.
+#![deny(missing_docs)]
 
+pub mod error;
+pub mod index_url;
+pub mod start;
+
+use glue_codeartifact_aws::{AwsSettings, CodeArtifact, Glue, SdkConfig, load_sdk_config};
+
+pub use error::Error;
+
+/// A CodeArtifact repository, as the user names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepositoryRef {
+    /// The domain.
+    pub domain: String,
+    /// The domain's owner (an AWS account ID); the caller's account if unset.
+    pub domain_owner: Option<String>,
+    /// The repository.
+    pub repository: String,
+}
+
+/// The AWS clients a use case needs, built once per process (or per Lambda
+/// execution environment).
+#[derive(Clone, Debug)]
+pub struct Services {
+    /// Glue.
+    pub glue: Glue,
+    /// CodeArtifact.
+    pub codeartifact: CodeArtifact,
+    /// The region the clients talk to.
+    pub region: String,
+}
+
+impl Services {
+    /// Loads the SDK configuration from the default chain and builds the
+    /// clients. Fails early when no region is configured.
+    pub async fn load(settings: &AwsSettings) -> Result<Self, Error> {
+        let config = load_sdk_config(settings).await?;
+        Ok(Self::from_config(&config))
+    }
+
+    /// Builds the clients from an SDK configuration.
+    pub fn from_config(config: &SdkConfig) -> Self {
+        Self {
+            glue: Glue::new(config),
+            codeartifact: CodeArtifact::new(config),
+            region: config
+                .region()
+                .map(|r| r.as_ref().to_owned())
+                .unwrap_or_default(),
+        }
+    }
+}

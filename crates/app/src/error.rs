@@ -1,0 +1,154 @@
+//! One error type for the use cases. Each variant says what is wrong and
+//! how to fix it; none carries a token.
+
+use glue_codeartifact_aws::{AwsError, AwsErrorKind, ConfigError, Operation};
+use glue_codeartifact_domain::{index_url::IndexUrlError, run_plan::PlanError};
+
+use crate::RepositoryRef;
+
+/// Why a use case failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No region is configured.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The Glue job does not exist.
+    #[error(
+        "Glue job {job:?} was not found in region {region}; check --job and the region (AWS_REGION or --region)"
+    )]
+    JobNotFound {
+        /// The job.
+        job: String,
+        /// The region asked.
+        region: String,
+    },
+    /// The CodeArtifact domain or repository does not exist.
+    #[error(
+        "CodeArtifact {what} was not found in region {region} ({message}); check --domain, --repository, --domain-owner and the region"
+    )]
+    RepositoryNotFound {
+        /// `domain "acme"` or `repository "acme/py"`.
+        what: String,
+        /// The region asked.
+        region: String,
+        /// What AWS said.
+        message: String,
+    },
+    /// A permission is missing.
+    #[error("access denied to {operation}: the caller needs the IAM permission {} ({message}); grant it to the role or user running glue-codeartifact (see `glue-codeartifact iam-policy`)", actions.join(" and "))]
+    AccessDenied {
+        /// The operation denied.
+        operation: Operation,
+        /// The IAM actions to grant.
+        actions: Vec<String>,
+        /// What AWS said.
+        message: String,
+    },
+    /// Throttled past the retries.
+    #[error(
+        "{operation} was throttled and the retries did not get through; try again later, or allow more attempts with AWS_MAX_ATTEMPTS"
+    )]
+    Throttled {
+        /// The operation throttled.
+        operation: Operation,
+    },
+    /// Credentials are missing or rejected.
+    #[error(
+        "no valid AWS credentials for {operation} ({message}); set AWS_PROFILE (and run `aws sso login` for SSO profiles) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+    )]
+    Credentials {
+        /// The operation attempted.
+        operation: Operation,
+        /// What failed.
+        message: String,
+    },
+    /// The service rejected a parameter.
+    #[error("{operation} rejected a parameter: {message}")]
+    InvalidParameter {
+        /// The operation.
+        operation: Operation,
+        /// What AWS said.
+        message: String,
+    },
+    /// The job runs its maximum of concurrent runs.
+    #[error(
+        "job {job:?} already runs its maximum number of concurrent runs (MaxConcurrentRuns); wait for a run to end or raise the job's MaxConcurrentRuns"
+    )]
+    ConcurrentRunsExceeded {
+        /// The job.
+        job: String,
+    },
+    /// The service could not be reached or timed out.
+    #[error(
+        "could not reach AWS for {operation}: {message}; check the network, proxy settings and AWS_ENDPOINT_URL_* overrides"
+    )]
+    Unreachable {
+        /// The operation.
+        operation: Operation,
+        /// What failed.
+        message: String,
+    },
+    /// Any other service error.
+    #[error("{0}")]
+    Service(AwsError),
+    /// The job's configuration does not allow a run with an index URL.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The repository endpoint gave no usable index URL.
+    #[error(transparent)]
+    IndexUrl(#[from] IndexUrlError),
+}
+
+/// What the use case was about, to name it in an error.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Context<'a> {
+    pub job: Option<&'a str>,
+    pub repository: &'a RepositoryRef,
+    pub region: &'a str,
+}
+
+impl Error {
+    pub(crate) fn from_aws(err: AwsError, cx: Context<'_>) -> Self {
+        let operation = err.operation;
+        match err.kind {
+            AwsErrorKind::NotFound if operation == Operation::GetJob => Error::JobNotFound {
+                job: cx.job.unwrap_or_default().to_owned(),
+                region: cx.region.to_owned(),
+            },
+            AwsErrorKind::NotFound => Error::RepositoryNotFound {
+                what: match operation {
+                    Operation::GetRepositoryEndpoint => format!(
+                        "repository {:?} in domain {:?}",
+                        cx.repository.repository, cx.repository.domain
+                    ),
+                    _ => format!("domain {:?}", cx.repository.domain),
+                },
+                region: cx.region.to_owned(),
+                message: err.message,
+            },
+            AwsErrorKind::AccessDenied => Error::AccessDenied {
+                operation,
+                actions: err.missing_actions(),
+                message: err.message,
+            },
+            AwsErrorKind::Throttled => Error::Throttled { operation },
+            AwsErrorKind::Credentials => Error::Credentials {
+                operation,
+                message: err.message,
+            },
+            AwsErrorKind::Invalid => Error::InvalidParameter {
+                operation,
+                message: err.message,
+            },
+            AwsErrorKind::ConcurrentRunsExceeded => Error::ConcurrentRunsExceeded {
+                job: cx.job.unwrap_or_default().to_owned(),
+            },
+            AwsErrorKind::Timeout | AwsErrorKind::Network => Error::Unreachable {
+                operation,
+                message: err.message,
+            },
+            _ => Error::Service(err),
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! The authenticated index URL alone (`glue-codeartifact index-url`).
+
+use std::time::SystemTime;
+
+use glue_codeartifact_domain::{
+    duration::TokenDuration,
+    index_url::{IndexUrl, PackageFormat},
+};
+
+use crate::{Error, RepositoryRef, Services, error::Context};
+
+/// An index URL and when its token expires.
+#[derive(Clone, Debug)]
+pub struct IssuedIndexUrl {
+    /// The URL; formatting redacts the token.
+    pub url: IndexUrl,
+    /// When the token expires.
+    pub expiration: SystemTime,
+}
+
+/// Fetches the repository endpoint and a token concurrently (one round
+/// trip) and builds the index URL.
+pub async fn index_url(
+    services: &Services,
+    repository: &RepositoryRef,
+    duration: TokenDuration,
+    format: PackageFormat,
+) -> Result<IssuedIndexUrl, Error> {
+    let cx = Context {
+        job: None,
+        repository,
+        region: &services.region,
+    };
+    let owner = repository.domain_owner.as_deref();
+    let (endpoint, issued) = tokio::try_join!(
+        services.codeartifact.get_repository_endpoint(
+            &repository.domain,
+            owner,
+            &repository.repository,
+            format
+        ),
+        services
+            .codeartifact
+            .get_authorization_token(&repository.domain, owner, duration),
+    )
+    .map_err(|e| Error::from_aws(e, cx))?;
+    let url = IndexUrl::build(&endpoint, &issued.token, format)?;
+    Ok(IssuedIndexUrl {
+        url,
+        expiration: issued.expiration,
+    })
+}

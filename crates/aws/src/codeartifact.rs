@@ -1,0 +1,111 @@
+//! CodeArtifact: where the token is made.
+
+use std::time::SystemTime;
+
+use aws_config::SdkConfig;
+use aws_sdk_codeartifact::{Client, types::PackageFormat as SdkPackageFormat};
+use glue_codeartifact_domain::{
+    duration::TokenDuration, index_url::PackageFormat, secret::AuthToken,
+};
+
+use crate::error::{AwsError, AwsErrorKind, Operation};
+
+/// A token as CodeArtifact issued it.
+#[derive(Clone, Debug)]
+pub struct IssuedToken {
+    /// The token. Formatting redacts it.
+    pub token: AuthToken,
+    /// When it expires.
+    pub expiration: SystemTime,
+}
+
+/// The CodeArtifact operations this tool calls.
+#[derive(Clone, Debug)]
+pub struct CodeArtifact {
+    client: Client,
+}
+
+impl CodeArtifact {
+    /// A client from the shared SDK configuration.
+    pub fn new(config: &SdkConfig) -> Self {
+        Self {
+            client: Client::new(config),
+        }
+    }
+
+    /// `GetAuthorizationToken`: a fresh token for `domain`.
+    pub async fn get_authorization_token(
+        &self,
+        domain: &str,
+        domain_owner: Option<&str>,
+        duration: TokenDuration,
+    ) -> Result<IssuedToken, AwsError> {
+        const OP: Operation = Operation::GetAuthorizationToken;
+        let seconds = i64::try_from(duration.as_secs()).unwrap_or(i64::MAX);
+        let output = self
+            .client
+            .get_authorization_token()
+            .domain(domain)
+            .set_domain_owner(domain_owner.map(str::to_owned))
+            .duration_seconds(seconds)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(OP, e))?;
+        let missing = |field: &str| AwsError {
+            operation: OP,
+            kind: AwsErrorKind::Service,
+            code: None,
+            message: format!("the response has no {field}"),
+        };
+        let token = output
+            .authorization_token()
+            .ok_or_else(|| missing("authorizationToken"))?;
+        let expiration = output
+            .expiration()
+            .and_then(|t| SystemTime::try_from(*t).ok())
+            .ok_or_else(|| missing("expiration"))?;
+        tracing::debug!(domain, expiration = %humantime_like(expiration), "token issued");
+        Ok(IssuedToken {
+            token: AuthToken::new(token),
+            expiration,
+        })
+    }
+
+    /// `GetRepositoryEndpoint`: the repository's base URL for `format`.
+    pub async fn get_repository_endpoint(
+        &self,
+        domain: &str,
+        domain_owner: Option<&str>,
+        repository: &str,
+        format: PackageFormat,
+    ) -> Result<String, AwsError> {
+        const OP: Operation = Operation::GetRepositoryEndpoint;
+        let format = match format {
+            PackageFormat::Pypi => SdkPackageFormat::Pypi,
+        };
+        let output = self
+            .client
+            .get_repository_endpoint()
+            .domain(domain)
+            .set_domain_owner(domain_owner.map(str::to_owned))
+            .repository(repository)
+            .format(format)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(OP, e))?;
+        let endpoint = output.repository_endpoint().ok_or_else(|| AwsError {
+            operation: OP,
+            kind: AwsErrorKind::Service,
+            code: None,
+            message: "the response has no repositoryEndpoint".to_owned(),
+        })?;
+        tracing::debug!(domain, repository, endpoint, "repository endpoint");
+        Ok(endpoint.to_owned())
+    }
+}
+
+fn humantime_like(t: SystemTime) -> String {
+    aws_smithy_types::DateTime::from(t)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
+}

@@ -1,0 +1,306 @@
+//! SDK errors, sorted into what a user can act on.
+//!
+//! Only an error's code and message are kept. The SDK error itself is never
+//! formatted: a response that failed to parse could hold a token.
+
+use std::{error::Error as StdError, fmt};
+
+use aws_sdk_glue::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::result::{ConnectorError, DispatchFailure};
+
+/// The AWS operations this tool calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// `glue:GetJob`.
+    GetJob,
+    /// `glue:StartJobRun`.
+    StartJobRun,
+    /// `codeartifact:GetAuthorizationToken`.
+    GetAuthorizationToken,
+    /// `codeartifact:GetRepositoryEndpoint`.
+    GetRepositoryEndpoint,
+}
+
+impl Operation {
+    /// The operation's API name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::GetJob => "GetJob",
+            Operation::StartJobRun => "StartJobRun",
+            Operation::GetAuthorizationToken => "GetAuthorizationToken",
+            Operation::GetRepositoryEndpoint => "GetRepositoryEndpoint",
+        }
+    }
+
+    /// The IAM actions a caller needs for this operation.
+    pub fn iam_actions(self) -> &'static [&'static str] {
+        match self {
+            Operation::GetJob => &["glue:GetJob"],
+            Operation::StartJobRun => &["glue:StartJobRun"],
+            Operation::GetAuthorizationToken => &[
+                "codeartifact:GetAuthorizationToken",
+                "sts:GetServiceBearerToken",
+            ],
+            Operation::GetRepositoryEndpoint => &["codeartifact:GetRepositoryEndpoint"],
+        }
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What kind of failure an AWS call had.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AwsErrorKind {
+    /// The named resource (job, domain, repository) does not exist.
+    NotFound,
+    /// The caller lacks a permission.
+    AccessDenied,
+    /// Throttled, and the SDK's retries did not get through.
+    Throttled,
+    /// The service rejected a parameter.
+    Invalid,
+    /// No credentials, or credentials AWS does not accept.
+    Credentials,
+    /// The job already runs its maximum number of concurrent runs.
+    ConcurrentRunsExceeded,
+    /// The call timed out.
+    Timeout,
+    /// The service could not be reached.
+    Network,
+    /// Any other service error.
+    Service,
+}
+
+/// A failed AWS call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AwsError {
+    /// The operation that failed.
+    pub operation: Operation,
+    /// What kind of failure it was.
+    pub kind: AwsErrorKind,
+    /// The AWS error code, when the service answered.
+    pub code: Option<String>,
+    /// The service's message, or a description of the transport failure.
+    pub message: String,
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed", self.operation)?;
+        if let Some(code) = &self.code {
+            write!(f, " ({code})")?;
+        }
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl StdError for AwsError {}
+
+impl AwsError {
+    /// The IAM action named by an access-denied message
+    /// (`… is not authorized to perform: ACTION on resource …`), else the
+    /// actions the operation needs.
+    pub fn missing_actions(&self) -> Vec<String> {
+        if let Some(rest) = self.message.split("not authorized to perform: ").nth(1)
+            && let Some(action) = rest.split_whitespace().next()
+        {
+            return vec![action.trim_end_matches([',', '.']).to_owned()];
+        }
+        self.operation
+            .iam_actions()
+            .iter()
+            .map(|a| (*a).to_owned())
+            .collect()
+    }
+
+    /// Sorts an SDK error.
+    pub(crate) fn from_sdk<E, R>(operation: Operation, err: SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+        R: fmt::Debug,
+    {
+        let make = |kind, code: Option<&str>, message: String| AwsError {
+            operation,
+            kind,
+            code: code.map(str::to_owned),
+            message,
+        };
+        match &err {
+            SdkError::ServiceError(service) => {
+                let e = service.err();
+                let code = e.code();
+                let message = e.message().unwrap_or_default().to_owned();
+                make(kind_of_code(code.unwrap_or_default()), code, message)
+            }
+            SdkError::TimeoutError(_) => make(
+                AwsErrorKind::Timeout,
+                None,
+                "the request timed out".to_owned(),
+            ),
+            SdkError::DispatchFailure(failure) => dispatch(operation, failure),
+            SdkError::ConstructionFailure(_) if has_credentials_error(&err) => make(
+                AwsErrorKind::Credentials,
+                None,
+                "no AWS credentials were found".to_owned(),
+            ),
+            SdkError::ConstructionFailure(_) => make(
+                AwsErrorKind::Service,
+                None,
+                "the request could not be built".to_owned(),
+            ),
+            // The raw response may hold a token: describe it, never print it.
+            SdkError::ResponseError(_) => make(
+                AwsErrorKind::Service,
+                None,
+                "the response could not be read".to_owned(),
+            ),
+            _ if has_credentials_error(&err) => make(
+                AwsErrorKind::Credentials,
+                None,
+                "no AWS credentials were found".to_owned(),
+            ),
+            _ => make(AwsErrorKind::Service, None, "unexpected failure".to_owned()),
+        }
+    }
+}
+
+fn dispatch(operation: Operation, failure: &DispatchFailure) -> AwsError {
+    let (kind, message) = if failure.is_timeout() {
+        (AwsErrorKind::Timeout, "the request timed out".to_owned())
+    } else if failure.is_io() {
+        (
+            AwsErrorKind::Network,
+            format!(
+                "the service could not be reached ({})",
+                connector_cause(failure.as_connector_error())
+            ),
+        )
+    } else if chain_has_credentials_error(failure.as_connector_error().map(|e| e as _)) {
+        (
+            AwsErrorKind::Credentials,
+            "no AWS credentials were found".to_owned(),
+        )
+    } else {
+        (
+            AwsErrorKind::Network,
+            format!(
+                "the request could not be sent ({})",
+                connector_cause(failure.as_connector_error())
+            ),
+        )
+    };
+    AwsError {
+        operation,
+        kind,
+        code: None,
+        message,
+    }
+}
+
+fn connector_cause(err: Option<&ConnectorError>) -> String {
+    // Transport errors describe sockets and TLS, never bodies.
+    let mut cause = String::new();
+    let mut next: Option<&(dyn StdError + 'static)> = err.map(|e| e as _);
+    while let Some(e) = next {
+        cause = e.to_string();
+        next = e.source();
+    }
+    if cause.is_empty() {
+        "unknown cause".to_owned()
+    } else {
+        cause
+    }
+}
+
+fn has_credentials_error<E, R>(err: &SdkError<E, R>) -> bool
+where
+    E: StdError + 'static,
+    R: fmt::Debug,
+{
+    chain_has_credentials_error(err.source())
+}
+
+fn chain_has_credentials_error(mut next: Option<&(dyn StdError + 'static)>) -> bool {
+    while let Some(e) = next {
+        if e.is::<aws_credential_types::provider::error::CredentialsError>() {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
+fn kind_of_code(code: &str) -> AwsErrorKind {
+    match code {
+        "EntityNotFoundException" | "ResourceNotFoundException" => AwsErrorKind::NotFound,
+        "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" => {
+            AwsErrorKind::AccessDenied
+        }
+        "ThrottlingException"
+        | "Throttling"
+        | "ThrottledException"
+        | "TooManyRequestsException"
+        | "RequestLimitExceeded"
+        | "RequestThrottled"
+        | "RequestThrottledException" => AwsErrorKind::Throttled,
+        "ValidationException" | "InvalidInputException" => AwsErrorKind::Invalid,
+        "UnrecognizedClientException"
+        | "InvalidClientTokenId"
+        | "InvalidSignatureException"
+        | "SignatureDoesNotMatch"
+        | "ExpiredTokenException"
+        | "ExpiredToken"
+        | "MissingAuthenticationTokenException" => AwsErrorKind::Credentials,
+        "ConcurrentRunsExceededException" => AwsErrorKind::ConcurrentRunsExceeded,
+        _ => AwsErrorKind::Service,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_action_from_the_message() {
+        let err = AwsError {
+            operation: Operation::GetAuthorizationToken,
+            kind: AwsErrorKind::AccessDenied,
+            code: Some("AccessDeniedException".into()),
+            message: "User: arn:aws:sts::1:assumed-role/r/s is not authorized to perform: sts:GetServiceBearerToken on resource: *".into(),
+        };
+        assert_eq!(err.missing_actions(), vec!["sts:GetServiceBearerToken"]);
+        let err = AwsError {
+            message: "denied".into(),
+            ..err
+        };
+        assert_eq!(
+            err.missing_actions(),
+            vec![
+                "codeartifact:GetAuthorizationToken",
+                "sts:GetServiceBearerToken"
+            ]
+        );
+    }
+
+    #[test]
+    fn sorts_codes() {
+        assert_eq!(
+            kind_of_code("EntityNotFoundException"),
+            AwsErrorKind::NotFound
+        );
+        assert_eq!(kind_of_code("ThrottlingException"), AwsErrorKind::Throttled);
+        assert_eq!(
+            kind_of_code("UnrecognizedClientException"),
+            AwsErrorKind::Credentials
+        );
+        assert_eq!(kind_of_code("Whatever"), AwsErrorKind::Service);
+    }
+}

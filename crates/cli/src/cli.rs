@@ -1,0 +1,171 @@
+//! The command line: clap definitions, whose doc comments are `--help`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use glue_codeartifact_domain::{duration::TokenDuration, installer_option::IndexMode};
+
+/// Start AWS Glue jobs with a fresh AWS CodeArtifact pip index URL.
+///
+/// Fetches the repository endpoint and a short-lived token, builds the
+/// authenticated pip index URL, merges `--index-url=…` into the job's
+/// `--python-modules-installer-option` (keeping the options already there),
+/// and starts the run. AWS settings come from the default chain
+/// (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_GLUE,
+/// AWS_ENDPOINT_URL_CODEARTIFACT, …).
+#[derive(Debug, Parser)]
+#[command(name = "glue-codeartifact", version, propagate_version = true)]
+pub struct Cli {
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Output::Text, env = "GLUE_CODEARTIFACT_OUTPUT")]
+    pub output: Output,
+
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). RUST_LOG
+    /// overrides. Tokens are never logged.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// AWS profile to use (default: AWS_PROFILE, else the default profile).
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+
+    /// AWS region to use (default: AWS_REGION, else the profile's region).
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start a Glue job run whose pip installs use the CodeArtifact repository.
+    ///
+    /// Sends only the arguments it changes: the merged
+    /// --python-modules-installer-option (for Python shell jobs, the inline
+    /// form in --additional-python-modules) and any --arg. Prints the
+    /// JobRunId.
+    Start(StartArgs),
+    /// Print the authenticated pip index URL (it contains the token).
+    ///
+    /// For `pip install --index-url "$(glue-codeartifact index-url …)"`,
+    /// `PIP_INDEX_URL` or `UV_INDEX_URL`. This is the one command that
+    /// prints a token: that is its job.
+    IndexUrl(IndexUrlArgs),
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// Plain text for people and shell pipelines.
+    Text,
+    /// One JSON object.
+    Json,
+}
+
+/// Which CodeArtifact repository.
+#[derive(Debug, Args)]
+pub struct RepositoryArgs {
+    /// CodeArtifact domain.
+    #[arg(long, env = "GLUE_CODEARTIFACT_DOMAIN")]
+    pub domain: String,
+
+    /// AWS account ID that owns the domain (default: the caller's account).
+    #[arg(long, env = "GLUE_CODEARTIFACT_DOMAIN_OWNER", value_parser = parse_account_id)]
+    pub domain_owner: Option<String>,
+
+    /// CodeArtifact repository.
+    #[arg(long, env = "GLUE_CODEARTIFACT_REPOSITORY")]
+    pub repository: String,
+}
+
+/// `start`.
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// Glue job to start.
+    #[arg(long, env = "GLUE_CODEARTIFACT_JOB")]
+    pub job: String,
+
+    #[command(flatten)]
+    pub repository: RepositoryArgs,
+
+    /// Token lifetime: 0 (as long as the caller's credentials) or 15m to 12h
+    /// (`900`, `15m`, `1h`, `12h`). It must outlast the run's start-up and
+    /// any Glue retry, which reuse the same arguments.
+    #[arg(long, env = "GLUE_CODEARTIFACT_DURATION", default_value = "1h")]
+    pub duration: TokenDuration,
+
+    /// How pip gets the repository: as the only index (index-url), or beside
+    /// the job's primary index (extra-index-url).
+    #[arg(long, value_enum, env = "GLUE_CODEARTIFACT_MODE", default_value_t = Mode::IndexUrl)]
+    pub mode: Mode,
+
+    /// An extra run argument, KEY=VALUE with KEY starting with `--`
+    /// (repeatable), e.g. --arg --day=2024-01-31.
+    #[arg(long = "arg", value_name = "KEY=VALUE", allow_hyphen_values = true)]
+    pub args: Vec<String>,
+
+    /// Print the run arguments that would be sent (token redacted) and start
+    /// nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `index-url`.
+#[derive(Debug, Args)]
+pub struct IndexUrlArgs {
+    #[command(flatten)]
+    pub repository: RepositoryArgs,
+
+    /// Token lifetime: 0 or 15m to 12h.
+    #[arg(long, env = "GLUE_CODEARTIFACT_DURATION", default_value = "15m")]
+    pub duration: TokenDuration,
+
+    /// Package format of the index.
+    #[arg(long, value_enum, default_value_t = Format::Pypi)]
+    pub format: Format,
+}
+
+/// `--mode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    /// `--index-url`: the repository is pip's only index.
+    IndexUrl,
+    /// `--extra-index-url`: the repository is searched besides the primary
+    /// index.
+    ExtraIndexUrl,
+}
+
+impl From<Mode> for IndexMode {
+    fn from(mode: Mode) -> Self {
+        match mode {
+            Mode::IndexUrl => IndexMode::IndexUrl,
+            Mode::ExtraIndexUrl => IndexMode::ExtraIndexUrl,
+        }
+    }
+}
+
+/// `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A Python package index for pip or uv.
+    Pypi,
+}
+
+fn parse_account_id(text: &str) -> Result<String, String> {
+    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_owned())
+    } else {
+        Err("an AWS account ID is 12 digits, e.g. 111122223333".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+}

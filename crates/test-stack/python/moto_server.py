@@ -1,0 +1,314 @@
+#!/usr/bin/env python3
+"""The AWS Glue stand-in of the local test stack: moto's server, plus a few additions.
+
+Usage:
+    .venv/bin/python crates/test-stack/python/moto_server.py
+        [--host 127.0.0.1] [--port 0] [--exit-with-parent [--parent-pid PID]]
+        [--latency-ms N] [--log-requests]
+
+It serves moto's whole server app (every service, like the ``moto_server``
+command) on loopback. The port defaults to 0: the OS picks a free one while the
+socket is bound, so there is no race. Once the socket listens, exactly one JSON
+line goes to stdout, e.g. ``{"url": "http://127.0.0.1:40123"}``; then it serves
+until it is killed.
+
+Additions to moto:
+
+* **Glue UpdateJob** (moto 5.2.x answers it with HTTP 500 NotImplementedError).
+  Registered here with the semantics of the real API: the ``JobUpdate``
+  *replaces* the job definition. "The previous job definition is completely
+  overwritten by this information" and "unspecified configuration is removed or
+  reset to default values" (Glue API reference, JobUpdate / UpdateJob). Name,
+  CreatedOn, the ARN (and so the tags) and the job's runs stay; LastModifiedOn
+  is updated. ``Role`` and ``Command`` are marked "(required)" in JobUpdate's
+  reference; a JobUpdate without them is refused with InvalidInputException.
+* **Request recorder**: every Glue JSON request (header
+  ``X-Amz-Target: AWSGlue.<Op>``) is kept in memory as
+  ``{"operation": "<Op>", "body": <parsed JSON>}``:
+    - ``GET /_stack/glue-requests[?operation=Op][&job=NAME]`` lists them, oldest
+      first. ``job`` matches the body's ``JobName`` (or ``Name``, which is what
+      CreateJob sends).
+    - ``DELETE /_stack/glue-requests`` forgets them all.
+  Tests use it to see what a client *sent*: moto's GetJobRun shows the merged
+  arguments, not the run's own.
+* ``--latency-ms N`` sleeps N ms before answering each AWS request (not the
+  ``/_stack`` or ``/moto-api`` ones), for benchmarks.
+* ``--exit-with-parent`` makes the server exit as soon as its parent process is
+  gone (a daemon thread polls ``os.getppid()`` every 0.5 s), so a test process
+  that dies without cleaning up leaves no server behind.
+
+What moto 5.2.5 does with the Glue operations this project uses (read from
+moto/glue/models.py and responses.py):
+
+* CreateJob: keeps every field it models (Command, DefaultArguments,
+  NonOverridableArguments, GlueVersion, Timeout, MaxRetries, ...) and the Tags.
+  Gaps: no validation at all (unknown Command names, missing Role, Glue
+  versions are accepted); creating an existing name silently overwrites it
+  (real Glue refuses); JobMode, JobRunQueuingEnabled and MaintenanceWindow are
+  dropped.
+* GetJob: returns what CreateJob (or UpdateJob here) stored; unset fields come
+  back as null/absent, not as Glue's defaults (e.g. no GlueVersion "0.9").
+* StartJobRun: the run's state machine is moto's ``glue::job_run`` (STARTING ->
+  RUNNING -> SUCCEEDED); by default it is SUCCEEDED the first time it is read.
+  ExecutionProperty.MaxConcurrentRuns (default 1) is enforced against runs in
+  STARTING/RUNNING. Gaps: no validation of argument names or sizes.
+* GetJobRun / GetJobRuns: ``Arguments`` are the *merged* arguments (the job's
+  DefaultArguments, then the run's Arguments, then NonOverridableArguments),
+  while real Glue shows what the run was started with. ``GlueVersion`` is
+  always "0.9" whatever the job says: read the version from GetJob.
+* GetTags: works on the job ARN
+  (``arn:aws:glue:REGION:123456789012:job/NAME``); UpdateJob leaves tags alone.
+* UpdateJob: see above (added here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs
+
+# The path our additions answer on; everything else goes to moto.
+STACK_PATH = "/_stack/glue-requests"
+GLUE_TARGET_PREFIX = "AWSGlue."
+
+
+# --------------------------------------------------------------------------
+# UpdateJob
+# --------------------------------------------------------------------------
+
+# JobUpdate member -> (moto FakeJob attribute, factory for the value a member
+# that is not sent is reset to). The defaults mirror FakeJob.__init__, which
+# is what CreateJob stores for a member that was not sent.
+JOB_UPDATE_FIELDS: dict[str, tuple[str, Callable[[], Any]]] = {
+    "Description": ("description", lambda: None),
+    "LogUri": ("log_uri", lambda: None),
+    "Role": ("role", lambda: None),
+    "ExecutionProperty": ("execution_property", dict),
+    "Command": ("command", lambda: None),
+    "DefaultArguments": ("default_arguments", dict),
+    "NonOverridableArguments": ("non_overridable_arguments", lambda: None),
+    "Connections": ("connections", lambda: None),
+    "MaxRetries": ("max_retries", lambda: None),
+    "AllocatedCapacity": ("allocated_capacity", lambda: None),
+    "Timeout": ("timeout", lambda: None),
+    "MaxCapacity": ("max_capacity", lambda: None),
+    "WorkerType": ("worker_type", lambda: None),
+    "NumberOfWorkers": ("number_of_workers", lambda: None),
+    "SecurityConfiguration": ("security_configuration", lambda: None),
+    "NotificationProperty": ("notification_property", lambda: None),
+    "GlueVersion": ("glue_version", lambda: None),
+    "CodeGenConfigurationNodes": ("code_gen_configuration_nodes", lambda: None),
+    "ExecutionClass": ("execution_class", lambda: "STANDARD"),
+    "SourceControlDetails": ("source_control_details", lambda: None),
+}
+
+
+def apply_job_update(job: Any, job_update: dict[str, Any]) -> None:
+    """Replace ``job``'s definition by ``job_update`` (real UpdateJob semantics).
+
+    Every member of JOB_UPDATE_FIELDS is set from the update, or reset to its
+    default when the update does not carry it. Name, CreatedOn, ARN, tags and
+    runs are kept; LastModifiedOn is updated.
+    """
+    from moto.core.utils import utcnow
+
+    for member, (attribute, default) in JOB_UPDATE_FIELDS.items():
+        value = job_update.get(member)
+        setattr(job, attribute, default() if value is None else value)
+    job.last_modified_on = utcnow()
+
+
+def patch_glue_update_job() -> None:
+    """Register UpdateJob on moto's GlueBackend and GlueResponse (in-process)."""
+    from moto.core.responses import ActionResult
+    from moto.glue.exceptions import InvalidInputException
+    from moto.glue.models import GlueBackend
+    from moto.glue.responses import GlueResponse
+
+    def backend_update_job(self: Any, name: str, job_update: dict[str, Any]) -> None:
+        apply_job_update(self.get_job(name), job_update)  # get_job: EntityNotFound
+
+    def response_update_job(self: Any) -> ActionResult:
+        name = self._get_param("JobName")
+        job_update = self._get_param("JobUpdate")
+        if not name:
+            raise InvalidInputException("UpdateJob", "JobName is required")
+        if not isinstance(job_update, dict):
+            raise InvalidInputException("UpdateJob", "JobUpdate is required")
+        for member in ("Role", "Command"):
+            if not job_update.get(member):
+                raise InvalidInputException(
+                    "UpdateJob", f"JobUpdate.{member} is required"
+                )
+        self.glue_backend.update_job(name, job_update)
+        return ActionResult({"JobName": name})
+
+    GlueBackend.update_job = backend_update_job  # type: ignore[attr-defined]
+    GlueResponse.update_job = response_update_job  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------
+# Request recorder and latency (WSGI middleware)
+# --------------------------------------------------------------------------
+
+
+class GlueRequestRecorder:
+    """WSGI middleware: records Glue requests and serves ``/_stack/glue-requests``."""
+
+    def __init__(self, app: Callable[..., Any], latency_ms: int = 0) -> None:
+        self.app = app
+        self.latency_s = latency_ms / 1000.0
+        self.lock = threading.Lock()
+        self.records: list[dict[str, Any]] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == STACK_PATH:
+            return self.serve_records(environ, start_response)
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target.startswith(GLUE_TARGET_PREFIX):
+            self.record(target[len(GLUE_TARGET_PREFIX):], environ)
+        if self.latency_s > 0 and not path.startswith("/moto-api"):
+            time.sleep(self.latency_s)
+        return self.app(environ, start_response)
+
+    def record(self, operation: str, environ: dict[str, Any]) -> None:
+        """Read the body, put it back for moto, and keep the parsed JSON."""
+        raw = read_body(environ)
+        environ["wsgi.input"] = io.BytesIO(raw)
+        environ["CONTENT_LENGTH"] = str(len(raw))
+        try:
+            body: Any = json.loads(raw) if raw else {}
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        with self.lock:
+            self.records.append({"operation": operation, "body": body})
+
+    def serve_records(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method == "DELETE":
+            with self.lock:
+                self.records.clear()
+            return respond(start_response, "204 No Content", b"")
+        if method != "GET":
+            return respond(start_response, "405 Method Not Allowed", b"", [("Allow", "GET, DELETE")])
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        operation = query.get("operation", [None])[0]
+        job = query.get("job", [None])[0]
+        with self.lock:
+            selected = [r for r in self.records if matches(r, operation, job)]
+        return respond(start_response, "200 OK", json.dumps(selected).encode(), [("Content-Type", "application/json")])
+
+
+def matches(record: dict[str, Any], operation: str | None, job: str | None) -> bool:
+    """Whether a record passes the ``operation`` / ``job`` filters (None = any)."""
+    if operation is not None and record["operation"] != operation:
+        return False
+    if job is not None:
+        body = record["body"] if isinstance(record["body"], dict) else {}
+        if body.get("JobName", body.get("Name")) != job:
+            return False
+    return True
+
+
+def read_body(environ: dict[str, Any]) -> bytes:
+    """The request body, whether sized by Content-Length or terminated (chunked)."""
+    stream = environ["wsgi.input"]
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > 0:
+        return stream.read(length)
+    if environ.get("wsgi.input_terminated"):
+        return stream.read()
+    return b""
+
+
+def respond(start_response: Callable[..., Any], status: str, body: bytes, headers: list[tuple[str, str]] | None = None) -> list[bytes]:
+    start_response(status, (headers or []) + [("Content-Length", str(len(body)))])
+    return [body]
+
+
+# --------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------
+
+
+def exit_with_parent(parent: int | None) -> None:
+    """Start a daemon thread that ends this process when its parent is gone.
+
+    ``parent`` is the PID the caller says is our parent (``--parent-pid``);
+    it closes the gap where the parent dies before this thread starts. Without
+    it, the parent seen at start-up is watched.
+    """
+    if parent is None:
+        parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port to bind (default 0: a free one)")
+    parser.add_argument("--exit-with-parent", action="store_true", help="exit when the parent process is gone")
+    parser.add_argument("--parent-pid", type=int, help="with --exit-with-parent: the parent's PID, if known")
+    parser.add_argument("--latency-ms", type=int, default=0, help="sleep this long before each AWS request")
+    parser.add_argument("--log-requests", action="store_true", help="log each request to stderr")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.exit_with_parent:
+        exit_with_parent(args.parent_pid)
+
+    from werkzeug.serving import make_server
+
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+
+    patch_glue_update_job()
+    if not args.log_requests:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    app = GlueRequestRecorder(
+        DomainDispatcherApplication(create_backend_app), latency_ms=args.latency_ms
+    )
+    server = make_server(
+        args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler
+    )
+    port = server.server_port
+    # Some moto services build URLs that point back at the server.
+    os.environ["MOTO_PORT"] = str(port)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    sys.stdout.write(json.dumps({"url": f"http://{host}:{port}"}) + "\n")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,174 @@
+//! The Python side of the stack: the venv, wheels, and the Glue worker replay.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Output};
+
+use crate::env::{command_with_env, fake_credentials_env};
+
+/// The repository root (`CARGO_MANIFEST_DIR/../..`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/test-stack sits two levels below the repository root")
+        .to_path_buf()
+}
+
+/// The Python of the test venv: `$GLUE_CODEARTIFACT_PYTHON` if set, else
+/// `<repo>/.venv/bin/python`.
+///
+/// # Panics
+/// If that file does not exist: run `scripts/setup` first.
+pub fn python() -> PathBuf {
+    let path = match std::env::var_os("GLUE_CODEARTIFACT_PYTHON") {
+        Some(path) => PathBuf::from(path),
+        None => repo_root().join(".venv/bin/python"),
+    };
+    assert!(
+        path.exists(),
+        "{} does not exist: run scripts/setup first (or set GLUE_CODEARTIFACT_PYTHON)",
+        path.display()
+    );
+    path
+}
+
+/// Path of one of the stack's Python scripts.
+pub(crate) fn script(name: &str) -> PathBuf {
+    repo_root().join("crates/test-stack/python").join(name)
+}
+
+/// Build a pure-Python wheel `name==version` into `dir` with `make_wheel.py`;
+/// returns the wheel's path.
+pub fn make_wheel(dir: &Path, name: &str, version: &str) -> PathBuf {
+    make_wheel_with(dir, name, version, &[])
+}
+
+/// [`make_wheel`] with more flags of `make_wheel.py`: `--python-tag`,
+/// `--abi-tag`, `--platform-tag`, `--requires-python`, `--sdist`. Returns the
+/// path of the file built (the last line `make_wheel.py` prints, or else the
+/// newest matching distribution in `dir`).
+pub fn make_wheel_with(dir: &Path, name: &str, version: &str, extra_args: &[&str]) -> PathBuf {
+    let mut command = Command::new(python());
+    command
+        .arg(script("make_wheel.py"))
+        .args(["--name", name, "--version", version, "--out"])
+        .arg(dir)
+        .args(extra_args);
+    let output = checked(&mut command, "make_wheel.py");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if let Some(path) = stdout.lines().rev().map(str::trim).find(|l| !l.is_empty()) {
+        let path = PathBuf::from(path);
+        let path = if path.is_relative() {
+            dir.join(path)
+        } else {
+            path
+        };
+        if path.is_file() {
+            return path;
+        }
+    }
+    newest_distribution(dir, name, version).unwrap_or_else(|| {
+        panic!(
+            "make_wheel.py built nothing for {name}=={version} in {}; it printed:\n{stdout}",
+            dir.display()
+        )
+    })
+}
+
+/// The newest `{name}-{version}-*.whl` or `{name}-{version}.tar.gz` in `dir`
+/// (name normalized as in distribution file names).
+fn newest_distribution(dir: &Path, name: &str, version: &str) -> Option<PathBuf> {
+    let stem = format!("{}-{version}", name.replace(['-', '.'], "_").to_lowercase());
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            let file = entry.file_name().to_string_lossy().to_lowercase();
+            file == format!("{stem}.tar.gz")
+                || (file.starts_with(&format!("{stem}-")) && file.ends_with(".whl"))
+        })
+        .max_by_key(|entry| entry.metadata().and_then(|m| m.modified()).ok())
+        .map(|entry| entry.path())
+}
+
+/// What `glue_replay.py` did.
+#[derive(Debug)]
+pub struct ReplayOutput {
+    /// Its exit status: pip's (0 on success), 3 when the run cannot be
+    /// replayed, 4 when an import failed, 5 when a Glue call failed.
+    pub status: ExitStatus,
+    /// Its standard output: the `replay: pip install ...` line (URL passwords
+    /// redacted), then pip's output.
+    pub stdout: String,
+    /// Its standard error (pip's errors, Python tracebacks).
+    pub stderr: String,
+}
+
+impl ReplayOutput {
+    /// Whether the replay succeeded (pip installed everything, every import worked).
+    pub fn success(&self) -> bool {
+        self.status.success()
+    }
+
+    /// stdout and stderr together, for assertion messages.
+    pub fn transcript(&self) -> String {
+        format!(
+            "--- stdout ---\n{}--- stderr ---\n{}",
+            self.stdout, self.stderr
+        )
+    }
+}
+
+/// Replay what a Glue worker would do for run `run_id` of `job`: read the
+/// job and run from the Glue at `glue_url`, merge the arguments, run the
+/// `pip install` Glue would run in a fresh venv, then import each of
+/// `imports`. See `crates/test-stack/python/glue_replay.py` for what it
+/// assumes about Glue.
+pub fn replay(glue_url: &str, job: &str, run_id: &str, imports: &[&str]) -> ReplayOutput {
+    let mut command = command_with_env(python(), &fake_credentials_env());
+    command.arg(script("glue_replay.py")).args([
+        "--job",
+        job,
+        "--run-id",
+        run_id,
+        "--endpoint-url",
+        glue_url,
+    ]);
+    for module in imports {
+        command.args(["--import", module]);
+    }
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run glue_replay.py: {e}"));
+    ReplayOutput {
+        status: output.status,
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Run `command`; panic with its output unless it succeeds.
+fn checked(command: &mut Command, what: &str) -> Output {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n--- stdout ---\n{}--- stderr ---\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repo_root_holds_the_workspace() {
+        assert!(repo_root().join("Cargo.toml").is_file());
+        assert!(script("moto_server.py").is_file());
+    }
+}

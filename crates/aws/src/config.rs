@@ -34,7 +34,7 @@ pub async fn load_sdk_config(settings: &AwsSettings) -> Result<SdkConfig, Config
         loader = loader.region(Region::new(region.clone()));
     }
     let config = loader.load().await;
-    if config.region().is_none() {
+    if config.region().is_none_or(|r| r.as_ref().trim().is_empty()) {
         return Err(ConfigError::NoRegion);
     }
     Ok(config)

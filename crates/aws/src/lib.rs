@@ -25,3 +25,12 @@ pub use glue::Glue;
 /// The SDK configuration, re-exported so that callers need no direct
 /// dependency on aws-config.
 pub use aws_config::SdkConfig;
+
+/// Whether a tracing event is an SDK or HTTP-stack TRACE event. Those
+/// describe requests and responses (`aws_sigv4` logs the signed body when
+/// `LOG_SIGNABLE_BODY=true`, and a `StartJobRun` body holds the index URL),
+/// so every binary drops them, whatever `RUST_LOG` says.
+pub fn is_transport_trace(meta: &tracing::Metadata<'_>) -> bool {
+    const TARGETS: [&str; 6] = ["aws_", "hyper", "h2", "rustls", "tower", "reqwest"];
+    *meta.level() == tracing::Level::TRACE && TARGETS.iter().any(|t| meta.target().starts_with(t))
+}

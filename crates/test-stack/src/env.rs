@@ -36,7 +36,7 @@ pub fn unique_name(prefix: &str) -> String {
 ///
 /// - `AWS_REGION=us-east-1` and fake static credentials (`testing`/`testing`);
 /// - `AWS_EC2_METADATA_DISABLED=true`, and `AWS_CONFIG_FILE` /
-///   `AWS_SHARED_CREDENTIALS_FILE` pointing at a file that does not exist,
+///   `AWS_SHARED_CREDENTIALS_FILE` pointing at an empty file,
 ///   so nothing from the developer's own AWS setup leaks in;
 /// - `AWS_ENDPOINT_URL_GLUE=glue_url` and
 ///   `AWS_ENDPOINT_URL_CODEARTIFACT=codeartifact_url` (the SDK's own
@@ -59,15 +59,16 @@ pub fn aws_env(glue_url: &str, codeartifact_url: &str) -> Vec<(String, String)> 
 /// Region, fake credentials and no AWS config files: the part of
 /// [`aws_env`] that does not depend on the stand-ins.
 pub(crate) fn fake_credentials_env() -> Vec<(String, String)> {
-    let no_file = scratch_dir().join("no-aws-config-here");
-    let no_file = no_file.to_string_lossy();
+    let empty = scratch_dir().join("empty-aws-config");
+    std::fs::write(&empty, "").unwrap_or_else(|e| panic!("cannot write {}: {e}", empty.display()));
+    let empty = empty.to_string_lossy();
     vec![
         pair("AWS_REGION", REGION),
         pair("AWS_ACCESS_KEY_ID", FAKE_KEY),
         pair("AWS_SECRET_ACCESS_KEY", FAKE_KEY),
         pair("AWS_EC2_METADATA_DISABLED", "true"),
-        pair("AWS_CONFIG_FILE", &no_file),
-        pair("AWS_SHARED_CREDENTIALS_FILE", &no_file),
+        pair("AWS_CONFIG_FILE", &empty),
+        pair("AWS_SHARED_CREDENTIALS_FILE", &empty),
     ]
 }
 
@@ -140,7 +141,8 @@ mod tests {
             Some("http://127.0.0.1:2")
         );
         assert_eq!(get("AWS_REGION"), Some("us-east-1"));
-        assert!(!std::path::Path::new(get("AWS_CONFIG_FILE").unwrap()).exists());
+        let config = std::fs::read(get("AWS_CONFIG_FILE").unwrap()).unwrap();
+        assert!(config.is_empty());
     }
 
     #[test]

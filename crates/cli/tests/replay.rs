@@ -1,0 +1,127 @@
+//! Proof as Glue would: after `start`, a replay of the run's arguments
+//! (`glue_replay.py`: what a Glue worker does with them) installs a private
+//! package from the emulator with real pip.
+
+use crate::util::{DOMAIN, Stack};
+use test_stack::{JobSpec, make_wheel, replay, unique_name};
+
+const INSTALLER_OPTION: &str = "--python-modules-installer-option";
+const MODULES: &str = "--additional-python-modules";
+
+/// A stack whose repository serves `acme-tools 1.2.0`, a package that is on
+/// no public index.
+fn stack_with_private_package() -> Stack {
+    let stack = Stack::new();
+    make_wheel(&stack.packages, "acme-tools", "1.2.0");
+    stack
+}
+
+fn started_run(stack: &Stack, job: &str, extra: &[&str]) -> String {
+    let run = stack.start(job, extra);
+    run.assert_code(0);
+    stack.assert_no_token(&run.both(), "start output");
+    run.stdout.trim().to_owned()
+}
+
+#[test]
+fn spark_job_installs_the_private_package_and_keeps_upgrade() {
+    let stack = stack_with_private_package();
+    let job = stack.spark_job(|j| j.default_argument(INSTALLER_OPTION, "--upgrade"));
+    let run_id = started_run(&stack, &job, &[]);
+    let out = replay(&stack.moto.url, &job, &run_id, &["acme_tools"]);
+    assert!(out.success(), "{}", out.transcript());
+    assert!(
+        out.stdout.contains("acme_tools 1.2.0"),
+        "{}",
+        out.transcript()
+    );
+    let command = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("replay: pip install"))
+        .unwrap_or_else(|| panic!("no pip command line: {}", out.transcript()));
+    assert!(command.contains("--upgrade"), "{command}");
+    assert!(
+        command.contains("--index-url=http://aws:****@"),
+        "{command}"
+    );
+    assert!(
+        stack.emulator.stats().index > 0,
+        "pip fetched from the emulator"
+    );
+}
+
+#[test]
+fn extra_index_url_mode_installs_too() {
+    let stack = stack_with_private_package();
+    let job = stack.spark_job(|j| j);
+    let run_id = started_run(&stack, &job, &["--mode", "extra-index-url"]);
+    let out = replay(&stack.moto.url, &job, &run_id, &["acme_tools"]);
+    assert!(out.success(), "{}", out.transcript());
+    assert!(
+        out.stdout.contains("--extra-index-url=http://aws:****@"),
+        "{}",
+        out.transcript()
+    );
+}
+
+#[test]
+fn python_shell_inline_form_installs() {
+    let stack = stack_with_private_package();
+    let job = unique_name("shell");
+    stack.moto.create_job(
+        &JobSpec::python_shell(&job)
+            .default_argument(MODULES, "acme-tools==1.2.0")
+            .max_concurrent_runs(10),
+    );
+    let run_id = started_run(&stack, &job, &[]);
+    let out = replay(&stack.moto.url, &job, &run_id, &["acme_tools"]);
+    assert!(out.success(), "{}", out.transcript());
+    assert!(
+        out.stdout.contains("acme_tools 1.2.0"),
+        "{}",
+        out.transcript()
+    );
+}
+
+#[test]
+fn an_expired_token_fails_the_install_with_401() {
+    let stack = stack_with_private_package();
+    let job = stack.spark_job(|j| j);
+    let run_id = started_run(&stack, &job, &["--duration", "15m"]);
+    stack
+        .emulator
+        .advance_clock(std::time::Duration::from_secs(16 * 60));
+
+    let out = replay(&stack.moto.url, &job, &run_id, &["acme_tools"]);
+    assert!(!out.success(), "pip must fail: {}", out.transcript());
+    // pip says only "from versions: none"; ask the index directly for the 401.
+    let requests = stack.emulator.requests();
+    assert!(
+        requests.iter().any(|r| r.status == Some(401)),
+        "the index refused the expired token: {requests:?}"
+    );
+}
+
+#[test]
+fn a_wrong_repository_fails_before_start_job_run() {
+    let stack = stack_with_private_package();
+    let job = stack.spark_job(|j| j);
+    let run = stack.cli(&[
+        "start",
+        "--job",
+        &job,
+        "--domain",
+        DOMAIN,
+        "--repository",
+        "py-typo",
+    ]);
+    run.assert_code(4);
+    assert!(
+        run.stderr.contains("repository \"py-typo\""),
+        "{}",
+        run.stderr
+    );
+    assert!(stack.sent_runs(&job).is_empty());
+    assert!(stack.moto.job_runs(&job).is_empty());
+}

@@ -1,0 +1,212 @@
+//! `start` against jobs of every shape.
+
+use crate::util::{ACCOUNT, DOMAIN, REPOSITORY, Stack, only_run_arguments};
+use test_stack::JobSpec;
+
+const INSTALLER_OPTION: &str = "--python-modules-installer-option";
+const MODULES: &str = "--additional-python-modules";
+
+fn index_prefix(stack: &Stack) -> String {
+    format!(
+        "{}/{DOMAIN}-{ACCOUNT}/pypi/{REPOSITORY}/simple/",
+        stack.emulator.base_url()
+    )
+}
+
+/// `--index-url=http://aws:TOKEN@host/…/simple/` with a token the emulator issued.
+fn assert_ours(stack: &Stack, option: &str, mode: &str) {
+    let prefix = format!("--{mode}=");
+    let url = option
+        .split(' ')
+        .find_map(|w| w.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("no {prefix} in {option:?}"));
+    let parsed = url::Url::parse(url).unwrap();
+    assert_eq!(parsed.username(), "aws");
+    let token = percent_encoding::percent_decode_str(parsed.password().unwrap())
+        .decode_utf8()
+        .unwrap();
+    assert!(
+        stack.emulator.issued_tokens().iter().any(|t| *t == token),
+        "the URL carries an issued token"
+    );
+    let mut bare = parsed.clone();
+    bare.set_username("").unwrap();
+    bare.set_password(None).unwrap();
+    assert_eq!(
+        bare.as_str().replace("http://", ""),
+        index_prefix(stack).replace("http://", "")
+    );
+}
+
+#[test]
+fn spark_job_without_installer_option() {
+    let stack = Stack::new();
+    let job = stack.spark_job(|j| j);
+    let run = stack.start(&job, &[]);
+    run.assert_code(0);
+    let run_id = run.stdout.trim();
+    assert!(run_id.starts_with("jr_"), "prints the JobRunId: {run_id:?}");
+
+    let args = only_run_arguments(&stack, &job);
+    assert_eq!(
+        args.keys().collect::<Vec<_>>(),
+        vec![INSTALLER_OPTION],
+        "only the changed key is sent"
+    );
+    assert_ours(
+        &stack,
+        args[INSTALLER_OPTION].as_str().unwrap(),
+        "index-url",
+    );
+    assert_eq!(stack.moto.job_runs(&job).len(), 1);
+    assert_eq!(stack.moto.job_runs(&job)[0].id, run_id);
+}
+
+#[test]
+fn spark_job_keeps_upgrade_and_replaces_an_old_index_url() {
+    let stack = Stack::new();
+    let job = stack.spark_job(|j| {
+        j.default_argument(
+            INSTALLER_OPTION,
+            "--upgrade --index-url https://old.example/simple/",
+        )
+    });
+    stack.start(&job, &[]).assert_code(0);
+    let args = only_run_arguments(&stack, &job);
+    let option = args[INSTALLER_OPTION].as_str().unwrap();
+    assert!(option.starts_with("--upgrade --index-url="), "{option}");
+    assert!(!option.contains("old.example"), "{option}");
+    assert_ours(&stack, option, "index-url");
+}
+
+#[test]
+fn extra_index_url_mode_keeps_the_primary_index() {
+    let stack = Stack::new();
+    let job = stack.spark_job(|j| {
+        j.default_argument(
+            INSTALLER_OPTION,
+            "--index-url https://mirror.example/simple/",
+        )
+    });
+    stack
+        .start(&job, &["--mode", "extra-index-url"])
+        .assert_code(0);
+    let args = only_run_arguments(&stack, &job);
+    let option = args[INSTALLER_OPTION].as_str().unwrap();
+    assert!(
+        option.starts_with("--index-url https://mirror.example/simple/ --extra-index-url="),
+        "{option}"
+    );
+    assert_ours(&stack, option, "extra-index-url");
+}
+
+#[test]
+fn python_shell_job_gets_the_inline_form() {
+    let stack = Stack::new();
+    let job = test_stack::unique_name("shell");
+    stack.moto.create_job(
+        &JobSpec::python_shell(&job)
+            .default_argument(MODULES, "acme-tools==1.2.0")
+            .max_concurrent_runs(10),
+    );
+    stack.start(&job, &[]).assert_code(0);
+    let args = only_run_arguments(&stack, &job);
+    assert_eq!(args.keys().collect::<Vec<_>>(), vec![MODULES]);
+    let modules = args[MODULES].as_str().unwrap();
+    assert!(
+        modules.starts_with("acme-tools==1.2.0 --index-url="),
+        "{modules}"
+    );
+    assert_ours(&stack, modules, "index-url");
+}
+
+#[test]
+fn user_arguments_are_sent_along() {
+    let stack = Stack::new();
+    let job = stack.spark_job(|j| j.default_argument("--day", "default"));
+    stack
+        .start(&job, &["--arg", "--day=2024-01-31", "--arg", "--env=prod"])
+        .assert_code(0);
+    let args = only_run_arguments(&stack, &job);
+    assert_eq!(args["--day"], "2024-01-31");
+    assert_eq!(args["--env"], "prod");
+    assert!(args.contains_key(INSTALLER_OPTION));
+}
+
+#[test]
+fn dry_run_prints_redacted_arguments_and_starts_nothing() {
+    let stack = Stack::new();
+    let job = stack.spark_job(|j| j.default_argument(INSTALLER_OPTION, "--upgrade"));
+    let run = stack.start(&job, &["--dry-run"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.starts_with(&format!(
+            "{INSTALLER_OPTION}=--upgrade --index-url=http://aws:****@"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("dry run: no job run started"),
+        "{}",
+        run.stderr
+    );
+    stack.assert_no_token(&run.both(), "dry-run output");
+    assert!(stack.sent_runs(&job).is_empty());
+    assert!(stack.moto.job_runs(&job).is_empty());
+}
+
+#[test]
+fn json_output() {
+    let stack = Stack::new();
+    let job = stack.spark_job(|j| j);
+    let run = stack.start(&job, &["--output", "json", "--duration", "15m"]);
+    run.assert_code(0);
+    let body = run.json();
+    assert_eq!(body["job_name"], job.as_str());
+    assert!(body["job_run_id"].as_str().unwrap().starts_with("jr_"));
+    assert_eq!(body["dry_run"], false);
+    assert_eq!(body["argument_keys"], serde_json::json!([INSTALLER_OPTION]));
+    let expiration = humantime::parse_rfc3339(body["token_expiration"].as_str().unwrap()).unwrap();
+    let left = expiration
+        .duration_since(std::time::SystemTime::now())
+        .unwrap()
+        .as_secs();
+    assert!((850..=900).contains(&left), "a 15m token: {left}s left");
+    assert!(body.get("arguments").is_none());
+
+    let dry = stack.start(&job, &["--output", "json", "--dry-run"]);
+    dry.assert_code(0);
+    let body = dry.json();
+    assert_eq!(body["dry_run"], true);
+    assert!(body["job_run_id"].is_null());
+    assert!(
+        body["arguments"][INSTALLER_OPTION]
+            .as_str()
+            .unwrap()
+            .contains("aws:****@")
+    );
+}
+
+#[test]
+fn flags_fall_back_to_environment_variables() {
+    let stack = Stack::new();
+    let job = stack.spark_job(|j| j);
+    let run = stack.cli_env(
+        &["start", "--output", "json"],
+        &[
+            ("GLUE_CODEARTIFACT_JOB", &job),
+            ("GLUE_CODEARTIFACT_DOMAIN", DOMAIN),
+            ("GLUE_CODEARTIFACT_REPOSITORY", REPOSITORY),
+            ("GLUE_CODEARTIFACT_DOMAIN_OWNER", ACCOUNT),
+            ("GLUE_CODEARTIFACT_MODE", "extra-index-url"),
+        ],
+    );
+    run.assert_code(0);
+    let args = only_run_arguments(&stack, &job);
+    assert_ours(
+        &stack,
+        args[INSTALLER_OPTION].as_str().unwrap(),
+        "extra-index-url",
+    );
+}

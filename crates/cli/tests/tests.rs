@@ -1,0 +1,10 @@
+//! End-to-end tests of the `glue-codeartifact` binary against moto (Glue)
+//! and the CodeArtifact emulator over HTTP. One test binary, one moto.
+
+mod util;
+
+mod errors;
+mod index_url;
+mod replay;
+mod start;
+mod token_leak;

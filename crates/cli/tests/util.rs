@@ -1,0 +1,183 @@
+//! The harness: the real `glue-codeartifact` binary against moto (Glue) and
+//! the CodeArtifact emulator, both over HTTP on 127.0.0.1.
+
+use std::{path::PathBuf, process::Output, sync::OnceLock};
+
+use codeartifact_emulator::{Config, EmulatorHandle, Repository, TokenStyle};
+use test_stack::{JobSpec, Moto, aws_env, command_with_env, unique_name};
+
+pub const DOMAIN: &str = "acme";
+pub const REPOSITORY: &str = "py-internal";
+pub const ACCOUNT: &str = "123456789012";
+
+/// One test's stand-ins: the shared moto, and an emulator of its own (so
+/// that faults and clock moves stay within the test).
+pub struct Stack {
+    pub moto: &'static Moto,
+    pub emulator: EmulatorHandle,
+    pub packages: PathBuf,
+}
+
+impl Stack {
+    pub fn new() -> Self {
+        Self::with_style(TokenStyle::Plain)
+    }
+
+    pub fn with_style(token_style: TokenStyle) -> Self {
+        let packages = scratch(&unique_name("packages"));
+        let emulator = EmulatorHandle::spawn(Config {
+            repositories: vec![Repository {
+                domain: DOMAIN.into(),
+                name: REPOSITORY.into(),
+                packages_dir: packages.clone(),
+            }],
+            token_style,
+            ..Config::default()
+        })
+        .expect("the CodeArtifact emulator starts");
+        Stack {
+            moto: Moto::shared(),
+            emulator,
+            packages,
+        }
+    }
+
+    /// A Spark job with private modules, created in moto under a unique name.
+    pub fn spark_job(&self, configure: impl FnOnce(JobSpec) -> JobSpec) -> String {
+        let name = unique_name("etl");
+        let spec = JobSpec::spark(&name)
+            .default_argument("--additional-python-modules", "acme-tools==1.2.0")
+            .max_concurrent_runs(10);
+        self.moto.create_job(&configure(spec));
+        name
+    }
+
+    /// Runs the CLI with the stand-ins' environment.
+    pub fn cli(&self, args: &[&str]) -> Run {
+        self.cli_env(args, &[])
+    }
+
+    /// Runs the CLI with extra environment variables (later pairs win).
+    pub fn cli_env(&self, args: &[&str], extra: &[(&str, &str)]) -> Run {
+        let mut env = aws_env(&self.moto.url, &self.emulator.base_url());
+        env.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        run_cli(args, &env)
+    }
+
+    /// `start` with the stand-ins' domain and repository.
+    pub fn start(&self, job: &str, extra: &[&str]) -> Run {
+        let mut args = vec![
+            "start",
+            "--job",
+            job,
+            "--domain",
+            DOMAIN,
+            "--repository",
+            REPOSITORY,
+        ];
+        args.extend_from_slice(extra);
+        self.cli(&args)
+    }
+
+    /// The `StartJobRun` requests moto received for `job`.
+    pub fn sent_runs(&self, job: &str) -> Vec<serde_json::Value> {
+        self.moto.sent_requests("StartJobRun", job)
+    }
+
+    /// Every token the emulator issued so far, in the forms that could leak.
+    pub fn token_forms(&self) -> Vec<String> {
+        let mut forms = Vec::new();
+        for token in self.emulator.issued_tokens() {
+            let encoded: String =
+                percent_encoding::utf8_percent_encode(&token, percent_encoding::NON_ALPHANUMERIC)
+                    .collect();
+            // How `Debug` prints bytes (`[123, 34, …]`): aws_sigv4 logs
+            // signed bodies that way.
+            let bytes: Vec<String> = token.bytes().take(24).map(|b| b.to_string()).collect();
+            forms.push(bytes.join(", "));
+            forms.push(token.clone());
+            if encoded != token {
+                forms.push(encoded);
+            }
+        }
+        forms
+    }
+
+    /// Asserts that no issued token appears in `text`.
+    pub fn assert_no_token(&self, text: &str, context: &str) {
+        for form in self.token_forms() {
+            assert!(
+                !text.contains(&form),
+                "a token leaked into {context}:\n{text}"
+            );
+        }
+    }
+}
+
+/// The outcome of one CLI run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn both(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(self.stdout.trim())
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+pub fn run_cli(args: &[&str], env: &[(String, String)]) -> Run {
+    let output: Output = command_with_env(env!("CARGO_BIN_EXE_glue-codeartifact"), env)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("glue-codeartifact runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+pub fn scratch(name: &str) -> PathBuf {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    let root = ROOT.get_or_init(|| {
+        std::env::temp_dir().join(format!(
+            "glue-codeartifact-cli-tests-{}",
+            std::process::id()
+        ))
+    });
+    let dir = root.join(name);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// The run arguments of the one `StartJobRun` request sent for `job`.
+pub fn only_run_arguments(stack: &Stack, job: &str) -> serde_json::Map<String, serde_json::Value> {
+    let sent = stack.sent_runs(job);
+    assert_eq!(sent.len(), 1, "exactly one StartJobRun for {job}: {sent:?}");
+    sent[0]["Arguments"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default()
+}

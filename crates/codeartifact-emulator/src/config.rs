@@ -1,0 +1,239 @@
+//! What an emulator serves: its account, region, repositories and quirks.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The configuration of one emulator instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// The 12-digit AWS account that owns every domain (moto's default account by default).
+    pub account: String,
+    /// The region named in ARNs and error messages.
+    pub region: String,
+    /// The repositories served; their domains are the emulator's domains.
+    pub repositories: Vec<Repository>,
+    /// Extra time added to every control-plane response (for benchmarks); zero by default.
+    pub latency: Duration,
+    /// How issued tokens look.
+    pub token_style: TokenStyle,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            account: "123456789012".to_owned(),
+            region: "us-east-1".to_owned(),
+            repositories: Vec::new(),
+            latency: Duration::ZERO,
+            token_style: TokenStyle::Plain,
+        }
+    }
+}
+
+impl Config {
+    /// Checks names against the CodeArtifact API's patterns and that every
+    /// packages directory exists, so a typo fails at start, not at the first request.
+    pub fn validate(&self) -> io::Result<()> {
+        let invalid = |msg: String| io::Error::new(io::ErrorKind::InvalidInput, msg);
+        if !is_account_id(&self.account) {
+            return Err(invalid(format!(
+                "account {:?} is not a 12-digit AWS account id",
+                self.account
+            )));
+        }
+        if self.region.is_empty() {
+            return Err(invalid("region must not be empty".to_owned()));
+        }
+        for (i, repo) in self.repositories.iter().enumerate() {
+            if !is_domain_name(&repo.domain) {
+                return Err(invalid(format!(
+                    "domain {:?} does not match CodeArtifact's pattern [a-z][a-z0-9-]{{0,48}}[a-z0-9]",
+                    repo.domain
+                )));
+            }
+            if !is_repository_name(&repo.name) {
+                return Err(invalid(format!(
+                    "repository {:?} does not match CodeArtifact's pattern [A-Za-z0-9][A-Za-z0-9._-]{{1,99}}",
+                    repo.name
+                )));
+            }
+            if self.repositories[..i]
+                .iter()
+                .any(|r| r.domain == repo.domain && r.name == repo.name)
+            {
+                return Err(invalid(format!(
+                    "repository {}/{} is configured twice",
+                    repo.domain, repo.name
+                )));
+            }
+            if !repo.packages_dir.is_dir() {
+                return Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!(
+                        "packages directory {} of repository {}/{} is not a directory",
+                        repo.packages_dir.display(),
+                        repo.domain,
+                        repo.name
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether any repository belongs to `domain`.
+    pub(crate) fn has_domain(&self, domain: &str) -> bool {
+        self.repositories.iter().any(|r| r.domain == domain)
+    }
+
+    /// The repository `name` in `domain`, if configured.
+    pub(crate) fn repository(&self, domain: &str, name: &str) -> Option<&Repository> {
+        self.repositories
+            .iter()
+            .find(|r| r.domain == domain && r.name == name)
+    }
+}
+
+/// One CodeArtifact repository whose packages are the files in a local directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Repository {
+    /// The CodeArtifact domain the repository belongs to.
+    pub domain: String,
+    /// The repository's name.
+    pub name: String,
+    /// The directory whose `*.whl`, `*.tar.gz` and `*.zip` files the repository serves.
+    /// It is read again on every index request.
+    pub packages_dir: PathBuf,
+}
+
+impl FromStr for Repository {
+    type Err = String;
+
+    /// Parses the command-line form `DOMAIN/REPO=DIR`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (names, dir) = s
+            .split_once('=')
+            .ok_or_else(|| format!("{s:?} is not of the form DOMAIN/REPO=DIR"))?;
+        let (domain, name) = names
+            .split_once('/')
+            .ok_or_else(|| format!("{names:?} is not of the form DOMAIN/REPO"))?;
+        if domain.is_empty() || name.is_empty() || dir.is_empty() {
+            return Err(format!("{s:?} is not of the form DOMAIN/REPO=DIR"));
+        }
+        Ok(Repository {
+            domain: domain.to_owned(),
+            name: name.to_owned(),
+            packages_dir: PathBuf::from(dir),
+        })
+    }
+}
+
+/// How issued authorization tokens look.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TokenStyle {
+    /// Like real CodeArtifact tokens: base64url segments joined by `.`.
+    #[default]
+    Plain,
+    /// Contains characters that must be percent-encoded in URL userinfo
+    /// (`+ / = : @ % ? #`, space and more), to catch missing encoding.
+    /// Still only printable ASCII, so `aws:TOKEN` works in HTTP Basic auth.
+    Awkward,
+}
+
+impl FromStr for TokenStyle {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "plain" => Ok(TokenStyle::Plain),
+            "awkward" => Ok(TokenStyle::Awkward),
+            other => Err(format!(
+                "unknown token style {other:?} (expected plain or awkward)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for TokenStyle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TokenStyle::Plain => "plain",
+            TokenStyle::Awkward => "awkward",
+        })
+    }
+}
+
+/// `[0-9]{12}`, CodeArtifact's `AccountId`.
+pub(crate) fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `[a-z][a-z0-9\-]{0,48}[a-z0-9]`, CodeArtifact's `DomainName`.
+pub(crate) fn is_domain_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    (2..=50).contains(&b.len())
+        && b[0].is_ascii_lowercase()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b[b.len() - 1] != b'-'
+}
+
+/// `[A-Za-z0-9][A-Za-z0-9._\-]{1,99}`, CodeArtifact's `RepositoryName`.
+pub(crate) fn is_repository_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    (2..=100).contains(&b.len())
+        && b[0].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_repository_flag() {
+        let r: Repository = "acme/pypi-store=/tmp/pkgs".parse().unwrap();
+        assert_eq!(r.domain, "acme");
+        assert_eq!(r.name, "pypi-store");
+        assert_eq!(r.packages_dir, PathBuf::from("/tmp/pkgs"));
+        assert!("acme=/tmp".parse::<Repository>().is_err());
+        assert!("acme/repo".parse::<Repository>().is_err());
+        assert!("/repo=/tmp".parse::<Repository>().is_err());
+    }
+
+    #[test]
+    fn name_patterns_follow_the_api_model() {
+        assert!(is_domain_name("acme"));
+        assert!(is_domain_name("my-domain-2"));
+        assert!(!is_domain_name("a"));
+        assert!(!is_domain_name("Acme"));
+        assert!(!is_domain_name("acme-"));
+        assert!(!is_domain_name("1acme"));
+        assert!(is_repository_name("Py.Repo_1-x"));
+        assert!(!is_repository_name("_repo"));
+        assert!(!is_repository_name("r"));
+        assert!(is_account_id("123456789012"));
+        assert!(!is_account_id("12345678901"));
+        assert!(!is_account_id("12345678901a"));
+    }
+
+    #[test]
+    fn validate_rejects_a_missing_directory() {
+        let config = Config {
+            repositories: vec![Repository {
+                domain: "acme".into(),
+                name: "repo".into(),
+                packages_dir: PathBuf::from("/nonexistent/codeartifact-emulator"),
+            }],
+            ..Config::default()
+        };
+        assert_eq!(
+            config.validate().unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+    }
+}

@@ -1,0 +1,210 @@
+//! A local stand-in for AWS CodeArtifact, for tests and the demo only.
+//!
+//! It answers, on one loopback port:
+//!
+//! - the two control-plane operations the project calls,
+//!   **GetAuthorizationToken** and **GetRepositoryEndpoint**, over REST-JSON
+//!   as the official SDKs (the AWS SDK for Rust, boto3) send them (see
+//!   *Control plane* below);
+//! - the **pip index** behind each repository endpoint (PEP 503 HTML and
+//!   PEP 691 JSON), serving the wheels and sdists of a local directory and
+//!   checking HTTP Basic auth against the tokens it issued (see *Index*);
+//! - a **test-control API** under `/_emulator/`: advance the clock, inject
+//!   faults, read counters and a request log (see *Admin*).
+//!
+//! Point the AWS SDK for Rust at it with `AWS_ENDPOINT_URL_CODEARTIFACT`
+//! (or `AWS_ENDPOINT_URL`) set to [`EmulatorHandle::base_url`]; any
+//! credentials do, since signatures are not verified.
+//!
+//! # Control plane
+//!
+//! `POST /v1/authorization-token?domain=D&domain-owner=O&duration=S` and
+//! `GET /v1/repository/endpoint?domain=D&domain-owner=O&repository=R&format=F&endpointType=T`.
+//! `duration` must be `0` or `900..=43200`; absent means 43200 (12 h) and
+//! `0` ("as long as the caller's credentials") means 3600 s here. Errors
+//! carry `x-amzn-ErrorType` and a JSON body with `message`. An unsigned
+//! request (no `Authorization` header) gets 403
+//! `MissingAuthenticationTokenException`.
+//!
+//! # Index
+//!
+//! The endpoint for repository `R` of domain `D` is
+//! `http://127.0.0.1:PORT/D-ACCOUNT/pypi/R/` (AWS puts `D-ACCOUNT` in the
+//! host name instead); pip's index URL is that plus `simple/`, with user
+//! `aws` and a token as password. Tokens expire on the emulator's clock
+//! (real time plus [`EmulatorHandle::advance_clock`]).
+//!
+//! # Admin
+//!
+//! `GET /_emulator/health`, `POST /_emulator/clock {"advance_seconds": N}`,
+//! `POST|GET|DELETE /_emulator/faults` ([`Fault`] as JSON, e.g.
+//! `{"operation":"GetAuthorizationToken","kind":"throttle","count":2}`),
+//! `GET /_emulator/stats` ([`Stats`]) and `GET /_emulator/requests`
+//! ([`RequestRecord`]s).
+//!
+//! # Example
+//!
+//! ```no_run
+//! use codeartifact_emulator::{Config, EmulatorHandle, Repository};
+//!
+//! let emulator = EmulatorHandle::spawn(Config {
+//!     repositories: vec![Repository {
+//!         domain: "acme".into(),
+//!         name: "pypi-store".into(),
+//!         packages_dir: "/tmp/wheels".into(),
+//!     }],
+//!     ..Config::default()
+//! })?;
+//! println!("AWS_ENDPOINT_URL_CODEARTIFACT={}", emulator.base_url());
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+mod admin;
+mod config;
+mod control_plane;
+mod errors;
+mod faults;
+mod index;
+mod packages;
+mod server;
+mod state;
+mod tokens;
+
+use std::future::Future;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::StatusCode;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub use config::{Config, Repository, TokenStyle};
+pub use faults::{Fault, FaultKind, Operation};
+pub use state::{RequestRecord, Stats};
+
+use state::State;
+
+/// Serves an emulator for `config` on `listener` until `shutdown` completes,
+/// then lets requests in progress finish (for at most two seconds).
+///
+/// The repository endpoints it hands out use `listener`'s local address.
+/// Fails at once if the configuration is invalid ([`Config::validate`]).
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    config.validate()?;
+    let state = Arc::new(State::new(config, base_url(listener.local_addr()?)));
+    server::run(router(state), listener, shutdown).await
+}
+
+fn base_url(addr: SocketAddr) -> String {
+    format!("http://{addr}")
+}
+
+fn router(state: Arc<State>) -> Router {
+    Router::new()
+        .merge(control_plane::routes())
+        .merge(index::routes())
+        .merge(admin::routes())
+        .fallback(|| async { (StatusCode::NOT_FOUND, "Not Found\n") })
+        .with_state(state)
+}
+
+/// A running emulator on its own thread and tokio runtime, bound to
+/// `127.0.0.1` on a free port. Dropping it shuts the server down.
+#[derive(Debug)]
+pub struct EmulatorHandle {
+    state: Arc<State>,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl EmulatorHandle {
+    /// Validates `config`, binds `127.0.0.1:0` and starts serving.
+    pub fn spawn(config: Config) -> io::Result<EmulatorHandle> {
+        config.validate()?;
+        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        listener.set_nonblocking(true)?;
+        let state = Arc::new(State::new(config, base_url(listener.local_addr()?)));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("codeartifact-emulator-worker")
+            .enable_all()
+            .build()?;
+        let listener = {
+            let _context = runtime.enter();
+            TcpListener::from_std(listener)?
+        };
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let app = router(Arc::clone(&state));
+        let thread = std::thread::Builder::new()
+            .name("codeartifact-emulator".to_owned())
+            .spawn(move || {
+                let stopped = async {
+                    // A dropped sender means the handle is gone: stop too.
+                    let _ = stop.await;
+                };
+                if let Err(e) = runtime.block_on(server::run(app, listener, stopped)) {
+                    tracing::error!(error = %e, "the emulator stopped with an error");
+                }
+                runtime.shutdown_timeout(Duration::from_secs(1));
+            })?;
+        Ok(EmulatorHandle {
+            state,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        self.state.base_url.clone()
+    }
+
+    /// Moves the emulator's clock forward, so tokens expire sooner.
+    pub fn advance_clock(&self, by: Duration) {
+        self.state.clock.advance(by);
+    }
+
+    /// Adds a fault at the end of the fault queue.
+    pub fn inject_fault(&self, fault: Fault) {
+        self.state.faults.inject(fault);
+    }
+
+    /// Removes every pending fault.
+    pub fn clear_faults(&self) {
+        self.state.faults.clear();
+    }
+
+    /// The request counters so far.
+    pub fn stats(&self) -> Stats {
+        self.state.stats()
+    }
+
+    /// Every token issued so far, oldest first (tests grep output for them).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.state.tokens.issued()
+    }
+
+    /// The finished requests so far, oldest first (at most the last 10 000).
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.state.requests()
+    }
+}
+
+impl Drop for EmulatorHandle {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

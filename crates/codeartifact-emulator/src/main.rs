@@ -1,0 +1,140 @@
+//! `codeartifact-emulator`: runs the CodeArtifact stand-in on loopback.
+//!
+//! Prints one JSON line, `{"url":"http://127.0.0.1:PORT"}`, to stdout once
+//! it is listening, then serves until SIGTERM or SIGINT (or, with
+//! `--exit-with-parent`, until its parent process goes away). Logs go to
+//! stderr (filter with `RUST_LOG`) and never contain tokens.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use codeartifact_emulator::{Config, Repository, TokenStyle, serve};
+use tokio::net::TcpListener;
+use tokio::signal::unix::{SignalKind, signal};
+
+/// A local stand-in for AWS CodeArtifact (control plane and pip index), for tests and demos.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    /// Address to listen on; must be a loopback address. Port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+
+    /// The AWS account that owns every domain.
+    #[arg(long, default_value = "123456789012")]
+    account: String,
+
+    /// The region named in ARNs.
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+
+    /// A repository and the directory of wheels and sdists it serves. Repeatable.
+    #[arg(long = "repository", value_name = "DOMAIN/REPO=DIR", required = true)]
+    repositories: Vec<Repository>,
+
+    /// Milliseconds added to every control-plane response.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    latency_ms: u64,
+
+    /// How tokens look: `plain` (like AWS's) or `awkward` (needs URL encoding).
+    #[arg(long, value_name = "STYLE", default_value_t = TokenStyle::Plain)]
+    token_style: TokenStyle,
+
+    /// Exit when the parent process exits (checked every 500 ms).
+    #[arg(long)]
+    exit_with_parent: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    if !cli.listen.ip().is_loopback() {
+        eprintln!(
+            "codeartifact-emulator: refusing to listen on {}: only loopback addresses (127.0.0.1, ::1) are allowed",
+            cli.listen
+        );
+        return ExitCode::from(2);
+    }
+    let config = Config {
+        account: cli.account,
+        region: cli.region,
+        repositories: cli.repositories,
+        latency: Duration::from_millis(cli.latency_ms),
+        token_style: cli.token_style,
+    };
+    if let Err(e) = config.validate() {
+        eprintln!("codeartifact-emulator: {e}");
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("codeartifact-emulator: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.listen, config, cli.exit_with_parent)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("codeartifact-emulator: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(listen: SocketAddr, config: Config, exit_with_parent: bool) -> std::io::Result<()> {
+    let listener = TcpListener::bind(listen).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let dirs: Vec<PathBuf> = config
+        .repositories
+        .iter()
+        .map(|r| r.packages_dir.clone())
+        .collect();
+    tracing::info!(%url, repositories = config.repositories.len(), ?dirs, "listening");
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{}", serde_json::json!({ "url": url }))?;
+        stdout.flush()?;
+    }
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let shutdown = async move {
+        tokio::select! {
+            _ = terminate.recv() => tracing::info!("SIGTERM: shutting down"),
+            _ = interrupt.recv() => tracing::info!("SIGINT: shutting down"),
+            () = parent_exited(exit_with_parent) => tracing::info!("parent process exited: shutting down"),
+        }
+    };
+    serve(config, listener, shutdown).await
+}
+
+/// Completes when the parent process changes (it exited and this process
+/// was re-parented); never completes when `enabled` is false.
+async fn parent_exited(enabled: bool) {
+    if !enabled {
+        return std::future::pending().await;
+    }
+    let parent = std::os::unix::process::parent_id();
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tick.tick().await;
+        if std::os::unix::process::parent_id() != parent {
+            return;
+        }
+    }
+}

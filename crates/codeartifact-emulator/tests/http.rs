@@ -1,0 +1,681 @@
+//! The emulator over real HTTP, with a minimal hand-written HTTP/1.1 client.
+
+use std::io::{self, Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use codeartifact_emulator::{
+    Config, EmulatorHandle, Fault, FaultKind, Operation, Repository, Stats, TokenStyle,
+};
+use serde_json::Value;
+
+const WHEEL: &str = "acme_tools-1.2.0-py3-none-any.whl";
+const WHEEL_BYTES: &[u8] = b"not really a zip, but the index does not care";
+const SIGNED: (&str, &str) = (
+    "Authorization",
+    "AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/codeartifact/aws4_request, SignedHeaders=host, Signature=0",
+);
+
+/// A temporary packages directory, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "codeartifact-emulator-http-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// An emulator with repository `acme/pypi-store` serving one wheel, and
+/// `other/private` serving nothing.
+fn start(tweak: impl FnOnce(&mut Config)) -> (EmulatorHandle, TempDir, TempDir) {
+    let packages = TempDir::new();
+    let empty = TempDir::new();
+    std::fs::write(packages.0.join(WHEEL), WHEEL_BYTES).unwrap();
+    let mut config = Config {
+        repositories: vec![
+            Repository {
+                domain: "acme".into(),
+                name: "pypi-store".into(),
+                packages_dir: packages.0.clone(),
+            },
+            Repository {
+                domain: "other".into(),
+                name: "private".into(),
+                packages_dir: empty.0.clone(),
+            },
+        ],
+        ..Config::default()
+    };
+    tweak(&mut config);
+    (EmulatorHandle::spawn(config).unwrap(), packages, empty)
+}
+
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.text()))
+    }
+}
+
+/// Sends one request with `Connection: close` and reads the whole answer.
+fn send(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> io::Result<Reply> {
+    let addr = base.strip_prefix("http://").unwrap();
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes())?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "no response head"))?;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    Ok(Reply {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    })
+}
+
+fn get(base: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+    send(base, "GET", path, headers, "").unwrap()
+}
+
+fn post(base: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+    send(base, "POST", path, headers, body).unwrap()
+}
+
+fn basic(token: &str) -> String {
+    format!("Basic {}", STANDARD.encode(format!("aws:{token}")))
+}
+
+fn request_token(base: &str, domain: &str, query: &str) -> Reply {
+    post(
+        base,
+        &format!("/v1/authorization-token?domain={domain}{query}"),
+        &[SIGNED],
+        "",
+    )
+}
+
+fn issue(base: &str) -> String {
+    let reply = request_token(base, "acme", "&duration=900");
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    reply.json()["authorizationToken"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+const INDEX: &str = "/acme-123456789012/pypi/pypi-store/simple/";
+
+fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn issues_a_token_that_opens_the_index() {
+    let (emulator, packages, _empty) = start(|_| {});
+    let base = emulator.base_url();
+
+    let reply = request_token(&base, "acme", "&domain-owner=123456789012&duration=900");
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+    assert!(reply.header("x-amzn-requestid").is_some());
+    let body = reply.json();
+    let token = body["authorizationToken"].as_str().unwrap().to_owned();
+    let expiration = body["expiration"].as_u64().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(
+        (now + 890..=now + 901).contains(&expiration),
+        "{expiration} vs {now}"
+    );
+    assert!(token.len() > 150);
+    assert_eq!(emulator.issued_tokens(), vec![token.clone()]);
+
+    let auth = basic(&token);
+    let list = get(&base, INDEX, &[("Authorization", &auth)]);
+    assert_eq!(list.status, 200, "{}", list.text());
+    assert!(
+        list.text()
+            .contains(r#"<a href="acme-tools/">acme-tools</a>"#)
+    );
+
+    let page = get(
+        &base,
+        &format!("{INDEX}acme-tools/"),
+        &[("Authorization", &auth)],
+    );
+    assert_eq!(page.status, 200);
+    assert!(
+        page.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let link = format!("href=\"{WHEEL}#sha256={}\"", sha256_hex(WHEEL_BYTES));
+    assert!(page.text().contains(&link), "{}", page.text());
+
+    let json = get(
+        &base,
+        &format!("{INDEX}acme-tools/"),
+        &[
+            ("Authorization", &auth),
+            ("Accept", "application/vnd.pypi.simple.v1+json"),
+        ],
+    );
+    assert_eq!(
+        json.header("content-type"),
+        Some("application/vnd.pypi.simple.v1+json")
+    );
+    let json = json.json();
+    assert_eq!(json["name"], "acme-tools");
+    assert_eq!(json["files"][0]["filename"], WHEEL);
+    assert_eq!(
+        json["files"][0]["hashes"]["sha256"],
+        sha256_hex(WHEEL_BYTES)
+    );
+
+    let file = get(
+        &base,
+        &format!("{INDEX}acme-tools/{WHEEL}"),
+        &[("Authorization", &auth)],
+    );
+    assert_eq!(file.status, 200);
+    assert_eq!(file.body, WHEEL_BYTES);
+
+    // Non-normalized names redirect; unknown projects are 404.
+    let redirect = get(
+        &base,
+        &format!("{INDEX}Acme_Tools/"),
+        &[("Authorization", &auth)],
+    );
+    assert_eq!(redirect.status, 301);
+    assert_eq!(
+        redirect.header("location"),
+        Some(&*format!("{INDEX}acme-tools/"))
+    );
+    let missing = get(&base, &format!("{INDEX}nope/"), &[("Authorization", &auth)]);
+    assert_eq!(missing.status, 404);
+
+    // Files added after start are served.
+    std::fs::write(packages.0.join("acme-extra-0.1.tar.gz"), b"sdist").unwrap();
+    let list = get(&base, INDEX, &[("Authorization", &auth)]);
+    assert!(list.text().contains("acme-extra/"));
+
+    assert_eq!(
+        emulator.stats(),
+        Stats {
+            get_authorization_token: 1,
+            get_repository_endpoint: 0,
+            index: 7,
+            max_in_flight_control_plane: 1,
+        }
+    );
+}
+
+#[test]
+fn the_index_refuses_bad_missing_foreign_and_expired_tokens() {
+    let (emulator, _packages, _empty) = start(|_| {});
+    let base = emulator.base_url();
+    let token = issue(&base);
+
+    for auth in [
+        None,
+        Some(basic("not-a-token")),
+        Some(format!("Bearer {token}")),
+        Some(format!(
+            "Basic {}",
+            STANDARD.encode(format!("someone:{token}"))
+        )),
+    ] {
+        let headers: Vec<(&str, &str)> =
+            auth.iter().map(|a| ("Authorization", a.as_str())).collect();
+        let reply = get(&base, INDEX, &headers);
+        assert_eq!(reply.status, 401, "{auth:?}");
+        assert_eq!(
+            reply.header("www-authenticate"),
+            Some(r#"Basic realm="codeartifact""#)
+        );
+    }
+
+    // A token for one domain does not open another's repositories.
+    let other = request_token(&base, "other", "").json()["authorizationToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reply = get(&base, INDEX, &[("Authorization", &basic(&other))]);
+    assert_eq!(reply.status, 401);
+    let reply = get(
+        &base,
+        "/other-123456789012/pypi/private/simple/",
+        &[("Authorization", &basic(&other))],
+    );
+    assert_eq!(reply.status, 200);
+
+    // Expiry follows the emulator's clock: 900 s tokens die after 900 s.
+    let auth = basic(&token);
+    assert_eq!(get(&base, INDEX, &[("Authorization", &auth)]).status, 200);
+    emulator.advance_clock(Duration::from_secs(880));
+    assert_eq!(get(&base, INDEX, &[("Authorization", &auth)]).status, 200);
+    emulator.advance_clock(Duration::from_secs(20));
+    assert_eq!(get(&base, INDEX, &[("Authorization", &auth)]).status, 401);
+    // ...while the 12-hour default token is still good.
+    assert_eq!(
+        get(
+            &base,
+            "/other-123456789012/pypi/private/simple/",
+            &[("Authorization", &basic(&other))]
+        )
+        .status,
+        200
+    );
+}
+
+#[test]
+fn get_authorization_token_validates_like_aws() {
+    let (emulator, _packages, _empty) = start(|_| {});
+    let base = emulator.base_url();
+
+    for duration in ["899", "1", "43201", "-1", "abc"] {
+        let reply = request_token(&base, "acme", &format!("&duration={duration}"));
+        assert_eq!(reply.status, 400, "{duration}");
+        assert_eq!(
+            reply.header("x-amzn-errortype"),
+            Some("ValidationException")
+        );
+        assert!(
+            reply.json()["message"]
+                .as_str()
+                .unwrap()
+                .contains("durationSeconds")
+        );
+    }
+    for duration in ["0", "900", "43200"] {
+        assert_eq!(
+            request_token(&base, "acme", &format!("&duration={duration}")).status,
+            200
+        );
+    }
+    // Absent duration: 12 hours; 0: one hour (documented stand-in).
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let default = request_token(&base, "acme", "").json()["expiration"]
+        .as_u64()
+        .unwrap();
+    assert!((now + 43_190..=now + 43_201).contains(&default));
+    let zero = request_token(&base, "acme", "&duration=0").json()["expiration"]
+        .as_u64()
+        .unwrap();
+    assert!((now + 3_590..=now + 3_601).contains(&zero));
+
+    let reply = request_token(&base, "nope", "");
+    assert_eq!(reply.status, 404);
+    assert_eq!(
+        reply.header("x-amzn-errortype"),
+        Some("ResourceNotFoundException")
+    );
+    assert_eq!(reply.json()["resourceType"], "domain");
+    assert_eq!(reply.json()["resourceId"], "nope");
+    let reply = request_token(&base, "acme", "&domain-owner=210987654321");
+    assert_eq!(reply.status, 404);
+    let reply = request_token(&base, "acme", "&domain-owner=12");
+    assert_eq!(reply.status, 400);
+
+    let reply = post(&base, "/v1/authorization-token", &[SIGNED], "");
+    assert_eq!(reply.status, 400);
+    assert!(reply.text().contains("Value null at 'domain'"));
+
+    let reply = post(&base, "/v1/authorization-token?domain=acme", &[], "");
+    assert_eq!(reply.status, 403);
+    assert_eq!(
+        reply.header("x-amzn-errortype"),
+        Some("MissingAuthenticationTokenException")
+    );
+}
+
+#[test]
+fn get_repository_endpoint_points_at_the_index() {
+    let (emulator, _packages, _empty) = start(|c| c.account = "111122223333".into());
+    let base = emulator.base_url();
+    let endpoint = |query: &str| {
+        get(
+            &base,
+            &format!("/v1/repository/endpoint?{query}"),
+            &[SIGNED],
+        )
+    };
+
+    let reply = endpoint("domain=acme&repository=pypi-store&format=pypi");
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(
+        reply.json()["repositoryEndpoint"],
+        format!("{base}/acme-111122223333/pypi/pypi-store/")
+    );
+    let reply = endpoint(
+        "domain=acme&domain-owner=111122223333&repository=pypi-store&format=pypi&endpointType=dualstack",
+    );
+    assert_eq!(reply.status, 200);
+
+    let reply = endpoint("domain=acme&repository=nope&format=pypi");
+    assert_eq!(reply.status, 404);
+    assert_eq!(reply.json()["resourceType"], "repository");
+    let reply = endpoint("domain=nope&repository=pypi-store&format=pypi");
+    assert_eq!(reply.status, 404);
+    assert_eq!(reply.json()["resourceType"], "domain");
+    let reply = endpoint("domain=acme&repository=pypi-store&format=wheel");
+    assert_eq!(reply.status, 400);
+    assert_eq!(
+        reply.header("x-amzn-errortype"),
+        Some("ValidationException")
+    );
+    let reply = endpoint("domain=acme&repository=pypi-store");
+    assert_eq!(reply.status, 400);
+    let reply = endpoint("domain=acme&repository=pypi-store&format=pypi&endpointType=ipv6");
+    assert_eq!(reply.status, 400);
+    assert_eq!(emulator.stats().get_repository_endpoint, 7);
+}
+
+#[test]
+fn injected_faults_answer_like_aws() {
+    let (emulator, _packages, _empty) = start(|_| {});
+    let base = emulator.base_url();
+    let op = Operation::GetAuthorizationToken;
+
+    emulator.inject_fault(Fault {
+        operation: op,
+        kind: FaultKind::Throttle,
+        count: Some(1),
+    });
+    let reply = request_token(&base, "acme", "");
+    assert_eq!(reply.status, 429);
+    assert_eq!(
+        reply.header("x-amzn-errortype"),
+        Some("ThrottlingException")
+    );
+    assert_eq!(reply.header("retry-after"), Some("1"));
+    assert_eq!(request_token(&base, "acme", "").status, 200);
+
+    emulator.inject_fault(Fault {
+        operation: op,
+        kind: FaultKind::InternalError,
+        count: None,
+    });
+    assert_eq!(request_token(&base, "acme", "").status, 500);
+    assert_eq!(
+        request_token(&base, "acme", "").header("x-amzn-errortype"),
+        Some("InternalServerException")
+    );
+    emulator.clear_faults();
+    assert_eq!(request_token(&base, "acme", "").status, 200);
+
+    emulator.inject_fault(Fault {
+        operation: op,
+        kind: FaultKind::Unavailable,
+        count: Some(1),
+    });
+    assert_eq!(request_token(&base, "acme", "").status, 503);
+
+    emulator.inject_fault(Fault {
+        operation: op,
+        kind: FaultKind::AccessDenied {
+            action: String::new(),
+        },
+        count: Some(1),
+    });
+    let reply = request_token(&base, "acme", "");
+    assert_eq!(reply.status, 403);
+    assert_eq!(
+        reply.header("x-amzn-errortype"),
+        Some("AccessDeniedException")
+    );
+    assert_eq!(
+        reply.json()["message"],
+        "User: arn:aws:sts::123456789012:assumed-role/glue-codeartifact-test/session is not authorized to perform: codeartifact:GetAuthorizationToken on resource: arn:aws:codeartifact:us-east-1:123456789012:domain/acme because no identity-based policy allows the codeartifact:GetAuthorizationToken action"
+    );
+    emulator.inject_fault(Fault {
+        operation: Operation::GetRepositoryEndpoint,
+        kind: FaultKind::AccessDenied {
+            action: "sts:GetServiceBearerToken".into(),
+        },
+        count: Some(1),
+    });
+    let reply = get(
+        &base,
+        "/v1/repository/endpoint?domain=acme&repository=pypi-store&format=pypi",
+        &[SIGNED],
+    );
+    assert_eq!(reply.status, 403);
+    let message = reply.json()["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("perform: sts:GetServiceBearerToken on resource: arn:aws:codeartifact:us-east-1:123456789012:repository/acme/pypi-store"), "{message}");
+
+    emulator.inject_fault(Fault {
+        operation: op,
+        kind: FaultKind::ConnectionReset,
+        count: Some(1),
+    });
+    match send(
+        &base,
+        "POST",
+        "/v1/authorization-token?domain=acme",
+        &[SIGNED],
+        "",
+    ) {
+        Err(e) => assert!(
+            matches!(
+                e.kind(),
+                io::ErrorKind::ConnectionReset | io::ErrorKind::UnexpectedEof
+            ),
+            "{e:?}"
+        ),
+        Ok(reply) => panic!("expected a reset, got {reply:?}"),
+    }
+    assert_eq!(request_token(&base, "acme", "").status, 200);
+
+    emulator.inject_fault(Fault {
+        operation: op,
+        kind: FaultKind::Delay(Duration::from_millis(300)),
+        count: Some(1),
+    });
+    let started = Instant::now();
+    assert_eq!(request_token(&base, "acme", "").status, 200);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+
+    // Index faults are plain HTTP errors.
+    let auth = basic(&issue(&base));
+    emulator.inject_fault(Fault {
+        operation: Operation::Index,
+        kind: FaultKind::Unavailable,
+        count: Some(1),
+    });
+    assert_eq!(get(&base, INDEX, &[("Authorization", &auth)]).status, 503);
+    assert_eq!(get(&base, INDEX, &[("Authorization", &auth)]).status, 200);
+
+    let records = emulator.requests();
+    assert!(records.iter().any(|r| r.status.is_none()));
+    assert!(records.iter().all(|r| r.finished_ms >= r.started_ms));
+}
+
+#[test]
+fn admin_api_drives_clock_faults_and_stats() {
+    let (emulator, _packages, _empty) = start(|_| {});
+    let base = emulator.base_url();
+    assert_eq!(get(&base, "/_emulator/health", &[]).json()["status"], "ok");
+
+    let json = [("Content-Type", "application/json")];
+    let reply = post(
+        &base,
+        "/_emulator/faults",
+        &json,
+        r#"{"operation":"GetAuthorizationToken","kind":"throttle","count":2}"#,
+    );
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    assert_eq!(request_token(&base, "acme", "").status, 429);
+    let pending = get(&base, "/_emulator/faults", &[]).json();
+    assert_eq!(pending[0]["count"], 1);
+    assert_eq!(
+        send(&base, "DELETE", "/_emulator/faults", &[], "")
+            .unwrap()
+            .status,
+        204
+    );
+    let auth = basic(&issue(&base));
+
+    let reply = post(
+        &base,
+        "/_emulator/faults",
+        &json,
+        r#"{"operation":"Index","kind":"nope"}"#,
+    );
+    assert_eq!(reply.status, 400);
+
+    let reply = post(
+        &base,
+        "/_emulator/clock",
+        &json,
+        r#"{"advance_seconds": 901}"#,
+    );
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.json()["offset_seconds"], 901.0);
+    assert_eq!(get(&base, INDEX, &[("Authorization", &auth)]).status, 401);
+    let reply = post(
+        &base,
+        "/_emulator/clock",
+        &json,
+        r#"{"advance_seconds": -1}"#,
+    );
+    assert_eq!(reply.status, 400);
+
+    let stats: Stats = serde_json::from_value(get(&base, "/_emulator/stats", &[]).json()).unwrap();
+    assert_eq!(stats.get_authorization_token, 2);
+    assert_eq!(stats.index, 1);
+
+    let requests = get(&base, "/_emulator/requests", &[]).json();
+    let requests = requests.as_array().unwrap();
+    assert_eq!(requests.len(), 3);
+    assert_eq!(requests[0]["operation"], "GetAuthorizationToken");
+    assert_eq!(requests[0]["status"], 429);
+    assert_eq!(requests[2]["operation"], "Index");
+    assert_eq!(requests[2]["status"], 401);
+    let text = serde_json::to_string(requests).unwrap();
+    for token in emulator.issued_tokens() {
+        assert!(!text.contains(&token));
+    }
+}
+
+#[test]
+fn latency_applies_to_the_control_plane_and_concurrency_is_counted() {
+    let (emulator, _packages, _empty) = start(|c| c.latency = Duration::from_millis(300));
+    let base = emulator.base_url();
+    let started = Instant::now();
+    let threads: Vec<_> = (0..3)
+        .map(|_| {
+            let base = base.clone();
+            std::thread::spawn(move || request_token(&base, "acme", "").status)
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap(), 200);
+    }
+    // Three concurrent calls take about one latency, not three.
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert!(started.elapsed() < Duration::from_millis(850));
+    assert_eq!(emulator.stats().max_in_flight_control_plane, 3);
+}
+
+#[test]
+fn awkward_tokens_work_through_basic_auth() {
+    let (emulator, _packages, _empty) = start(|c| c.token_style = TokenStyle::Awkward);
+    let base = emulator.base_url();
+    let token = issue(&base);
+    assert!(
+        token.contains([' ', '%', '@', ':', '#', '/', '+']),
+        "{token}"
+    );
+    assert_eq!(
+        get(&base, INDEX, &[("Authorization", &basic(&token))]).status,
+        200
+    );
+}
+
+#[test]
+fn spawn_rejects_an_invalid_config() {
+    let config = Config {
+        account: "12".into(),
+        ..Config::default()
+    };
+    assert_eq!(
+        EmulatorHandle::spawn(config).unwrap_err().kind(),
+        io::ErrorKind::InvalidInput
+    );
+}

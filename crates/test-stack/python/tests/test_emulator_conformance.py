@@ -1,0 +1,494 @@
+"""The CodeArtifact emulator checked by independent clients: boto3, urllib and real pip.
+
+The emulator binary comes from ``CODEARTIFACT_EMULATOR_BIN`` (build it with
+``cargo build -p codeartifact-emulator``). Every emulator is started on a
+free loopback port with ``--exit-with-parent`` and stopped at the end.
+
+Retries: botocore's ``retries={"max_attempts": N}`` means N *retries*
+(N + 1 attempts), so the client that must see each injected error uses
+``total_max_attempts: 1``; one test uses ``max_attempts: 1`` on purpose to
+show that botocore retries the emulator's throttling error.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import botocore.config
+import pytest
+from botocore.exceptions import ClientError, ConnectionClosedError
+
+PYTHON_DIR = Path(__file__).resolve().parent.parent
+MAKE_WHEEL = PYTHON_DIR / "make_wheel.py"
+
+ACCOUNT = "123456789012"
+DOMAIN = "acme"
+REPO = "pypi-store"
+PROJECT = "acme-tools"
+WHEEL = "acme_tools-1.2.0-py3-none-any.whl"
+# The emulator's repository endpoint path (AWS puts "acme-123456789012" in the host name).
+INDEX_PATH = f"/{DOMAIN}-{ACCOUNT}/pypi/{REPO}/simple/"
+PIP_TIMEOUT = 180
+
+
+@dataclass
+class Emulator:
+    url: str
+    log: Path
+
+    @property
+    def index(self) -> str:
+        return self.url + INDEX_PATH
+
+    def admin(self, method: str, path: str, body: dict | None = None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"{self.url}/_emulator/{path}",
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            raw = response.read()
+        return json.loads(raw) if raw else None
+
+    def fault(self, operation: str, kind: str, **extra) -> None:
+        self.admin("POST", "faults", {"operation": operation, "kind": kind, **extra})
+
+    def advance_clock(self, seconds: float) -> None:
+        self.admin("POST", "clock", {"advance_seconds": seconds})
+
+
+def emulator_bin() -> str:
+    path = os.environ.get("CODEARTIFACT_EMULATOR_BIN")
+    if not path:
+        pytest.fail(
+            "CODEARTIFACT_EMULATOR_BIN is not set: build the emulator with "
+            "`cargo build -p codeartifact-emulator` and point the variable at "
+            "target/debug/codeartifact-emulator"
+        )
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"CODEARTIFACT_EMULATOR_BIN={path} is not an executable file")
+    return path
+
+
+def make_wheel(out: Path, *args: str) -> Path:
+    result = subprocess.run(
+        [sys.executable, str(MAKE_WHEEL), "--out", str(out), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return Path(result.stdout.strip())
+
+
+@contextmanager
+def running_emulator(packages: Path, *extra: str) -> Iterator[Emulator]:
+    with tempfile.TemporaryDirectory(prefix="codeartifact-emulator-log-") as logdir:
+        log = Path(logdir) / "stderr.log"
+        with open(log, "wb") as stderr:
+            process = subprocess.Popen(
+                [
+                    emulator_bin(),
+                    "--listen",
+                    "127.0.0.1:0",
+                    "--repository",
+                    f"{DOMAIN}/{REPO}={packages}",
+                    "--exit-with-parent",
+                    *extra,
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+            )
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            assert line, f"the emulator exited before printing its URL: {log.read_text()}"
+            url = json.loads(line)["url"]
+            assert url.startswith("http://127.0.0.1:"), url
+            yield Emulator(url=url, log=log)
+        finally:
+            process.terminate()
+            assert process.wait(timeout=10) == 0, log.read_text()
+            # Its own log lines never contain a token (checked by the tests
+            # that issue them, via `tokens_seen`).
+            _logs_seen.append(log.read_text())
+
+
+_logs_seen: list[str] = []
+_tokens_seen: list[str] = []
+
+
+@pytest.fixture(scope="module")
+def packages(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("packages")
+    make_wheel(out, "--name", PROJECT, "--version", "1.2.0", "--requires-python", ">=3.8")
+    # A newer version no interpreter can run: pip must skip it by its Requires-Python.
+    make_wheel(out, "--name", PROJECT, "--version", "9.0.0", "--requires-python", ">=4")
+    make_wheel(out, "--name", "acme.extra", "--version", "0.1", "--sdist")
+    return out
+
+
+@pytest.fixture(scope="module")
+def emulator(packages) -> Iterator[Emulator]:
+    with running_emulator(packages) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def fresh_emulator(packages) -> Iterator[Emulator]:
+    """An emulator of its own, for tests that move the clock."""
+    with running_emulator(packages) as emulator:
+        yield emulator
+
+
+def codeartifact(url: str, retries: dict | None = None):
+    return boto3.client(
+        "codeartifact",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=botocore.config.Config(retries=retries or {"total_max_attempts": 1, "mode": "standard"}),
+    )
+
+
+def issue_token(url: str, **kwargs) -> str:
+    token = codeartifact(url).get_authorization_token(domain=DOMAIN, **kwargs)["authorizationToken"]
+    _tokens_seen.append(token)
+    return token
+
+
+def error_code(excinfo) -> str:
+    return excinfo.value.response["Error"]["Code"]
+
+
+def http_get(url: str, token: str | None = None, accept: str | None = None, user: str = "aws"):
+    """GET with optional Basic auth; returns (status, headers, body bytes)."""
+    headers = {}
+    if token is not None:
+        credentials = base64.b64encode(f"{user}:{token}".encode()).decode()
+        headers["Authorization"] = f"Basic {credentials}"
+    if accept is not None:
+        headers["Accept"] = accept
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+# --- GetAuthorizationToken -------------------------------------------------
+
+
+def test_get_authorization_token(emulator):
+    before = dt.datetime.now(dt.timezone.utc)
+    response = codeartifact(emulator.url).get_authorization_token(
+        domain=DOMAIN, domainOwner=ACCOUNT, durationSeconds=900
+    )
+    token = response["authorizationToken"]
+    _tokens_seen.append(token)
+    assert isinstance(token, str) and len(token) > 150
+    expiration = response["expiration"]
+    assert isinstance(expiration, dt.datetime)
+    lifetime = (expiration - before).total_seconds()
+    assert 895 <= lifetime <= 905, lifetime
+
+
+def test_default_duration_is_twelve_hours_and_zero_is_accepted(emulator):
+    client = codeartifact(emulator.url)
+    before = dt.datetime.now(dt.timezone.utc)
+    default = client.get_authorization_token(domain=DOMAIN)
+    assert 43_190 <= (default["expiration"] - before).total_seconds() <= 43_205
+    zero = client.get_authorization_token(domain=DOMAIN, durationSeconds=0)
+    # 0 = "as long as the caller's credentials": the emulator documents one hour.
+    assert 3_590 <= (zero["expiration"] - before).total_seconds() <= 3_605
+    _tokens_seen.extend([default["authorizationToken"], zero["authorizationToken"]])
+
+
+@pytest.mark.parametrize("duration", [899, 43201])
+def test_out_of_range_durations_are_rejected_by_the_server(emulator, duration):
+    # botocore validates only the model's minimum (0) client-side, so these
+    # reach the emulator and come back as its ValidationException.
+    with pytest.raises(ClientError) as excinfo:
+        codeartifact(emulator.url).get_authorization_token(domain=DOMAIN, durationSeconds=duration)
+    assert error_code(excinfo) == "ValidationException"
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert "durationSeconds" in excinfo.value.response["Error"]["Message"]
+
+
+def test_unknown_domain_is_resource_not_found(emulator):
+    client = codeartifact(emulator.url)
+    with pytest.raises(client.exceptions.ResourceNotFoundException) as excinfo:
+        client.get_authorization_token(domain="nope")
+    assert excinfo.value.response["resourceType"] == "domain"
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_authorization_token(domain=DOMAIN, domainOwner="210987654321")
+
+
+# --- GetRepositoryEndpoint -------------------------------------------------
+
+
+def test_get_repository_endpoint(emulator):
+    client = codeartifact(emulator.url)
+    endpoint = client.get_repository_endpoint(domain=DOMAIN, repository=REPO, format="pypi")["repositoryEndpoint"]
+    assert endpoint == f"{emulator.url}/{DOMAIN}-{ACCOUNT}/pypi/{REPO}/"
+    assert endpoint.endswith(f"/pypi/{REPO}/")
+    dualstack = client.get_repository_endpoint(
+        domain=DOMAIN, domainOwner=ACCOUNT, repository=REPO, format="pypi", endpointType="dualstack"
+    )
+    assert dualstack["repositoryEndpoint"] == endpoint
+
+
+def test_unknown_repository_is_resource_not_found(emulator):
+    client = codeartifact(emulator.url)
+    with pytest.raises(client.exceptions.ResourceNotFoundException) as excinfo:
+        client.get_repository_endpoint(domain=DOMAIN, repository="nope", format="pypi")
+    assert excinfo.value.response["resourceType"] == "repository"
+    assert excinfo.value.response["resourceId"] == "nope"
+
+
+# --- Injected faults -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "code"),
+    [
+        ("throttle", 429, "ThrottlingException"),
+        ("internal_error", 500, "InternalServerException"),
+        ("unavailable", 503, "ServiceUnavailableException"),
+        ("access_denied", 403, "AccessDeniedException"),
+    ],
+)
+def test_faults_surface_as_botocore_errors(emulator, kind, status, code):
+    emulator.fault("GetAuthorizationToken", kind, count=1)
+    client = codeartifact(emulator.url)
+    with pytest.raises(ClientError) as excinfo:
+        client.get_authorization_token(domain=DOMAIN)
+    assert error_code(excinfo) == code
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
+    if kind == "access_denied":
+        message = excinfo.value.response["Error"]["Message"]
+        assert "is not authorized to perform: codeartifact:GetAuthorizationToken" in message
+        assert f"arn:aws:codeartifact:us-east-1:{ACCOUNT}:domain/{DOMAIN}" in message
+    # count=1: the next call succeeds.
+    _tokens_seen.append(client.get_authorization_token(domain=DOMAIN)["authorizationToken"])
+
+
+def test_access_denied_names_the_injected_action(emulator):
+    emulator.fault("GetRepositoryEndpoint", "access_denied", action="sts:GetServiceBearerToken", count=1)
+    client = codeartifact(emulator.url)
+    with pytest.raises(client.exceptions.AccessDeniedException) as excinfo:
+        client.get_repository_endpoint(domain=DOMAIN, repository=REPO, format="pypi")
+    message = excinfo.value.response["Error"]["Message"]
+    assert "perform: sts:GetServiceBearerToken on resource:" in message
+    assert f"repository/{DOMAIN}/{REPO}" in message
+
+
+def test_connection_reset_is_a_closed_connection(emulator):
+    emulator.fault("GetAuthorizationToken", "connection_reset", count=1)
+    with pytest.raises(ConnectionClosedError):
+        codeartifact(emulator.url).get_authorization_token(domain=DOMAIN)
+
+
+def test_botocore_retries_throttling(emulator):
+    before = emulator.admin("GET", "stats")["get_authorization_token"]
+    emulator.fault("GetAuthorizationToken", "throttle", count=1)
+    client = codeartifact(emulator.url, retries={"max_attempts": 1, "mode": "standard"})
+    _tokens_seen.append(client.get_authorization_token(domain=DOMAIN)["authorizationToken"])
+    assert emulator.admin("GET", "stats")["get_authorization_token"] == before + 2
+
+
+# --- The index -------------------------------------------------------------
+
+
+def test_index_lists_the_wheel_with_basic_auth(emulator):
+    token = issue_token(emulator.url, durationSeconds=900)
+    status, headers, body = http_get(emulator.index, token)
+    assert status == 200
+    assert f'href="{PROJECT}/"' in body.decode()
+    assert 'href="acme-extra/"' in body.decode()
+
+    status, headers, body = http_get(f"{emulator.index}{PROJECT}/", token)
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/html")
+    page = body.decode()
+    assert f'href="{WHEEL}#sha256=' in page
+    assert 'data-requires-python="&gt;=3.8"' in page
+
+    status, _, wheel = http_get(f"{emulator.index}{PROJECT}/{WHEEL}", token)
+    assert status == 200 and wheel.startswith(b"PK")
+
+
+def test_index_speaks_pep_691_json(emulator):
+    token = issue_token(emulator.url)
+    accept = "application/vnd.pypi.simple.v1+json"
+    status, headers, body = http_get(f"{emulator.index}{PROJECT}/", token, accept=accept)
+    assert status == 200
+    assert headers["Content-Type"] == accept
+    page = json.loads(body)
+    assert page["meta"]["api-version"].startswith("1.")
+    assert page["name"] == PROJECT
+    files = {f["filename"]: f for f in page["files"]}
+    assert files[WHEEL]["requires-python"] == ">=3.8"
+    assert len(files[WHEEL]["hashes"]["sha256"]) == 64
+    status, headers, body = http_get(emulator.index, token, accept=accept)
+    assert {"name": PROJECT} in json.loads(body)["projects"]
+
+
+def test_index_refuses_wrong_or_missing_credentials(emulator):
+    token = issue_token(emulator.url)
+    for credentials in [None, "not-a-token", token[:-1]]:
+        status, headers, _ = http_get(emulator.index, credentials)
+        assert status == 401, credentials
+        assert headers["WWW-Authenticate"] == 'Basic realm="codeartifact"'
+    status, _, _ = http_get(emulator.index, token, user="someone")
+    assert status == 401
+
+
+def test_index_refuses_tokens_after_the_clock_passes_expiry(fresh_emulator):
+    token = issue_token(fresh_emulator.url, durationSeconds=900)
+    assert http_get(fresh_emulator.index, token)[0] == 200
+    fresh_emulator.advance_clock(901)
+    assert http_get(fresh_emulator.index, token)[0] == 401
+
+
+def test_requests_log_and_stats_hold_no_tokens(emulator):
+    issue_token(emulator.url)
+    stats = emulator.admin("GET", "stats")
+    assert stats["get_authorization_token"] >= 1
+    assert set(stats) == {
+        "get_authorization_token",
+        "get_repository_endpoint",
+        "index",
+        "max_in_flight_control_plane",
+    }
+    log = json.dumps(emulator.admin("GET", "requests"))
+    for token in _tokens_seen:
+        assert token not in log
+
+
+# --- Real pip --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def venv_python(tmp_path_factory) -> Path:
+    venv = tmp_path_factory.mktemp("venv")
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=PIP_TIMEOUT)
+    return venv / "bin" / "python"
+
+
+def pip_install(python: Path, index_url: str, target: Path, requirement: str) -> subprocess.CompletedProcess:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("PIP_") and key not in {"PYTHONPATH", "VIRTUAL_ENV"}
+    }
+    env.update(
+        {
+            "PIP_CONFIG_FILE": os.devnull,
+            "PIP_KEYRING_PROVIDER": "disabled",
+            "PIP_NO_INPUT": "1",
+        }
+    )
+    return subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--no-cache-dir",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--target",
+            str(target),
+            "--index-url",
+            index_url,
+            requirement,
+        ],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=PIP_TIMEOUT,
+    )
+
+
+def index_url(emulator: Emulator, token: str) -> str:
+    host = emulator.url.removeprefix("http://")
+    return f"http://aws:{urllib.parse.quote(token, safe='')}@{host}{INDEX_PATH}"
+
+
+def imported_version(python: Path, target: Path) -> str:
+    result = subprocess.run(
+        [str(python), "-c", "import acme_tools; print(acme_tools.__version__)"],
+        env={**os.environ, "PYTHONPATH": str(target)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_pip_installs_from_the_index(emulator, venv_python, tmp_path):
+    token = issue_token(emulator.url, durationSeconds=900)
+    result = pip_install(venv_python, index_url(emulator, token), tmp_path / "site", f"{PROJECT}==1.2.0")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert imported_version(venv_python, tmp_path / "site") == "1.2.0"
+
+
+def test_pip_skips_versions_whose_requires_python_does_not_match(emulator, venv_python, tmp_path):
+    token = issue_token(emulator.url)
+    result = pip_install(venv_python, index_url(emulator, token), tmp_path / "site", PROJECT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert imported_version(venv_python, tmp_path / "site") == "1.2.0"
+
+
+def test_pip_fails_with_an_expired_token(fresh_emulator, venv_python, tmp_path):
+    token = issue_token(fresh_emulator.url, durationSeconds=900)
+    fresh_emulator.advance_clock(901)
+    # pip only says "from versions: none"; the index itself says 401.
+    assert http_get(fresh_emulator.index, token)[0] == 401
+    result = pip_install(venv_python, index_url(fresh_emulator, token), tmp_path / "site", f"{PROJECT}==1.2.0")
+    assert result.returncode != 0
+    assert "No matching distribution" in result.stderr or "401" in result.stdout + result.stderr
+
+
+def test_pip_works_with_an_awkward_token_percent_encoded(packages, venv_python, tmp_path):
+    with running_emulator(packages, "--token-style", "awkward") as emulator:
+        token = issue_token(emulator.url, durationSeconds=900)
+        assert set(token) & set("+/=:@%?# "), token
+        assert urllib.parse.quote(token, safe="") != token
+        result = pip_install(venv_python, index_url(emulator, token), tmp_path / "site", f"{PROJECT}==1.2.0")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert imported_version(venv_python, tmp_path / "site") == "1.2.0"
+
+
+def test_emulator_logs_never_contain_tokens(packages):
+    # Checks the logs of every emulator stopped so far in this module,
+    # including the one started here.
+    with running_emulator(packages) as emulator:
+        issue_token(emulator.url)
+        token = _tokens_seen[-1]
+        http_get(emulator.index, token)
+    assert _logs_seen, "no emulator log was collected"
+    for log in _logs_seen:
+        for token in _tokens_seen:
+            assert token not in log

@@ -5,7 +5,9 @@
 //! - [`index_url`]: where the token becomes an authenticated pip index URL;
 //! - [`installer_option`]: where `--index-url=…` is merged into pip options;
 //! - [`job`]: what we read of a Glue job;
-//! - [`run_plan`]: where a run's arguments are planned.
+//! - [`run_plan`]: where a run's arguments are planned;
+//! - [`preflight`]: the rules `doctor` checks a job with (job type, options,
+//!   token lifetime, requirements against the index pages).
 //!
 //! ```
 //! use glue_codeartifact_domain::{
@@ -51,5 +53,6 @@ pub mod duration;
 pub mod index_url;
 pub mod installer_option;
 pub mod job;
+pub mod preflight;
 pub mod run_plan;
 pub mod secret;

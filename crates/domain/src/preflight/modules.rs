@@ -1,0 +1,431 @@
+//! `--additional-python-modules`, split into what pip will be asked for.
+//!
+//! Glue documents the value as a comma-separated list of requirement
+//! specifiers or S3 paths, and splits it on commas. So a specifier that has
+//! a comma itself (`pkg>=1,<2`) reaches pip as two items, the second of
+//! which (`<2`) is no requirement: that is reported here.
+//!
+//! - Spark jobs: each item is one PEP 508 requirement (spaces allowed), an
+//!   S3 path, or (Glue 5.0+) an S3 `requirements.txt` or zip of wheels.
+//! - Python shell jobs: each item may also carry pip options inline
+//!   (`"scikit-learn==0.21.3 -i https://…/simple/"`). The item is split into
+//!   words as a shell would; options and their values are dropped and each
+//!   remaining word is one requirement.
+//!
+//! Requirements are parsed with `pep508_rs`, the parser uv uses.
+
+use std::str::FromStr;
+
+use pep508_rs::{Requirement, VersionOrUrl};
+
+use crate::run_plan::IndexPlacement;
+
+/// One item of `--additional-python-modules`.
+#[derive(Clone, Debug)]
+pub enum ModuleItem {
+    /// A requirement on a project name, which the index must serve.
+    Requirement {
+        /// The item as written.
+        text: String,
+        /// The parsed requirement.
+        requirement: Box<Requirement>,
+    },
+    /// Something this check does not look into.
+    NotChecked {
+        /// The item as written.
+        text: String,
+        /// Why not.
+        reason: NotChecked,
+    },
+    /// Not something pip would accept.
+    Invalid {
+        /// The item as written.
+        text: String,
+        /// What is wrong, in one line.
+        reason: String,
+        /// What to do.
+        fix: String,
+    },
+}
+
+/// Why an item is not checked against the index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotChecked {
+    /// An `s3://` path (a wheel, a zip of wheels, a requirements file).
+    S3,
+    /// A requirements file (`*.txt`).
+    RequirementsFile,
+    /// A direct URL or local path (`name @ https://…`, `./pkg.whl`).
+    Url,
+}
+
+impl NotChecked {
+    /// What was not checked, in a few words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            NotChecked::S3 => "an S3 path: Glue fetches it from S3, not from the index",
+            NotChecked::RequirementsFile => {
+                "a requirements file: its contents are not visible to glue-codeartifact"
+            }
+            NotChecked::Url => "a direct URL or path: pip fetches it without the index",
+        }
+    }
+}
+
+/// `pip install` options that take a value (long names, and short letters).
+const LONG_WITH_VALUE: [&str; 30] = [
+    "--index-url",
+    "--extra-index-url",
+    "--find-links",
+    "--constraint",
+    "--requirement",
+    "--editable",
+    "--trusted-host",
+    "--target",
+    "--prefix",
+    "--root",
+    "--platform",
+    "--python-version",
+    "--implementation",
+    "--abi",
+    "--upgrade-strategy",
+    "--global-option",
+    "--config-settings",
+    "--progress-bar",
+    "--cache-dir",
+    "--log",
+    "--proxy",
+    "--retries",
+    "--timeout",
+    "--exists-action",
+    "--cert",
+    "--client-cert",
+    "--no-binary",
+    "--only-binary",
+    "--src",
+    "--report",
+];
+const SHORT_WITH_VALUE: &str = "rcetifC";
+/// `pip install` options without a value whose names start like one that
+/// takes a value (`--upgrade` and `--upgrade-strategy`): an exact name wins.
+const LONG_WITHOUT_VALUE: [&str; 12] = [
+    "--upgrade",
+    "--pre",
+    "--prefer-binary",
+    "--no-index",
+    "--no-deps",
+    "--no-cache-dir",
+    "--no-clean",
+    "--no-compile",
+    "--compile",
+    "--user",
+    "--root-user-action",
+    "--report-only",
+];
+
+/// Splits `--additional-python-modules` into items.
+pub fn parse_modules(value: &str, placement: IndexPlacement) -> Vec<ModuleItem> {
+    let mut items = Vec::new();
+    for raw in value.split(',') {
+        let item = raw.trim();
+        if item.is_empty() {
+            continue;
+        }
+        match placement {
+            IndexPlacement::InstallerOption => items.push(classify(item, false)),
+            IndexPlacement::InlineModules => match shlex::split(item) {
+                Some(words) => {
+                    items.extend(
+                        requirement_words(&words)
+                            .into_iter()
+                            .map(|w| classify(&w, true)),
+                    );
+                }
+                None => items.push(ModuleItem::Invalid {
+                    text: item.to_owned(),
+                    reason: "it does not split into shell words (an unbalanced quote?)".into(),
+                    fix: "balance the quotes in --additional-python-modules".into(),
+                }),
+            },
+        }
+    }
+    items
+}
+
+/// The words of an inline item that are requirements: options and their
+/// values dropped.
+fn requirement_words(words: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let word = &words[i];
+        i += 1;
+        if let Some(long) = word.strip_prefix("--") {
+            let name = long.split_once('=').map_or(long, |(n, _)| n);
+            let exact = |list: &[&str]| list.iter().any(|full| full[2..] == *name);
+            let takes_value = !long.contains('=')
+                && !exact(&LONG_WITHOUT_VALUE)
+                && (exact(&LONG_WITH_VALUE)
+                    || (name.len() >= 3
+                        && LONG_WITH_VALUE
+                            .iter()
+                            .any(|full| full[2..].starts_with(name))));
+            if takes_value {
+                i += 1;
+            }
+        } else if let Some(cluster) = word.strip_prefix('-').filter(|c| !c.is_empty()) {
+            // `-i URL`, `-iURL`, `-Ui URL`: a value-taking letter ends the cluster.
+            if let Some(pos) = cluster.find(|c| SHORT_WITH_VALUE.contains(c))
+                && pos + 1 == cluster.len()
+            {
+                i += 1;
+            }
+        } else {
+            out.push(word.clone());
+        }
+    }
+    out
+}
+
+fn classify(item: &str, inline: bool) -> ModuleItem {
+    let text = item.to_owned();
+    let not_checked = |reason| ModuleItem::NotChecked {
+        text: text.clone(),
+        reason,
+    };
+    let lower = item.to_ascii_lowercase();
+    if lower.starts_with("s3://") {
+        return not_checked(NotChecked::S3);
+    }
+    if lower.ends_with(".txt") {
+        return not_checked(NotChecked::RequirementsFile);
+    }
+    if lower.contains("://")
+        || item.starts_with(['.', '/', '~'])
+        || [".whl", ".zip", ".tar.gz"]
+            .iter()
+            .any(|s| lower.ends_with(s))
+    {
+        return not_checked(NotChecked::Url);
+    }
+    if item.starts_with('-') {
+        return ModuleItem::Invalid {
+            text,
+            reason: "a pip option, not a requirement".into(),
+            fix: if inline {
+                "check the pip options in --additional-python-modules".into()
+            } else {
+                "put pip options of Spark jobs in --python-modules-installer-option".into()
+            },
+        };
+    }
+    if item.contains('@') {
+        // `name @ URL`: a direct reference, fetched without the index.
+        return not_checked(NotChecked::Url);
+    }
+    if let Err(reason) = guard_pep508(item) {
+        return ModuleItem::Invalid {
+            text,
+            reason,
+            fix: "write NAME, NAME==VERSION or another PEP 508 specifier".into(),
+        };
+    }
+    match Requirement::from_str(item) {
+        Ok(requirement) => {
+            if matches!(requirement.version_or_url, Some(VersionOrUrl::Url(_))) {
+                return not_checked(NotChecked::Url);
+            }
+            ModuleItem::Requirement {
+                text,
+                requirement: Box::new(requirement),
+            }
+        }
+        Err(err) => {
+            // The error's message alone: its Display adds a caret diagram.
+            let mut reason = format!("not a PEP 508 requirement ({})", err.message);
+            let fix = if item.starts_with(['<', '>', '=', '!', '~']) {
+                reason.push_str(
+                    "; Glue splits --additional-python-modules on commas, so `pkg>=1,<2` arrives as two items",
+                );
+                "give one bound (`pkg>=1`, `pkg~=1.4`, `pkg==1.*`), or list the requirements in a requirements file (Glue 5.0+)"
+            } else {
+                "write NAME, NAME==VERSION or another PEP 508 specifier"
+            };
+            ModuleItem::Invalid {
+                text,
+                reason,
+                fix: fix.into(),
+            }
+        }
+    }
+}
+
+/// Rejects what `pep508_rs` 0.9 would panic on instead of returning an
+/// error: a name or extra ending in `-`, `_` or `.` followed by more text
+/// (`acme-==1`, `acme[x-]`). Its parser assumes its own character checks
+/// match the name validation, and `expect`s it.
+fn guard_pep508(item: &str) -> Result<(), String> {
+    let identifier = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let bad_end = |run: &str| run.ends_with(['-', '_', '.']);
+    let rest = item.trim_start();
+    let name_len = rest.find(|c: char| !identifier(c)).unwrap_or(rest.len());
+    let (name, rest) = rest.split_at(name_len);
+    if bad_end(name) {
+        return Err(format!(
+            "not a PEP 508 requirement (the package name {name:?} must end with a letter or digit)"
+        ));
+    }
+    let rest = rest.trim_start();
+    if let Some(extras) = rest.strip_prefix('[') {
+        let extras = extras.split(']').next().unwrap_or_default();
+        for run in extras.split(|c: char| !identifier(c)) {
+            if bad_end(run) {
+                return Err(format!(
+                    "not a PEP 508 requirement (the extra {run:?} must end with a letter or digit)"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn kinds(value: &str, placement: IndexPlacement) -> Vec<String> {
+        parse_modules(value, placement)
+            .into_iter()
+            .map(|item| match item {
+                ModuleItem::Requirement { requirement, .. } => format!("req:{requirement}"),
+                ModuleItem::NotChecked { text, reason } => format!("skip:{reason:?}:{text}"),
+                ModuleItem::Invalid { text, .. } => format!("invalid:{text}"),
+            })
+            .collect()
+    }
+
+    const SPARK: IndexPlacement = IndexPlacement::InstallerOption;
+    const SHELL: IndexPlacement = IndexPlacement::InlineModules;
+
+    #[test]
+    fn spark_items() {
+        assert_eq!(
+            kinds(
+                "acme-tools==1.2.0, Pandas >= 2.0 ,boto3[crt]; python_version >= '3.8',,",
+                SPARK
+            ),
+            [
+                "req:acme-tools==1.2.0",
+                "req:pandas>=2.0",
+                "req:boto3[crt] ; python_full_version >= '3.8'",
+            ]
+        );
+        assert_eq!(
+            kinds(
+                "s3://bucket/wheels/a-1.0-py3-none-any.whl,S3://b/requirements.txt,reqs.txt,https://h/a-1.0-py3-none-any.whl,acme @ https://h/acme.zip,./local.whl",
+                SPARK
+            ),
+            [
+                "skip:S3:s3://bucket/wheels/a-1.0-py3-none-any.whl",
+                "skip:S3:S3://b/requirements.txt",
+                "skip:RequirementsFile:reqs.txt",
+                "skip:Url:https://h/a-1.0-py3-none-any.whl",
+                "skip:Url:acme @ https://h/acme.zip",
+                "skip:Url:./local.whl",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_comma_in_a_specifier_is_reported() {
+        let items = parse_modules("pandas>=1.0,<2.0", SPARK);
+        assert_eq!(items.len(), 2);
+        let ModuleItem::Invalid { text, reason, fix } = &items[1] else {
+            panic!("{items:?}")
+        };
+        assert_eq!(text, "<2.0");
+        assert!(
+            reason.contains("splits --additional-python-modules on commas"),
+            "{reason}"
+        );
+        assert!(fix.contains("one bound"), "{fix}");
+        assert!(!reason.contains('\n'));
+    }
+
+    #[test]
+    fn spark_items_with_options_are_invalid() {
+        assert_eq!(kinds("--upgrade", SPARK), ["invalid:--upgrade"]);
+        assert_eq!(kinds("not a valid ===", SPARK), ["invalid:not a valid ==="]);
+    }
+
+    #[test]
+    fn python_shell_drops_inline_options() {
+        assert_eq!(
+            kinds(
+                "scikit-learn==0.21.3 -i https://aws:T@h/simple/,acme --index-url=https://x/ --upgrade -Ui https://y/ other --extra-index-url https://z/ --no-deps",
+                SHELL
+            ),
+            ["req:scikit-learn==0.21.3", "req:acme", "req:other"]
+        );
+        assert_eq!(kinds("a -ihttps://h/", SHELL), ["req:a"]);
+        assert_eq!(kinds("a --ind https://h/ b", SHELL), ["req:a", "req:b"]);
+        assert_eq!(kinds("'unbalanced", SHELL), ["invalid:'unbalanced"]);
+    }
+
+    #[test]
+    fn names_pep508_rs_would_panic_on_are_invalid() {
+        for item in [
+            "a-==1",
+            "a- ==1",
+            "a_[x]",
+            "a[x-]",
+            "a[x-",
+            "a[y, x.]==1",
+            "a.;python_version>'3'",
+        ] {
+            for placement in [SPARK, SHELL] {
+                let items = parse_modules(item, placement);
+                assert!(
+                    items
+                        .iter()
+                        .any(|i| matches!(i, ModuleItem::Invalid { .. })),
+                    "{item}: {items:?}"
+                );
+            }
+        }
+        assert_eq!(kinds("a[x]==1", SPARK), ["req:a[x]==1"]);
+    }
+
+    proptest! {
+        #[test]
+        fn pep508_like_input_never_panics(value in "[a-zA-Z0-9 ._\\-\\[\\],;=<>!~'\"()@*+\\u{b}]{0,40}") {
+            let _ = parse_modules(&value, SPARK);
+            let _ = parse_modules(&value, SHELL);
+        }
+
+        #[test]
+        fn never_panics(value in ".{0,120}") {
+            let _ = parse_modules(&value, SPARK);
+            let _ = parse_modules(&value, SHELL);
+        }
+
+        #[test]
+        fn pinned_names_parse_to_their_normalized_name(
+            names in proptest::collection::vec("[A-Za-z][A-Za-z0-9._-]{0,10}[A-Za-z0-9]", 1..5),
+            version in "[0-9]{1,3}(\\.[0-9]{1,3}){0,2}",
+        ) {
+            let value = names.iter().map(|n| format!("{n}=={version}")).collect::<Vec<_>>().join(",");
+            for placement in [SPARK, SHELL] {
+                let items = parse_modules(&value, placement);
+                prop_assert_eq!(items.len(), names.len());
+                for (item, name) in items.iter().zip(&names) {
+                    let ModuleItem::Requirement { requirement, .. } = item else {
+                        return Err(TestCaseError::fail(format!("{item:?}")));
+                    };
+                    prop_assert_eq!(requirement.name.as_ref(), crate::preflight::wheel::normalize(name));
+                }
+            }
+        }
+    }
+}

@@ -2,7 +2,9 @@
 //! how to fix it; none carries a token.
 
 use glue_codeartifact_aws::{AwsError, AwsErrorKind, ConfigError, Operation};
-use glue_codeartifact_domain::{index_url::IndexUrlError, run_plan::PlanError};
+use glue_codeartifact_domain::{
+    index_url::IndexUrlError, run_plan::PlanError, token_cache::FreshnessError,
+};
 
 use crate::RepositoryRef;
 
@@ -98,6 +100,9 @@ pub enum Error {
     /// The repository endpoint gave no usable index URL.
     #[error(transparent)]
     IndexUrl(#[from] IndexUrlError),
+    /// A token would not live long enough for the run (warm cache only).
+    #[error(transparent)]
+    TokenLife(#[from] FreshnessError),
 }
 
 /// What the use case was about, to name it in an error.

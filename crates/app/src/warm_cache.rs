@@ -1,0 +1,41 @@
+//! The warm cache of a long-lived process (one Lambda execution
+//! environment): repository endpoints for the life of the process, tokens
+//! while they meet the [`Freshness`] rule. The rule itself is pure and lives
+//! in [`glue_codeartifact_domain::token_cache`]; this wraps it for sharing
+//! between invocations.
+//!
+//! The CLI does not use it: each CLI run mints its own token.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use glue_codeartifact_domain::token_cache::{Freshness, TokenCache};
+
+/// A [`TokenCache`] behind a lock, shared by the invocations of one process.
+///
+/// The lock is never held across an AWS call, so concurrent invocations
+/// (if any) never wait on each other's network round trips; two concurrent
+/// misses both mint, and the later token replaces the earlier one.
+#[derive(Debug)]
+pub struct WarmCache {
+    inner: Mutex<TokenCache>,
+}
+
+impl WarmCache {
+    /// An empty cache applying `freshness`.
+    pub fn new(freshness: Freshness) -> Self {
+        Self {
+            inner: Mutex::new(TokenCache::new(freshness)),
+        }
+    }
+
+    /// The rule the cache applies.
+    pub fn freshness(&self) -> Freshness {
+        self.lock().freshness()
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, TokenCache> {
+        // The cache holds no invariant that a panic half-way could break
+        // (each method is one push or retain), so a poisoned lock is used.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}

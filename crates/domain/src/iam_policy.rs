@@ -1,0 +1,407 @@
+//! The least-privilege IAM policy of the identity that mints tokens and
+//! starts runs (the Lambda's role, or a CI user running the CLI).
+//!
+//! It grants exactly:
+//!
+//! - `codeartifact:GetAuthorizationToken` on the domain ARN;
+//! - `sts:GetServiceBearerToken` on `*` (the action has no resource type),
+//!   only when `sts:AWSServiceName` is `codeartifact.amazonaws.com`:
+//!   GetAuthorizationToken needs both;
+//! - `codeartifact:GetRepositoryEndpoint` and `codeartifact:ReadFromRepository`
+//!   on the repository ARN. A token carries the permissions of the identity
+//!   that minted it, so without `ReadFromRepository` pip gets 401/403 with
+//!   a perfectly valid token;
+//! - `glue:GetJob` and `glue:StartJobRun` on the allowed jobs' ARNs only.
+//!
+//! Because the token carries the minter's permissions, that identity should
+//! hold **no** publish or write permission on the domain
+//! ([`MINTER_WARNING`]): a token that leaks from a job's arguments can then
+//! only read. The Glue job's own role needs no CodeArtifact permission: the
+//! token travels in the run's arguments.
+//!
+//! ARN formats (CodeArtifact permissions reference; Glue "Specifying AWS
+//! Glue resource ARNs"): `arn:PARTITION:codeartifact:REGION:OWNER:domain/DOMAIN`,
+//! `arn:PARTITION:codeartifact:REGION:OWNER:repository/DOMAIN/REPOSITORY`,
+//! `arn:PARTITION:glue:REGION:ACCOUNT:job/NAME`. The domain and repository
+//! belong to the domain owner's account, the jobs to the caller's.
+//!
+//! ```
+//! use glue_codeartifact_domain::iam_policy::{PolicyScope, minting_policy};
+//!
+//! let scope = PolicyScope {
+//!     partition: "aws".into(),
+//!     region: "us-east-1".into(),
+//!     account: "123456789012".into(),
+//!     domain: "acme".into(),
+//!     domain_owner: None,
+//!     repository: "py-internal".into(),
+//!     jobs: "nightly-*".parse()?,
+//! };
+//! let policy = minting_policy(&scope)?;
+//! assert_eq!(policy.statement.len(), 4);
+//! assert_eq!(
+//!     policy.statement[3].resource,
+//!     vec!["arn:aws:glue:us-east-1:123456789012:job/nightly-*"]
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::job_pattern::JobPatterns;
+
+/// The policy language version.
+pub const POLICY_VERSION: &str = "2012-10-17";
+
+/// What to tell whoever attaches the policy.
+pub const MINTER_WARNING: &str = "A CodeArtifact token carries the permissions of the identity that minted it. Give that identity (this role or user) no publish or write permission on the domain, so that a token leaked from a job run's arguments can only read. The Glue job's own role needs no CodeArtifact permission.";
+
+/// Where the policy applies.
+#[derive(Clone, Debug)]
+pub struct PolicyScope {
+    /// The ARN partition: `aws`, `aws-cn`, `aws-us-gov`, …
+    pub partition: String,
+    /// The region, or `*`.
+    pub region: String,
+    /// The account of the Glue jobs (and of the domain unless
+    /// `domain_owner` is set), or `*`.
+    pub account: String,
+    /// The CodeArtifact domain.
+    pub domain: String,
+    /// The domain's owner, when it is another account.
+    pub domain_owner: Option<String>,
+    /// The CodeArtifact repository.
+    pub repository: String,
+    /// The Glue jobs that may be started.
+    pub jobs: JobPatterns,
+}
+
+/// Why a policy could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    /// A part of an ARN is not valid.
+    #[error("invalid {what} {value:?} for an ARN: {expected}")]
+    Invalid {
+        /// Which part.
+        what: &'static str,
+        /// What was given.
+        value: String,
+        /// What is expected.
+        expected: &'static str,
+    },
+}
+
+/// An IAM policy document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PolicyDocument {
+    /// `2012-10-17`.
+    #[serde(rename = "Version")]
+    pub version: &'static str,
+    /// The statements.
+    #[serde(rename = "Statement")]
+    pub statement: Vec<Statement>,
+}
+
+/// One `Allow` statement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Statement {
+    /// A name for the statement.
+    #[serde(rename = "Sid")]
+    pub sid: &'static str,
+    /// Always `Allow`.
+    #[serde(rename = "Effect")]
+    pub effect: &'static str,
+    /// The actions, sorted.
+    #[serde(rename = "Action")]
+    pub action: Vec<&'static str>,
+    /// The resource ARNs.
+    #[serde(rename = "Resource")]
+    pub resource: Vec<String>,
+    /// Conditions: operator → key → value.
+    #[serde(rename = "Condition", skip_serializing_if = "BTreeMap::is_empty")]
+    pub condition: BTreeMap<&'static str, BTreeMap<&'static str, &'static str>>,
+}
+
+fn allow(sid: &'static str, action: Vec<&'static str>, resource: Vec<String>) -> Statement {
+    Statement {
+        sid,
+        effect: "Allow",
+        action,
+        resource,
+        condition: BTreeMap::new(),
+    }
+}
+
+/// Builds the policy for `scope`.
+pub fn minting_policy(scope: &PolicyScope) -> Result<PolicyDocument, PolicyError> {
+    check(
+        &scope.partition,
+        "partition",
+        is_partition,
+        "lower-case letters and dashes, e.g. aws",
+    )?;
+    check(
+        &scope.region,
+        "region",
+        is_region,
+        "a region such as us-east-1, or *",
+    )?;
+    check(&scope.account, "account", is_account, "12 digits, or *")?;
+    if let Some(owner) = &scope.domain_owner {
+        check(
+            owner,
+            "domain owner",
+            |s| is_account(s) && s != "*",
+            "12 digits",
+        )?;
+    }
+    check(
+        &scope.domain,
+        "domain",
+        is_domain,
+        "2 to 50 lower-case letters, digits and dashes, starting with a letter",
+    )?;
+    check(
+        &scope.repository,
+        "repository",
+        is_repository,
+        "2 to 100 letters, digits, dots, dashes and underscores, starting with a letter or digit",
+    )?;
+    let PolicyScope {
+        partition,
+        region,
+        account,
+        domain,
+        repository,
+        ..
+    } = scope;
+    let owner = scope.domain_owner.as_deref().unwrap_or(account);
+    let codeartifact = format!("arn:{partition}:codeartifact:{region}:{owner}");
+    let mut bearer = allow(
+        "CodeArtifactBearerToken",
+        vec!["sts:GetServiceBearerToken"],
+        vec!["*".to_owned()],
+    );
+    bearer.condition.insert(
+        "StringEquals",
+        BTreeMap::from([("sts:AWSServiceName", "codeartifact.amazonaws.com")]),
+    );
+    let jobs = scope
+        .jobs
+        .patterns()
+        .iter()
+        .map(|job| format!("arn:{partition}:glue:{region}:{account}:job/{job}"))
+        .collect();
+    Ok(PolicyDocument {
+        version: POLICY_VERSION,
+        statement: vec![
+            allow(
+                "MintCodeArtifactToken",
+                vec!["codeartifact:GetAuthorizationToken"],
+                vec![format!("{codeartifact}:domain/{domain}")],
+            ),
+            bearer,
+            allow(
+                "ReadCodeArtifactRepository",
+                vec![
+                    "codeartifact:GetRepositoryEndpoint",
+                    "codeartifact:ReadFromRepository",
+                ],
+                vec![format!("{codeartifact}:repository/{domain}/{repository}")],
+            ),
+            allow(
+                "StartAllowedGlueJobs",
+                vec!["glue:GetJob", "glue:StartJobRun"],
+                jobs,
+            ),
+        ],
+    })
+}
+
+fn check(
+    value: &str,
+    what: &'static str,
+    valid: impl Fn(&str) -> bool,
+    expected: &'static str,
+) -> Result<(), PolicyError> {
+    if valid(value) {
+        Ok(())
+    } else {
+        Err(PolicyError::Invalid {
+            what,
+            value: value.to_owned(),
+            expected,
+        })
+    }
+}
+
+fn is_partition(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+}
+
+fn is_region(s: &str) -> bool {
+    s == "*"
+        || (!s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+}
+
+fn is_account(s: &str) -> bool {
+    s == "*" || (s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// CodeArtifact `CreateDomain`: `[a-z][a-z0-9\-]{0,48}[a-z0-9]`.
+fn is_domain(s: &str) -> bool {
+    let b = s.as_bytes();
+    (2..=50).contains(&b.len())
+        && b[0].is_ascii_lowercase()
+        && b[b.len() - 1] != b'-'
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+}
+
+/// CodeArtifact `CreateRepository`: `[A-Za-z0-9][A-Za-z0-9._\-]{1,99}`.
+fn is_repository(s: &str) -> bool {
+    let b = s.as_bytes();
+    (2..=100).contains(&b.len())
+        && b[0].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(jobs: &str) -> PolicyScope {
+        PolicyScope {
+            partition: "aws".into(),
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
+            domain: "acme".into(),
+            domain_owner: None,
+            repository: "py-internal".into(),
+            jobs: jobs.parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn pins_the_document() {
+        let policy = minting_policy(&scope("nightly-etl,reports-*")).unwrap();
+        let json = serde_json::to_value(&policy).unwrap();
+        let expected = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "MintCodeArtifactToken",
+                    "Effect": "Allow",
+                    "Action": ["codeartifact:GetAuthorizationToken"],
+                    "Resource": ["arn:aws:codeartifact:us-east-1:123456789012:domain/acme"]
+                },
+                {
+                    "Sid": "CodeArtifactBearerToken",
+                    "Effect": "Allow",
+                    "Action": ["sts:GetServiceBearerToken"],
+                    "Resource": ["*"],
+                    "Condition": {
+                        "StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}
+                    }
+                },
+                {
+                    "Sid": "ReadCodeArtifactRepository",
+                    "Effect": "Allow",
+                    "Action": [
+                        "codeartifact:GetRepositoryEndpoint",
+                        "codeartifact:ReadFromRepository"
+                    ],
+                    "Resource": [
+                        "arn:aws:codeartifact:us-east-1:123456789012:repository/acme/py-internal"
+                    ]
+                },
+                {
+                    "Sid": "StartAllowedGlueJobs",
+                    "Effect": "Allow",
+                    "Action": ["glue:GetJob", "glue:StartJobRun"],
+                    "Resource": [
+                        "arn:aws:glue:us-east-1:123456789012:job/nightly-etl",
+                        "arn:aws:glue:us-east-1:123456789012:job/reports-*"
+                    ]
+                }
+            ]
+        });
+        assert_eq!(json, expected);
+    }
+
+    #[test]
+    fn a_domain_owner_owns_the_codeartifact_arns_only() {
+        let mut s = scope("j");
+        s.domain_owner = Some("111122223333".into());
+        s.partition = "aws-cn".into();
+        s.region = "cn-north-1".into();
+        let policy = minting_policy(&s).unwrap();
+        assert_eq!(
+            policy.statement[0].resource,
+            vec!["arn:aws-cn:codeartifact:cn-north-1:111122223333:domain/acme"]
+        );
+        assert_eq!(
+            policy.statement[2].resource,
+            vec!["arn:aws-cn:codeartifact:cn-north-1:111122223333:repository/acme/py-internal"]
+        );
+        assert_eq!(
+            policy.statement[3].resource,
+            vec!["arn:aws-cn:glue:cn-north-1:123456789012:job/j"]
+        );
+    }
+
+    #[test]
+    fn no_write_or_publish_action_anywhere() {
+        let policy = minting_policy(&scope("*")).unwrap();
+        let actions: Vec<&str> = policy
+            .statement
+            .iter()
+            .flat_map(|s| s.action.iter().copied())
+            .collect();
+        for action in &actions {
+            assert!(
+                ![
+                    "Publish",
+                    "Put",
+                    "Delete",
+                    "Update",
+                    "Create",
+                    "Copy",
+                    "Associate"
+                ]
+                .iter()
+                .any(|verb| action.contains(verb)),
+                "{action}"
+            );
+        }
+        assert_eq!(actions.len(), 6);
+    }
+
+    #[test]
+    fn rejects_invalid_parts() {
+        type Change = fn(&mut PolicyScope);
+        let cases: [(&str, Change); 6] = [
+            ("region", |s| s.region = "us east".into()),
+            ("account", |s| s.account = "1234".into()),
+            ("domain owner", |s| s.domain_owner = Some("*".into())),
+            ("domain", |s| s.domain = "Acme".into()),
+            ("repository", |s| s.repository = "py/internal".into()),
+            ("partition", |s| s.partition = "aws:x".into()),
+        ];
+        for (what, change) in cases {
+            let mut s = scope("j");
+            change(&mut s);
+            let err = minting_policy(&s).unwrap_err();
+            assert!(err.to_string().contains(what), "{what}: {err}");
+        }
+        let mut s = scope("j");
+        s.region = "*".into();
+        s.account = "*".into();
+        assert!(minting_policy(&s).is_ok());
+    }
+}

@@ -3,19 +3,20 @@
 //!
 //! - [`start`]: start a Glue job run with a fresh index URL;
 //! - [`index_url`]: build the authenticated index URL alone;
-//! - [`warm_cache`]: endpoints and tokens kept between Lambda invocations;
+//! - [`doctor`]: check a job against the repository before it runs;
+//! - [`package_index`]: where we fetch the package index (PEP 503/691 pages);
 //! - [`error`]: one error type, each variant naming what to fix.
 #![deny(missing_docs)]
 
+pub mod doctor;
 pub mod error;
 pub mod index_url;
+pub mod package_index;
 pub mod start;
-pub mod warm_cache;
 
 use glue_codeartifact_aws::{AwsSettings, CodeArtifact, Glue, SdkConfig, load_sdk_config};
 
 pub use error::Error;
-pub use warm_cache::WarmCache;
 
 /// A CodeArtifact repository, as the user names it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -380,7 +380,7 @@ pub fn check_token_lifetime(job: &JobDefinition, duration: TokenDuration) -> Fin
         return Finding::warning(
             CheckId::TokenLifetime,
             "the streaming job has no Timeout and runs until stopped; workers that start later need the index after any token has expired",
-            "use refresh mode (the planned `glue-codeartifact refresh`) so that the job always holds a live token",
+            "use refresh mode (`glue-codeartifact refresh` on a schedule) so that the job always holds a live token",
         );
     };
     let needed = timeout * attempts + STARTUP_MARGIN_MINUTES;
@@ -396,7 +396,7 @@ pub fn check_token_lifetime(job: &JobDefinition, duration: TokenDuration) -> Fin
     let beyond_max_fix = || {
         let longest_timeout = (max_minutes - STARTUP_MARGIN_MINUTES) / attempts;
         format!(
-            "set the job's Timeout to at most {longest_timeout} minutes, or use refresh mode (the planned `glue-codeartifact refresh`)"
+            "set the job's Timeout to at most {longest_timeout} minutes, or use refresh mode (`glue-codeartifact refresh` on a schedule)"
         )
     };
     if duration.is_caller_credentials() {

@@ -312,11 +312,12 @@ pub struct Report {
 }
 
 impl Report {
-    /// A report of `findings`, put in a stable order: by [`CheckId`]
-    /// (job, arguments, options, token, modules, packages, access), keeping
-    /// the order within one check.
+    /// A report of `findings`, put in a stable order: errors first, then
+    /// warnings, then infos; within one severity by [`CheckId`] (job,
+    /// arguments, options, token, modules, packages, access), keeping the
+    /// order within one check.
     pub fn new(job: impl Into<String>, mut findings: Vec<Finding>) -> Self {
-        findings.sort_by_key(|f| f.check);
+        findings.sort_by_key(|f| (std::cmp::Reverse(f.severity), f.check));
         Self {
             job: job.into(),
             findings,
@@ -417,6 +418,8 @@ mod tests {
             vec![
                 Finding::info(CheckId::PackageOk, "b"),
                 Finding::warning(CheckId::TokenLifetime, "t", "f"),
+                Finding::info(CheckId::JobEnvironment, "e"),
+                Finding::error(CheckId::PackageNotFound, "n", "f"),
                 Finding::error(CheckId::JobCommand, "c", "f"),
                 Finding::info(CheckId::PackageOk, "a"),
             ],
@@ -426,16 +429,18 @@ mod tests {
             checks,
             [
                 CheckId::JobCommand,
+                CheckId::PackageNotFound,
                 CheckId::TokenLifetime,
+                CheckId::JobEnvironment,
                 CheckId::PackageOk,
                 CheckId::PackageOk
             ]
         );
-        assert_eq!(report.findings[2].cause, "b", "stable within a check");
-        assert_eq!(report.errors(), 1);
+        assert_eq!(report.findings[4].cause, "b", "stable within a check");
+        assert_eq!(report.errors(), 2);
         assert_eq!(report.warnings(), 1);
         assert!(report.has_errors());
-        assert_eq!(report.summary(), "1 error, 1 warning, 2 infos");
+        assert_eq!(report.summary(), "2 errors, 1 warning, 3 infos");
         assert_eq!(
             Report::new("j", vec![Finding::info(CheckId::PackageOk, "a")]).summary(),
             "no problems found (1 info)"

@@ -1,0 +1,348 @@
+//! Check a job before it runs (`glue-codeartifact doctor`, and
+//! `start --preflight`).
+//!
+//! Two round trips, then the index: `GetJob`, `GetRepositoryEndpoint` and
+//! `GetAuthorizationToken` run concurrently; then the rules of
+//! [`glue_codeartifact_domain::preflight`] run on the job, and the project
+//! page of every requirement in `--additional-python-modules` is read from
+//! the repository's index, at most [`INDEX_CONCURRENCY`] at a time.
+//!
+//! Doctor never starts a run. It mints a token of the shortest lifetime AWS
+//! allows (15 minutes) for its own index reads, whatever `--duration` says:
+//! the duration asked for is only judged, against the job's timeout and
+//! retries. What the user can fix comes back as findings, access denials
+//! included; only failures that leave nothing to check (no credentials,
+//! region or network, throttling, a job that does not exist) are errors.
+
+use std::collections::BTreeMap;
+
+use futures_util::{StreamExt, stream};
+use glue_codeartifact_aws::{AwsError, AwsErrorKind, Operation};
+use glue_codeartifact_domain::{
+    duration::TokenDuration,
+    index_url::{IndexUrl, PackageFormat},
+    installer_option::IndexMode,
+    preflight::{
+        CheckId, Finding, Report,
+        job_rules::{
+            check_index_options, check_overridable, check_token_lifetime, job_environment,
+            modules_value,
+        },
+        modules::{ModuleItem, parse_modules},
+        resolve::{check_markers, check_requirement},
+    },
+    run_plan::RunArgument,
+    secret::AuthToken,
+};
+
+use crate::{
+    Error, RepositoryRef, Services,
+    error::Context,
+    package_index::{IndexError, PackageIndex},
+    start::StartRequest,
+};
+
+/// How many project pages are read at once.
+pub const INDEX_CONCURRENCY: usize = 8;
+
+/// What to check.
+#[derive(Clone, Debug)]
+pub struct DoctorRequest {
+    /// The Glue job.
+    pub job: String,
+    /// The CodeArtifact repository.
+    pub repository: RepositoryRef,
+    /// The token lifetime a run would get (judged, not used).
+    pub duration: TokenDuration,
+    /// `--index-url` or `--extra-index-url`.
+    pub mode: IndexMode,
+    /// The run arguments a run would add (`start --arg`).
+    pub arguments: Vec<RunArgument>,
+}
+
+impl From<&StartRequest> for DoctorRequest {
+    /// What `start --preflight` checks: the run it is about to start.
+    fn from(request: &StartRequest) -> Self {
+        Self {
+            job: request.job.clone(),
+            repository: request.repository.clone(),
+            duration: request.duration,
+            mode: request.mode,
+            arguments: request.arguments.clone(),
+        }
+    }
+}
+
+/// Checks `request.job` against the repository; never starts a run.
+pub async fn doctor(services: &Services, request: &DoctorRequest) -> Result<Report, Error> {
+    let repository = &request.repository;
+    let cx = Context {
+        job: Some(&request.job),
+        repository,
+        region: &services.region,
+    };
+    let owner = repository.domain_owner.as_deref();
+    let format = PackageFormat::Pypi;
+    let (job, endpoint, issued) = tokio::join!(
+        services.glue.get_job(&request.job),
+        services.codeartifact.get_repository_endpoint(
+            &repository.domain,
+            owner,
+            &repository.repository,
+            format
+        ),
+        services.codeartifact.get_authorization_token(
+            &repository.domain,
+            owner,
+            TokenDuration::MIN
+        ),
+    );
+    let mut findings = Vec::new();
+    let job = aws_outcome(job, &mut findings, cx)?;
+    let endpoint = aws_outcome(endpoint, &mut findings, cx)?;
+    let token = aws_outcome(issued, &mut findings, cx)?.map(|issued| issued.token);
+    dedup_not_found(&mut findings);
+    let index = match (&endpoint, &token) {
+        (Some(endpoint), Some(token)) => Some(IndexUrl::build(endpoint, token, format)?),
+        _ => None,
+    };
+    let Some(job) = job else {
+        return Ok(Report::new(&request.job, findings));
+    };
+
+    let environment = job_environment(&job);
+    findings.extend(environment.findings);
+    let Some(environment) = environment.environment else {
+        return Ok(Report::new(&job.name, findings));
+    };
+    findings.extend(check_overridable(
+        &job,
+        environment.placement,
+        &request.arguments,
+    ));
+    findings.extend(check_index_options(
+        &job,
+        environment.placement,
+        &request.arguments,
+        request.mode,
+        index.as_ref(),
+    ));
+    findings.push(check_token_lifetime(&job, request.duration));
+
+    let modules = match modules_value(&job, &request.arguments) {
+        Ok(modules) => modules,
+        Err(missing) => {
+            findings.push(missing);
+            return Ok(Report::new(&job.name, findings));
+        }
+    };
+    let mut requirements = Vec::new();
+    for item in parse_modules(modules, environment.placement) {
+        match item {
+            ModuleItem::Requirement { text, requirement } => {
+                match check_markers(&text, &requirement, &environment.python) {
+                    Some(skipped) => findings.push(skipped),
+                    None => requirements.push((text, requirement)),
+                }
+            }
+            ModuleItem::NotChecked { text, reason } => findings.push(
+                Finding::info(
+                    CheckId::ModuleNotChecked,
+                    format!("{text}: not checked, {}", reason.describe()),
+                )
+                .about(text),
+            ),
+            ModuleItem::Invalid { text, reason, fix } => findings.push(
+                Finding::error(CheckId::ModuleInvalid, format!("{text:?}: {reason}"), fix)
+                    .about(text),
+            ),
+        }
+    }
+    let (Some(index), Some(token)) = (index, token) else {
+        // The access findings above say why the index cannot be read.
+        return Ok(Report::new(&job.name, findings));
+    };
+    if requirements.is_empty() {
+        return Ok(Report::new(&job.name, findings));
+    }
+
+    let client = match PackageIndex::new() {
+        Ok(client) => client,
+        Err(err) => {
+            findings.push(unreachable_finding(&index, &err, &[]));
+            return Ok(Report::new(&job.name, findings));
+        }
+    };
+    let mut names: Vec<String> = requirements
+        .iter()
+        .map(|(_, r)| r.name.as_ref().to_owned())
+        .collect();
+    names.sort();
+    names.dedup();
+    let pages: BTreeMap<String, Result<_, IndexError>> =
+        read_pages(&client, &index, &token, names).await;
+
+    let mut refused: Vec<(String, u16)> = Vec::new();
+    let mut unreachable: Vec<(String, IndexError)> = Vec::new();
+    for (text, requirement) in &requirements {
+        let name = requirement.name.as_ref();
+        match &pages[name] {
+            Ok(page) => findings.push(check_requirement(
+                text,
+                requirement,
+                page,
+                &environment.python,
+            )),
+            Err(IndexError::NotFound) => findings.push(
+                Finding::error(
+                    CheckId::PackageNotFound,
+                    format!(
+                        "{text}: repository {} has no project {name} (its index answered 404)",
+                        repository.repository
+                    ),
+                    format!(
+                        "check the name, or publish {name} to {}, or give the repository an upstream that has it",
+                        repository.repository
+                    ),
+                )
+                .about(text.clone()),
+            ),
+            Err(IndexError::Refused { status }) => {
+                if !refused.iter().any(|(n, _)| n == name) {
+                    refused.push((name.to_owned(), *status));
+                }
+            }
+            Err(other) => {
+                if !unreachable.iter().any(|(n, _)| n == name) {
+                    unreachable.push((name.to_owned(), other.clone()));
+                }
+            }
+        }
+    }
+    if let Some((_, status)) = refused.first() {
+        let names: Vec<&str> = refused.iter().map(|(n, _)| n.as_str()).collect();
+        findings.push(
+            Finding::error(
+                CheckId::IndexRefused,
+                format!(
+                    "the index of repository {} answered {status} to the new token (for {}): the identity that mints tokens cannot read the repository",
+                    repository.repository,
+                    names.join(", ")
+                ),
+                format!(
+                    "grant codeartifact:ReadFromRepository on repository {}/{} to the role or user that mints the token, and no publish permission, so that a leaked token can only read",
+                    repository.domain, repository.repository
+                ),
+            ),
+        );
+    }
+    if let Some((_, err)) = unreachable.first() {
+        let names: Vec<&str> = unreachable.iter().map(|(n, _)| n.as_str()).collect();
+        findings.push(unreachable_finding(&index, err, &names));
+    }
+    Ok(Report::new(&job.name, findings))
+}
+
+/// Reads the pages of `names` concurrently, at most [`INDEX_CONCURRENCY`]
+/// at a time.
+async fn read_pages(
+    client: &PackageIndex,
+    index: &IndexUrl,
+    token: &AuthToken,
+    names: Vec<String>,
+) -> BTreeMap<
+    String,
+    Result<glue_codeartifact_domain::preflight::index_page::ProjectPage, IndexError>,
+> {
+    stream::iter(names)
+        .map(|name| async move {
+            let page = client.project_page(index, token, &name).await;
+            (name, page)
+        })
+        .buffer_unordered(INDEX_CONCURRENCY)
+        .collect()
+        .await
+}
+
+fn unreachable_finding(index: &IndexUrl, err: &IndexError, names: &[&str]) -> Finding {
+    let what = if names.is_empty() {
+        String::new()
+    } else {
+        format!(" (for {})", names.join(", "))
+    };
+    Finding::error(
+        CheckId::IndexUnreachable,
+        format!(
+            "the repository's index {} could not be read{what}: {err}",
+            index.without_credentials()
+        ),
+        "check the network path to CodeArtifact (VPC endpoints com.amazonaws.REGION.codeartifact.repositories with private DNS, proxies), then run doctor again",
+    )
+}
+
+/// An AWS call's result: the value, or a finding for what the user can fix
+/// (a denied action, a missing domain or repository), or an error for the
+/// rest.
+fn aws_outcome<T>(
+    result: Result<T, AwsError>,
+    findings: &mut Vec<Finding>,
+    cx: Context<'_>,
+) -> Result<Option<T>, Error> {
+    let err = match result {
+        Ok(value) => return Ok(Some(value)),
+        Err(err) => err,
+    };
+    let operation = err.operation;
+    match err.kind {
+        AwsErrorKind::AccessDenied => {
+            let actions = err.missing_actions().join(" and ");
+            findings.push(
+                Finding::error(
+                    CheckId::AccessDenied,
+                    format!("{operation} was denied: the caller lacks {actions} ({})", err.message),
+                    format!(
+                        "grant {actions} to the role or user running glue-codeartifact (see `glue-codeartifact iam-policy`)"
+                    ),
+                )
+                .about(operation.name()),
+            );
+            Ok(None)
+        }
+        AwsErrorKind::NotFound if operation != Operation::GetJob => {
+            let what = match operation {
+                Operation::GetRepositoryEndpoint => format!(
+                    "repository {:?} in domain {:?}",
+                    cx.repository.repository, cx.repository.domain
+                ),
+                _ => format!("domain {:?}", cx.repository.domain),
+            };
+            findings.push(
+                Finding::error(
+                    CheckId::RepositoryNotFound,
+                    format!(
+                        "CodeArtifact {what} was not found in region {} ({})",
+                        cx.region, err.message
+                    ),
+                    "check --domain, --repository, --domain-owner and the region",
+                )
+                .about(operation.name()),
+            );
+            Ok(None)
+        }
+        _ => Err(Error::from_aws(err, cx)),
+    }
+}
+
+/// A missing domain fails both CodeArtifact calls: say it once.
+fn dedup_not_found(findings: &mut Vec<Finding>) {
+    let domain_missing = findings.iter().any(|f| {
+        f.check == CheckId::RepositoryNotFound
+            && f.subject.as_deref() == Some(Operation::GetAuthorizationToken.name())
+    });
+    if domain_missing {
+        findings.retain(|f| {
+            !(f.check == CheckId::RepositoryNotFound
+                && f.subject.as_deref() == Some(Operation::GetRepositoryEndpoint.name()))
+        });
+    }
+}

@@ -1,0 +1,185 @@
+//! The package-index client against the CodeArtifact emulator over HTTP:
+//! both page formats parse to the same files, and each failure maps to its
+//! error. The token comes from the emulator's control plane, through the
+//! project's own AWS adapter.
+
+use std::path::PathBuf;
+
+use codeartifact_emulator::{Config, EmulatorHandle, Fault, FaultKind, Operation, Repository};
+use glue_codeartifact_app::package_index::{IndexError, PackageIndex, PageFormat};
+use glue_codeartifact_aws::{CodeArtifact, SdkConfig};
+use glue_codeartifact_domain::{
+    duration::TokenDuration,
+    index_url::{IndexUrl, PackageFormat},
+    secret::AuthToken,
+};
+
+const DOMAIN: &str = "acme";
+const REPOSITORY: &str = "py-internal";
+
+struct Fixture {
+    emulator: EmulatorHandle,
+    index: IndexUrl,
+    token: AuthToken,
+    _dir: PathBuf,
+}
+
+async fn fixture() -> Fixture {
+    let dir = std::env::temp_dir().join(format!(
+        "glue-codeartifact-app-index-{}-{}",
+        std::process::id(),
+        test_stack::unique_name("d")
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    test_stack::make_wheel_with(&dir, "acme-tools", "1.2.0", &["--requires-python", ">=3.8"]);
+    test_stack::make_wheel_with(&dir, "acme-tools", "1.1.0", &["--sdist"]);
+    let emulator = EmulatorHandle::spawn(Config {
+        repositories: vec![Repository {
+            domain: DOMAIN.into(),
+            name: REPOSITORY.into(),
+            packages_dir: dir.clone(),
+        }],
+        ..Config::default()
+    })
+    .unwrap();
+    let config = SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::new("testing", "testing", None, None, "test"),
+            ),
+        )
+        .endpoint_url(emulator.base_url())
+        .build();
+    let codeartifact = CodeArtifact::new(&config);
+    let endpoint = codeartifact
+        .get_repository_endpoint(DOMAIN, None, REPOSITORY, PackageFormat::Pypi)
+        .await
+        .unwrap();
+    let token = codeartifact
+        .get_authorization_token(DOMAIN, None, TokenDuration::MIN)
+        .await
+        .unwrap()
+        .token;
+    let index = IndexUrl::build(&endpoint, &token, PackageFormat::Pypi).unwrap();
+    Fixture {
+        emulator,
+        index,
+        token,
+        _dir: dir,
+    }
+}
+
+#[tokio::test]
+async fn json_and_html_pages_agree() {
+    let f = fixture().await;
+    let json = PackageIndex::new()
+        .unwrap()
+        .project_page(&f.index, &f.token, "acme-tools")
+        .await
+        .unwrap();
+    let html = PackageIndex::new()
+        .unwrap()
+        .with_format(PageFormat::Html)
+        .project_page(&f.index, &f.token, "acme-tools")
+        .await
+        .unwrap();
+    assert_eq!(json, html);
+    let mut names: Vec<_> = json.files.iter().map(|f| f.filename.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "acme_tools-1.1.0.tar.gz",
+            "acme_tools-1.2.0-py3-none-any.whl"
+        ]
+    );
+    let wheel = json
+        .files
+        .iter()
+        .find(|f| f.filename.ends_with(".whl"))
+        .unwrap();
+    assert_eq!(wheel.requires_python.as_deref(), Some(">=3.8"));
+    assert!(f.emulator.stats().index >= 2);
+}
+
+#[tokio::test]
+async fn failures_map_to_errors() {
+    let f = fixture().await;
+    let client = PackageIndex::new().unwrap();
+    assert_eq!(
+        client
+            .project_page(&f.index, &f.token, "no-such-project")
+            .await,
+        Err(IndexError::NotFound)
+    );
+    let wrong = AuthToken::new("not-a-token-the-emulator-issued");
+    assert_eq!(
+        client.project_page(&f.index, &wrong, "acme-tools").await,
+        Err(IndexError::Refused { status: 401 })
+    );
+    for (kind, want) in [
+        (
+            FaultKind::AccessDenied {
+                action: String::new(),
+            },
+            IndexError::Refused { status: 403 },
+        ),
+        (FaultKind::Unavailable, IndexError::Status { status: 503 }),
+    ] {
+        f.emulator.inject_fault(Fault {
+            operation: Operation::Index,
+            kind,
+            count: Some(1),
+        });
+        assert_eq!(
+            client.project_page(&f.index, &f.token, "acme-tools").await,
+            Err(want)
+        );
+    }
+    f.emulator.inject_fault(Fault {
+        operation: Operation::Index,
+        kind: FaultKind::ConnectionReset,
+        count: Some(1),
+    });
+    let err = client
+        .project_page(&f.index, &f.token, "acme-tools")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, IndexError::Transport(_)), "{err:?}");
+    // Nothing the client says carries the token.
+    for text in [format!("{err}"), format!("{err:?}")] {
+        assert!(!text.contains(f.token.expose_secret()), "{text}");
+    }
+    // And the index still answers afterwards.
+    assert!(
+        client
+            .project_page(&f.index, &f.token, "acme-tools")
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_index_is_a_transport_error() {
+    let token = AuthToken::new("t");
+    // A port nothing listens on (bound, then released).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let index = IndexUrl::build(
+        &format!("http://127.0.0.1:{port}/acme-123456789012/pypi/r/"),
+        &token,
+        PackageFormat::Pypi,
+    )
+    .unwrap();
+    let err = PackageIndex::new()
+        .unwrap()
+        .project_page(&index, &token, "a")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, IndexError::Transport(_)), "{err:?}");
+}

@@ -5,6 +5,7 @@
 //! - [`index_url`]: build the authenticated index URL alone;
 //! - [`doctor`]: check a job against the repository before it runs;
 //! - [`package_index`]: where we fetch the package index (PEP 503/691 pages);
+//! - [`warm_cache`]: endpoints and tokens kept between Lambda invocations;
 //! - [`error`]: one error type, each variant naming what to fix.
 #![deny(missing_docs)]
 
@@ -13,10 +14,12 @@ pub mod error;
 pub mod index_url;
 pub mod package_index;
 pub mod start;
+pub mod warm_cache;
 
 use glue_codeartifact_aws::{AwsSettings, CodeArtifact, Glue, SdkConfig, load_sdk_config};
 
 pub use error::Error;
+pub use warm_cache::WarmCache;
 
 /// A CodeArtifact repository, as the user names it.
 #[derive(Clone, Debug, PartialEq, Eq)]

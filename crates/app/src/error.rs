@@ -1,7 +1,9 @@
 //! One error type for the use cases. Each variant says what is wrong and
 //! how to fix it; none carries a token.
 
-use glue_codeartifact_aws::{AwsError, AwsErrorKind, ConfigError, Operation};
+use glue_codeartifact_aws::{
+    AwsError, AwsErrorKind, ConfigError, Operation, UpdateJobError, job_update::JobUpdateError,
+};
 use glue_codeartifact_domain::{
     index_url::IndexUrlError, run_plan::PlanError, token_cache::FreshnessError,
 };
@@ -97,6 +99,25 @@ pub enum Error {
     /// The job's configuration does not allow a run with an index URL.
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// No job carries the tags a refresh selects by.
+    #[error("no Glue job in region {region} carries the tags {}; check --tag and the region", tags.join(", "))]
+    NoJobsWithTags {
+        /// The tags, `KEY=VALUE`.
+        tags: Vec<String>,
+        /// The region asked.
+        region: String,
+    },
+    /// The job cannot be updated without changing more than its arguments.
+    #[error(transparent)]
+    JobUpdate(#[from] JobUpdateError),
+    /// Someone else changed the job while it was being refreshed.
+    #[error(
+        "job {job:?} was changed by someone else while it was being refreshed, and our index URL is not in place; run refresh again"
+    )]
+    ConcurrentEdit {
+        /// The job.
+        job: String,
+    },
     /// The repository endpoint gave no usable index URL.
     #[error(transparent)]
     IndexUrl(#[from] IndexUrlError),
@@ -114,6 +135,13 @@ pub(crate) struct Context<'a> {
 }
 
 impl Error {
+    pub(crate) fn from_update(err: UpdateJobError, cx: Context<'_>) -> Self {
+        match err {
+            UpdateJobError::Lossy(e) => Error::JobUpdate(e),
+            UpdateJobError::Aws(e) => Error::from_aws(e, cx),
+        }
+    }
+
     pub(crate) fn from_aws(err: AwsError, cx: Context<'_>) -> Self {
         let operation = err.operation;
         match err.kind {

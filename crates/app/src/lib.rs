@@ -6,6 +6,7 @@
 //! - [`doctor`]: check a job against the repository before it runs;
 //! - [`package_index`]: where we fetch the package index (PEP 503/691 pages);
 //! - [`warm_cache`]: endpoints and tokens kept between Lambda invocations;
+//! - [`refresh`]: write a fresh index URL into jobs' `DefaultArguments`;
 //! - [`error`]: one error type, each variant naming what to fix.
 #![deny(missing_docs)]
 
@@ -13,6 +14,7 @@ pub mod doctor;
 pub mod error;
 pub mod index_url;
 pub mod package_index;
+pub mod refresh;
 pub mod start;
 pub mod warm_cache;
 

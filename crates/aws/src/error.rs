@@ -15,6 +15,10 @@ pub enum Operation {
     GetJob,
     /// `glue:StartJobRun`.
     StartJobRun,
+    /// `glue:UpdateJob`.
+    UpdateJob,
+    /// `glue:ListJobs`.
+    ListJobs,
     /// `codeartifact:GetAuthorizationToken`.
     GetAuthorizationToken,
     /// `codeartifact:GetRepositoryEndpoint`.
@@ -27,6 +31,8 @@ impl Operation {
         match self {
             Operation::GetJob => "GetJob",
             Operation::StartJobRun => "StartJobRun",
+            Operation::UpdateJob => "UpdateJob",
+            Operation::ListJobs => "ListJobs",
             Operation::GetAuthorizationToken => "GetAuthorizationToken",
             Operation::GetRepositoryEndpoint => "GetRepositoryEndpoint",
         }
@@ -37,6 +43,8 @@ impl Operation {
         match self {
             Operation::GetJob => &["glue:GetJob"],
             Operation::StartJobRun => &["glue:StartJobRun"],
+            Operation::UpdateJob => &["glue:UpdateJob"],
+            Operation::ListJobs => &["glue:ListJobs"],
             Operation::GetAuthorizationToken => &[
                 "codeartifact:GetAuthorizationToken",
                 "sts:GetServiceBearerToken",

@@ -7,6 +7,59 @@ use aws_sdk_glue::Client;
 use glue_codeartifact_domain::job::{JobCommand, JobDefinition};
 
 use crate::error::{AwsError, AwsErrorKind, Operation};
+use crate::job_update::{JobUpdateError, job_update};
+
+/// A job as `GetJob` returned it: the definition we read, and the whole SDK
+/// job kept opaque so that an update can carry every field.
+#[derive(Clone, Debug)]
+pub struct JobSnapshot {
+    /// What we read of the job.
+    pub definition: JobDefinition,
+    job: aws_sdk_glue::types::Job,
+}
+
+impl JobSnapshot {
+    /// When the job definition was last modified.
+    pub fn last_modified(&self) -> Option<std::time::SystemTime> {
+        self.job
+            .last_modified_on()
+            .and_then(|t| std::time::SystemTime::try_from(*t).ok())
+    }
+}
+
+/// Why an update failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum UpdateJobError {
+    /// The job cannot be carried into an update without loss.
+    #[error(transparent)]
+    Lossy(#[from] JobUpdateError),
+    /// The call failed.
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+}
+
+fn definition_of(job: &aws_sdk_glue::types::Job, name: &str) -> JobDefinition {
+    let sorted = |map: Option<&HashMap<String, String>>| -> BTreeMap<String, String> {
+        map.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    };
+    JobDefinition {
+        name: job.name().unwrap_or(name).to_owned(),
+        command: job
+            .command()
+            .and_then(|c| c.name())
+            .map(JobCommand::from_name),
+        glue_version: job.glue_version().map(str::to_owned),
+        python_version: job
+            .command()
+            .and_then(|c| c.python_version())
+            .map(str::to_owned),
+        default_arguments: sorted(job.default_arguments()),
+        non_overridable_arguments: sorted(job.non_overridable_arguments()),
+        timeout_minutes: job.timeout().and_then(|t| u32::try_from(t).ok()),
+        max_retries: u32::try_from(job.max_retries()).ok(),
+    }
+}
 
 /// The Glue operations this tool calls.
 #[derive(Clone, Debug)]
@@ -24,6 +77,12 @@ impl Glue {
 
     /// `GetJob`: the job's definition.
     pub async fn get_job(&self, name: &str) -> Result<JobDefinition, AwsError> {
+        Ok(self.get_job_snapshot(name).await?.definition)
+    }
+
+    /// `GetJob`: the job's definition, plus the whole job as Glue returned
+    /// it, for a lossless [`update_job`](Self::update_job).
+    pub async fn get_job_snapshot(&self, name: &str) -> Result<JobSnapshot, AwsError> {
         const OP: Operation = Operation::GetJob;
         let output = self
             .client
@@ -32,34 +91,63 @@ impl Glue {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(OP, e))?;
-        let job = output.job().ok_or_else(|| AwsError {
+        let job = output.job.ok_or_else(|| AwsError {
             operation: OP,
             kind: AwsErrorKind::NotFound,
             code: None,
             message: format!("the response has no job named {name:?}"),
         })?;
-        let sorted = |map: Option<&HashMap<String, String>>| -> BTreeMap<String, String> {
-            map.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                .unwrap_or_default()
-        };
-        let definition = JobDefinition {
-            name: job.name().unwrap_or(name).to_owned(),
-            command: job
-                .command()
-                .and_then(|c| c.name())
-                .map(JobCommand::from_name),
-            glue_version: job.glue_version().map(str::to_owned),
-            python_version: job
-                .command()
-                .and_then(|c| c.python_version())
-                .map(str::to_owned),
-            default_arguments: sorted(job.default_arguments()),
-            non_overridable_arguments: sorted(job.non_overridable_arguments()),
-            timeout_minutes: job.timeout().and_then(|t| u32::try_from(t).ok()),
-            max_retries: u32::try_from(job.max_retries()).ok(),
-        };
+        let definition = definition_of(&job, name);
         tracing::debug!(job = ?definition, "job read");
-        Ok(definition)
+        Ok(JobSnapshot { definition, job })
+    }
+
+    /// `UpdateJob`: rewrites the job as `snapshot` holds it, with
+    /// `default_arguments` in place of its `DefaultArguments`.
+    pub async fn update_job(
+        &self,
+        snapshot: &JobSnapshot,
+        default_arguments: BTreeMap<String, String>,
+    ) -> Result<(), UpdateJobError> {
+        const OP: Operation = Operation::UpdateJob;
+        let update = job_update(&snapshot.job, default_arguments.into_iter().collect())?;
+        self.client
+            .update_job()
+            .job_name(&snapshot.definition.name)
+            .job_update(update)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(OP, e))?;
+        Ok(())
+    }
+
+    /// `ListJobs` with a tag filter: the names of the jobs that carry every
+    /// one of `tags`, all pages.
+    pub async fn list_jobs_by_tags(
+        &self,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<Vec<String>, AwsError> {
+        const OP: Operation = Operation::ListJobs;
+        let mut names = Vec::new();
+        let mut next_token: Option<String> = None;
+        loop {
+            let output = self
+                .client
+                .list_jobs()
+                .set_tags(Some(tags.clone().into_iter().collect()))
+                .set_next_token(next_token.take())
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(OP, e))?;
+            names.extend(output.job_names().iter().cloned());
+            match output.next_token() {
+                Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
+                _ => break,
+            }
+        }
+        names.sort();
+        names.dedup();
+        Ok(names)
     }
 
     /// `StartJobRun`: starts a run with `arguments` and returns its ID.

@@ -6,7 +6,8 @@
 //!
 //! - [`config`]: the SDK configuration from the default AWS chain
 //!   (`AWS_PROFILE`, `AWS_REGION`, `AWS_ENDPOINT_URL_*`, …);
-//! - [`glue`]: `GetJob`, `StartJobRun`;
+//! - [`glue`]: `GetJob`, `StartJobRun`, `UpdateJob`, `ListJobs`;
+//! - [`job_update`]: a whole job carried into `UpdateJob` (which replaces);
 //! - [`codeartifact`]: `GetAuthorizationToken` (where the token is made),
 //!   `GetRepositoryEndpoint`;
 //! - [`error`]: SDK errors sorted into what a user can act on.
@@ -16,11 +17,12 @@ pub mod codeartifact;
 pub mod config;
 pub mod error;
 pub mod glue;
+pub mod job_update;
 
 pub use codeartifact::{CodeArtifact, IssuedToken};
 pub use config::{AwsSettings, ConfigError, load_sdk_config};
 pub use error::{AwsError, AwsErrorKind, Operation};
-pub use glue::Glue;
+pub use glue::{Glue, JobSnapshot, UpdateJobError};
 
 /// The SDK configuration, re-exported so that callers need no direct
 /// dependency on aws-config.

@@ -51,6 +51,26 @@ pub enum Command {
     /// `PIP_INDEX_URL` or `UV_INDEX_URL`. This is the one command that
     /// prints a token: that is its job.
     IndexUrl(IndexUrlArgs),
+    /// Check a job against the repository before it runs; starts nothing.
+    ///
+    /// Reports findings, each an error, warning or info with a stable check
+    /// id, a cause and a fix: the job type and Glue version (and so its
+    /// Python), arguments a run cannot override, pip options that conflict
+    /// with the index, the token lifetime against the job's Timeout and
+    /// MaxRetries, access to CodeArtifact, and whether each package in
+    /// --additional-python-modules has a version and a file that installs on
+    /// the job's Python. Exits 12 when it finds an error. Never prints the
+    /// token.
+    Doctor(DoctorArgs),
+    /// Write a fresh index URL into jobs' DefaultArguments (refresh mode).
+    ///
+    /// For runs that Glue starts itself (triggers, workflows, schedules, the
+    /// console's Run button), which use the job's DefaultArguments. Run it on
+    /// a schedule shorter than the token's life (e.g. every 8 h with a 12 h
+    /// token). The token then rests in the job definition, readable by
+    /// anyone with glue:GetJob, for its whole life; prefer `start` where you
+    /// start the runs yourself.
+    Refresh(RefreshArgs),
 }
 
 /// Output formats.
@@ -123,6 +143,78 @@ pub struct IndexUrlArgs {
     /// Package format of the index.
     #[arg(long, value_enum, default_value_t = Format::Pypi)]
     pub format: Format,
+}
+
+/// `refresh`.
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    /// A Glue job to refresh (repeatable).
+    #[arg(
+        long = "job",
+        value_name = "JOB",
+        required_unless_present = "tags",
+        conflicts_with = "tags"
+    )]
+    pub jobs: Vec<String>,
+
+    /// Refresh every job that carries this tag, KEY=VALUE (repeatable: a job
+    /// must carry all of them).
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse_tag)]
+    pub tags: Vec<(String, String)>,
+
+    #[command(flatten)]
+    pub repository: RepositoryArgs,
+
+    /// Token lifetime: 0 or 15m to 12h. It must outlast the time until the
+    /// next refresh plus a run's start-up.
+    #[arg(long, env = "GLUE_CODEARTIFACT_DURATION", default_value = "12h")]
+    pub duration: TokenDuration,
+
+    /// How pip gets the repository.
+    #[arg(long, value_enum, env = "GLUE_CODEARTIFACT_MODE", default_value_t = Mode::IndexUrl)]
+    pub mode: Mode,
+
+    /// How many jobs are read and updated at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub concurrency: u16,
+
+    /// Print what would be written (token redacted) and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+fn parse_tag(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err("a tag is KEY=VALUE, e.g. --tag team=data".to_owned()),
+    }
+}
+
+/// `doctor`. Its flags mean what they mean for `start`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Glue job to check.
+    #[arg(long, env = "GLUE_CODEARTIFACT_JOB")]
+    pub job: String,
+
+    #[command(flatten)]
+    pub repository: RepositoryArgs,
+
+    /// The token lifetime `start` would use, to check against the job's
+    /// Timeout and MaxRetries: 0 or 15m to 12h. (Doctor's own token, for
+    /// reading the index, lives 15 minutes.)
+    #[arg(long, env = "GLUE_CODEARTIFACT_DURATION", default_value = "1h")]
+    pub duration: TokenDuration,
+
+    /// How pip would get the repository: as the only index (index-url), or
+    /// beside the job's primary index (extra-index-url).
+    #[arg(long, value_enum, env = "GLUE_CODEARTIFACT_MODE", default_value_t = Mode::IndexUrl)]
+    pub mode: Mode,
+
+    /// A run argument `start` would pass, KEY=VALUE with KEY starting with
+    /// `--` (repeatable), e.g. --arg --additional-python-modules=acme==1.2.
+    #[arg(long = "arg", value_name = "KEY=VALUE", allow_hyphen_values = true)]
+    pub args: Vec<String>,
 }
 
 /// `--mode`.

@@ -33,6 +33,10 @@ pub enum Exit {
     Unreachable = 10,
     /// AWS rejected the request for another reason.
     AwsRejected = 11,
+    /// `doctor` found at least one error (its report says what to fix).
+    DoctorFoundErrors = 12,
+    /// `refresh`: one or more jobs could not be refreshed (the others were).
+    RefreshIncomplete = 13,
 }
 
 impl Exit {
@@ -45,10 +49,12 @@ impl Exit {
             Error::AccessDenied { .. } => Exit::AccessDenied,
             Error::Throttled { .. } => Exit::Throttled,
             Error::Credentials { .. } => Exit::Credentials,
-            Error::Plan(_) => Exit::JobNotSupported,
+            Error::Plan(_) | Error::JobUpdate(_) => Exit::JobNotSupported,
+            Error::NoJobsWithTags { .. } => Exit::JobNotFound,
             Error::Unreachable { .. } => Exit::Unreachable,
             Error::InvalidParameter { .. }
             | Error::ConcurrentRunsExceeded { .. }
+            | Error::ConcurrentEdit { .. }
             | Error::Service(_)
             | Error::IndexUrl(_) => Exit::AwsRejected,
             _ => Exit::Failure,

@@ -3,8 +3,10 @@
 
 mod util;
 
+mod doctor;
 mod errors;
 mod index_url;
+mod refresh;
 mod replay;
 mod start;
 mod token_leak;

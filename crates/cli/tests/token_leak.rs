@@ -6,99 +6,85 @@ use codeartifact_emulator::{Fault, FaultKind, Operation, TokenStyle};
 
 use crate::util::{DOMAIN, REPOSITORY, Stack};
 
-fn paths(stack: &Stack, job: &str) -> Vec<(Vec<String>, Option<Fault>)> {
-    let base = |extra: &[&str]| {
-        let mut args: Vec<String> = [
-            "start",
-            "--job",
-            job,
-            "--domain",
-            DOMAIN,
-            "--repository",
-            REPOSITORY,
-        ]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
-        args.extend(extra.iter().map(|s| (*s).to_owned()));
-        args
+/// `COMMAND --job JOB --domain … --repository … EXTRA…` (`--job` left out
+/// when `job` is empty).
+fn args(command: &str, job: &str, extra: &[&str]) -> Vec<String> {
+    let mut args = vec![command.to_owned()];
+    if !job.is_empty() {
+        args.extend(["--job".to_owned(), job.to_owned()]);
+    }
+    args.extend(["--domain", DOMAIN, "--repository", REPOSITORY].map(str::to_owned));
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    args
+}
+
+fn fault(operation: Operation, kind: FaultKind) -> Option<Fault> {
+    Some(Fault {
+        operation,
+        kind,
+        count: None,
+    })
+}
+
+/// Every path: (arguments, fault to inject first).
+fn paths(job: &str, broken: &str) -> Vec<(Vec<String>, Option<Fault>)> {
+    let denied = FaultKind::AccessDenied {
+        action: String::new(),
     };
-    let _ = stack;
     vec![
-        (base(&[]), None),
-        (base(&["--output", "json"]), None),
-        (base(&["--dry-run"]), None),
-        (base(&["--dry-run", "--output", "json"]), None),
-        (base(&["--mode", "extra-index-url", "-vvv"]), None),
+        (args("start", job, &[]), None),
+        (args("start", job, &["--output", "json"]), None),
+        (args("start", job, &["--dry-run"]), None),
+        (args("start", job, &["--dry-run", "--output", "json"]), None),
         (
-            base(&[]),
-            Some(Fault {
-                operation: Operation::GetRepositoryEndpoint,
-                kind: FaultKind::InternalError,
-                count: None,
-            }),
-        ),
-        (
-            base(&[]),
-            Some(Fault {
-                operation: Operation::GetRepositoryEndpoint,
-                kind: FaultKind::AccessDenied {
-                    action: String::new(),
-                },
-                count: None,
-            }),
-        ),
-        (
-            base(&[]),
-            Some(Fault {
-                operation: Operation::GetRepositoryEndpoint,
-                kind: FaultKind::ConnectionReset,
-                count: None,
-            }),
-        ),
-        (
-            vec![
-                "start".into(),
-                "--job".into(),
-                "missing-job".into(),
-                "--domain".into(),
-                DOMAIN.into(),
-                "--repository".into(),
-                REPOSITORY.into(),
-            ],
+            args("start", job, &["--mode", "extra-index-url", "-vvv"]),
             None,
         ),
         (
-            vec![
-                "index-url".into(),
-                "--domain".into(),
-                DOMAIN.into(),
-                "--repository".into(),
-                REPOSITORY.into(),
-                "--output".into(),
-                "json".into(),
-            ],
-            None,
+            args("start", job, &[]),
+            fault(Operation::GetRepositoryEndpoint, FaultKind::InternalError),
         ),
         (
-            vec![
-                "index-url".into(),
-                "--domain".into(),
-                DOMAIN.into(),
-                "--repository".into(),
-                REPOSITORY.into(),
-            ],
+            args("start", job, &[]),
+            fault(Operation::GetRepositoryEndpoint, denied.clone()),
+        ),
+        (
+            args("start", job, &[]),
+            fault(Operation::GetAuthorizationToken, denied),
+        ),
+        (
+            args("start", job, &[]),
+            fault(Operation::GetRepositoryEndpoint, FaultKind::ConnectionReset),
+        ),
+        (args("start", "missing-job", &[]), None),
+        // The merge fails after the token was issued.
+        (args("start", broken, &[]), None),
+        (args("index-url", "", &[]), None),
+        (args("index-url", "", &["--output", "json"]), None),
+        (args("refresh", job, &[]), None),
+        (args("refresh", job, &["--dry-run"]), None),
+        (
+            args("refresh", job, &["--dry-run", "--output", "json"]),
             None,
         ),
+        (args("refresh", "missing-job", &["--output", "json"]), None),
+        (args("refresh", broken, &[]), None),
+        // doctor reads the index with a token of its own, and prints none.
+        (args("doctor", job, &[]), None),
+        (args("doctor", job, &["--output", "json", "-vvv"]), None),
+        (
+            args("doctor", job, &["--mode", "extra-index-url"]),
+            fault(Operation::Index, FaultKind::InternalError),
+        ),
+        (args("doctor", broken, &["--output", "json"]), None),
+        (args("doctor", "missing-job", &[]), None),
     ]
 }
 
 fn audit(style: TokenStyle) {
     let stack = Stack::with_style(style);
-    let job = stack.spark_job(|j| {
-        // A job whose options fail the merge after the token was issued.
-        j.default_argument("--python-modules-installer-option", "--upgrade")
-    });
+    let job =
+        stack.spark_job(|j| j.default_argument("--python-modules-installer-option", "--upgrade"));
     let broken =
         stack.spark_job(|j| j.default_argument("--python-modules-installer-option", "'unbalanced"));
     let mut checked = 0;
@@ -108,20 +94,7 @@ fn audit(style: TokenStyle) {
         "debug",
         "aws_smithy_runtime=trace,hyper=trace,trace",
     ] {
-        let mut all = paths(&stack, &job);
-        all.push((
-            vec![
-                "start".into(),
-                "--job".into(),
-                broken.clone(),
-                "--domain".into(),
-                DOMAIN.into(),
-                "--repository".into(),
-                REPOSITORY.into(),
-            ],
-            None,
-        ));
-        for (args, fault) in all {
+        for (args, fault) in paths(&job, &broken) {
             stack.emulator.clear_faults();
             if let Some(fault) = fault {
                 stack.emulator.inject_fault(fault);
@@ -140,10 +113,10 @@ fn audit(style: TokenStyle) {
         }
     }
     assert!(
-        stack.emulator.issued_tokens().len() >= 20,
+        stack.emulator.issued_tokens().len() >= 40,
         "tokens were issued on these paths"
     );
-    assert!(checked >= 40);
+    assert!(checked >= 70);
 }
 
 #[test]

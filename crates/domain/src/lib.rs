@@ -5,10 +5,10 @@
 //! - [`index_url`]: where the token becomes an authenticated pip index URL;
 //! - [`installer_option`]: where `--index-url=…` is merged into pip options;
 //! - [`job`]: what we read of a Glue job;
+//! - [`run_plan`]: where a run's arguments are planned;
 //! - [`job_pattern`]: which jobs a deployment may start (`ALLOWED_JOBS`);
 //! - [`token_cache`]: when a cached token may still be served;
 //! - [`iam_policy`]: the least-privilege policy of whoever mints tokens;
-//! - [`run_plan`]: where a run's arguments are planned;
 //! - [`preflight`]: the rules `doctor` checks a job with (job type, options,
 //!   token lifetime, requirements against the index pages).
 //!

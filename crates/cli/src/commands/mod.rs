@@ -1,7 +1,9 @@
 //! One module per subcommand; each turns its arguments into a use-case call
 //! and prints the outcome.
 
+mod doctor;
 mod index_url;
+mod refresh;
 mod start;
 
 use glue_codeartifact_app::{Error, RepositoryRef, Services};
@@ -53,6 +55,8 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
     match cli.command {
         Command::Start(args) => start::run(args, cli.output, &settings).await,
         Command::IndexUrl(args) => index_url::run(args, cli.output, &settings).await,
+        Command::Doctor(args) => doctor::run(args, cli.output, &settings).await,
+        Command::Refresh(args) => refresh::run(args, cli.output, &settings).await,
     }
 }
 

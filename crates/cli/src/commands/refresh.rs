@@ -1,0 +1,91 @@
+//! `glue-codeartifact refresh`.
+
+use std::io::Write;
+
+use glue_codeartifact_app::refresh::{JobSelector, RefreshRequest, refresh};
+use glue_codeartifact_aws::AwsSettings;
+use serde_json::json;
+
+use super::{Failure, services, timestamp};
+use crate::{
+    cli::{Output, RefreshArgs},
+    exit_code::Exit,
+};
+
+pub async fn run(
+    args: RefreshArgs,
+    output: Output,
+    settings: &AwsSettings,
+) -> Result<Exit, Failure> {
+    let jobs = if args.tags.is_empty() {
+        JobSelector::Names(args.jobs)
+    } else {
+        JobSelector::Tags(args.tags.into_iter().collect())
+    };
+    let request = RefreshRequest {
+        jobs,
+        repository: args.repository.into(),
+        duration: args.duration,
+        mode: args.mode.into(),
+        dry_run: args.dry_run,
+        concurrency: usize::from(args.concurrency),
+    };
+    let services = services(settings).await?;
+    let outcome = refresh(&services, &request).await?;
+
+    let mut stdout = std::io::stdout().lock();
+    let done = if request.dry_run {
+        "would-refresh"
+    } else {
+        "refreshed"
+    };
+    match output {
+        Output::Json => {
+            let jobs: Vec<_> = outcome
+                .jobs
+                .iter()
+                .map(|(job, result)| match result {
+                    Ok(r) => {
+                        let mut entry = json!({ "job": job, "status": done, "key": r.key, "replaced": r.replaced });
+                        if request.dry_run {
+                            entry["value"] = json!(r.value.redacted());
+                        }
+                        entry
+                    }
+                    Err(e) => json!({ "job": job, "status": "failed", "error": e.to_string() }),
+                })
+                .collect();
+            let body = json!({
+                "dry_run": request.dry_run,
+                "token_expiration": timestamp(outcome.token_expiration),
+                "refreshed": outcome.jobs.len() - outcome.failed(),
+                "failed": outcome.failed(),
+                "jobs": jobs,
+            });
+            writeln!(stdout, "{body}").map_err(Failure::output)?;
+        }
+        Output::Text => {
+            for (job, result) in &outcome.jobs {
+                match result {
+                    Ok(r) if request.dry_run => {
+                        writeln!(stdout, "{done} {job}: {}={}", r.key, r.value)
+                    }
+                    Ok(r) => writeln!(stdout, "{done} {job}: {}", r.key),
+                    Err(e) => writeln!(stdout, "failed {job}: {e}"),
+                }
+                .map_err(Failure::output)?;
+            }
+            eprintln!(
+                "{} of {} jobs {done}; the token expires at {}",
+                outcome.jobs.len() - outcome.failed(),
+                outcome.jobs.len(),
+                timestamp(outcome.token_expiration)
+            );
+        }
+    }
+    Ok(if outcome.failed() > 0 {
+        Exit::RefreshIncomplete
+    } else {
+        Exit::Success
+    })
+}

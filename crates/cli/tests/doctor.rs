@@ -1,0 +1,628 @@
+//! `doctor` end to end: the real binary against moto (Glue) and the
+//! emulator serving a small index. Every check has a case that finds
+//! something and one that does not; exit codes and the JSON are asserted,
+//! no run is ever started and no token is ever printed.
+
+use codeartifact_emulator::{Fault, FaultKind, Operation};
+use serde_json::Value;
+use test_stack::{JobSpec, make_wheel, make_wheel_with, unique_name};
+
+use crate::util::{DOMAIN, REPOSITORY, Run, Stack};
+
+const DOCTOR_FOUND_ERRORS: i32 = 12;
+const JOB_NOT_FOUND: i32 = 3;
+const USAGE: i32 = 2;
+const INSTALLER_OPTION: &str = "--python-modules-installer-option";
+const MODULES: &str = "--additional-python-modules";
+
+/// A stack whose repository serves:
+/// - `acme-tools` 1.2.0, a pure wheel;
+/// - `acme-legacy` 0.5, an sdist only;
+/// - `acme-fast` 1.0, a wheel for CPython 3.12 only;
+/// - `acme-multi` 1.0.0 and 2.0.0, pure wheels;
+/// - `acme-arm` 1.0, a wheel for ARM64 Linux only;
+/// - `acme-new` 1.0, a pure wheel requiring Python >= 3.11.
+fn stack_with_index() -> Stack {
+    let stack = Stack::new();
+    let dir = &stack.packages;
+    make_wheel(dir, "acme-tools", "1.2.0");
+    make_wheel_with(dir, "acme-legacy", "0.5", &["--sdist"]);
+    let cp = |tag: &str, platform: &str| {
+        [
+            "--python-tag".to_owned(),
+            tag.to_owned(),
+            "--abi-tag".to_owned(),
+            tag.to_owned(),
+            "--platform-tag".to_owned(),
+            platform.to_owned(),
+        ]
+    };
+    let args = cp("cp312", "manylinux2014_x86_64");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    make_wheel_with(dir, "acme-fast", "1.0", &args);
+    make_wheel(dir, "acme-multi", "1.0.0");
+    make_wheel(dir, "acme-multi", "2.0.0");
+    let args = cp("cp310", "manylinux2014_aarch64");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    make_wheel_with(dir, "acme-arm", "1.0", &args);
+    make_wheel_with(dir, "acme-new", "1.0", &["--requires-python", ">=3.11"]);
+    stack
+}
+
+/// A Glue 4.0 (Python 3.10) Spark job with a 30-minute timeout and no
+/// retries, installing `modules`.
+fn glue4_job(stack: &Stack, modules: &str, configure: impl FnOnce(JobSpec) -> JobSpec) -> String {
+    stack.spark_job(|j| {
+        configure(
+            j.glue_version(Some("4.0"))
+                .timeout_minutes(30)
+                .max_retries(0)
+                .default_argument(MODULES, modules),
+        )
+    })
+}
+
+fn doctor(stack: &Stack, job: &str, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "doctor",
+        "--job",
+        job,
+        "--domain",
+        DOMAIN,
+        "--repository",
+        REPOSITORY,
+        "--output",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let run = stack.cli(&args);
+    stack.assert_no_token(&run.both(), &format!("doctor {extra:?}"));
+    assert!(
+        stack.sent_runs(job).is_empty() && stack.moto.job_runs(job).is_empty(),
+        "doctor never starts a run"
+    );
+    run
+}
+
+/// The findings of `check`, from the JSON report.
+fn findings(run: &Run, check: &str) -> Vec<Value> {
+    run.json()["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no findings array: {}", run.stdout))
+        .iter()
+        .filter(|f| f["check"] == check)
+        .cloned()
+        .collect()
+}
+
+/// The one finding of `check`, asserting its severity and that its cause
+/// holds `cause`.
+#[track_caller]
+fn only(run: &Run, check: &str, severity: &str, cause: &str) -> Value {
+    let found = findings(run, check);
+    assert_eq!(found.len(), 1, "one {check} finding in\n{}", run.stdout);
+    let f = found.into_iter().next().unwrap();
+    assert_eq!(f["severity"], severity, "{f}");
+    let text = f["cause"].as_str().unwrap();
+    assert!(text.contains(cause), "{cause:?} not in {text:?}");
+    f
+}
+
+#[track_caller]
+fn none_of(run: &Run, check: &str) {
+    assert!(
+        findings(run, check).is_empty(),
+        "no {check} finding expected in\n{}",
+        run.stdout
+    );
+}
+
+// --- 1. job type and version ------------------------------------------------
+
+#[test]
+fn a_healthy_spark_job_passes_with_exit_0() {
+    let stack = stack_with_index();
+    let job = glue4_job(&stack, "acme-tools==1.2.0", |j| j);
+    let run = doctor(&stack, &job, &[]);
+    run.assert_code(0);
+    let json = run.json();
+    assert_eq!(json["job"], job.as_str());
+    assert_eq!(json["errors"], 0);
+    assert_eq!(json["warnings"], 0);
+    only(
+        &run,
+        "job-environment",
+        "info",
+        "Python 3.10 on Amazon Linux 2",
+    );
+    let ok = only(
+        &run,
+        "package-ok",
+        "info",
+        "acme_tools-1.2.0-py3-none-any.whl",
+    );
+    assert_eq!(ok["subject"], "acme-tools==1.2.0");
+    assert!(ok["fix"].is_null());
+    for check in [
+        "job-command",
+        "job-glue-version",
+        "argument-non-overridable",
+        "installer-option-no-index",
+        "installer-option-index-url",
+        "access-denied",
+        "index-refused",
+        "index-unreachable",
+    ] {
+        none_of(&run, check);
+    }
+    only(&run, "token-lifetime", "info", "enough for Timeout 30m");
+}
+
+#[test]
+fn text_output_is_a_list_with_a_summary() {
+    let stack = stack_with_index();
+    let job = glue4_job(&stack, "acme-tools==1.2.0,acme-typo", |j| j);
+    let run = stack.cli(&[
+        "doctor",
+        "--job",
+        &job,
+        "--domain",
+        DOMAIN,
+        "--repository",
+        REPOSITORY,
+    ]);
+    run.assert_code(DOCTOR_FOUND_ERRORS);
+    stack.assert_no_token(&run.both(), "doctor text output");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("doctor: job {job:?}, repository {DOMAIN}/{REPOSITORY}")
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("error    package-not-found: acme-typo: ")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("         fix: check the name")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("info     package-ok: ")),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        *lines.last().unwrap(),
+        "doctor: 1 error, 0 warnings, 3 infos"
+    );
+}
+
+#[test]
+fn unsupported_job_types_and_versions_are_errors() {
+    let stack = stack_with_index();
+    for (configure, check, cause) in [
+        (
+            Box::new(|j: JobSpec| j.command("glueray").glue_version(Some("4.0")))
+                as Box<dyn Fn(JobSpec) -> JobSpec>,
+            "job-command",
+            "Ray job",
+        ),
+        (
+            Box::new(|j: JobSpec| j.glue_version(Some("1.0"))),
+            "job-glue-version",
+            "Glue 1.0",
+        ),
+        (
+            Box::new(|j: JobSpec| j.glue_version(None)),
+            "job-glue-version",
+            "Glue 0.9 (no GlueVersion set",
+        ),
+    ] {
+        let job = stack.spark_job(|j| configure(j.default_argument(MODULES, "acme-tools")));
+        let run = doctor(&stack, &job, &[]);
+        run.assert_code(DOCTOR_FOUND_ERRORS);
+        only(&run, check, "error", cause);
+        assert_eq!(run.json()["errors"], 1, "{}", run.stdout);
+        none_of(&run, "package-ok");
+    }
+}
+
+#[test]
+fn python_shell_and_streaming_jobs() {
+    let stack = stack_with_index();
+    let shell = unique_name("shell");
+    stack.moto.create_job(
+        &JobSpec::python_shell(&shell)
+            .default_argument(MODULES, "acme-tools==1.2.0")
+            .timeout_minutes(30),
+    );
+    let run = doctor(&stack, &shell, &[]);
+    run.assert_code(0);
+    only(&run, "job-python-shell", "info", "inline");
+    only(&run, "package-ok", "info", "Python 3.9");
+
+    let old_shell = unique_name("shell36");
+    stack.moto.create_job(
+        &JobSpec::python_shell(&old_shell)
+            .python_version(Some("3"))
+            .default_argument(MODULES, "acme-tools==1.2.0")
+            .timeout_minutes(30),
+    );
+    let run = doctor(&stack, &old_shell, &[]);
+    run.assert_code(0);
+    let f = only(&run, "job-python-shell", "warning", "Python 3.6");
+    assert!(f["fix"].as_str().unwrap().contains("PythonVersion to 3.9"));
+
+    let streaming = glue4_job(&stack, "acme-tools", |j| j.command("gluestreaming"));
+    let run = doctor(&stack, &streaming, &[]);
+    run.assert_code(0);
+    only(&run, "job-streaming", "info", "Spark ETL pages");
+}
+
+// --- 2. overridability ------------------------------------------------------
+
+#[test]
+fn a_non_overridable_installer_option_is_an_error() {
+    let stack = stack_with_index();
+    let job = glue4_job(&stack, "acme-tools", |j| {
+        j.non_overridable_argument(INSTALLER_OPTION, "--upgrade")
+    });
+    let run = doctor(&stack, &job, &[]);
+    run.assert_code(DOCTOR_FOUND_ERRORS);
+    let f = only(&run, "argument-non-overridable", "error", "silently ignore");
+    assert_eq!(f["subject"], INSTALLER_OPTION);
+    assert!(f["fix"].as_str().unwrap().contains("DefaultArguments"));
+
+    // A --arg for a non-overridable key, too; an overridable one is fine.
+    let job = glue4_job(&stack, "acme-tools", |j| {
+        j.non_overridable_argument("--env", "prod")
+    });
+    let run = doctor(&stack, &job, &["--arg", "--env=dev"]);
+    run.assert_code(DOCTOR_FOUND_ERRORS);
+    only(&run, "argument-non-overridable", "error", "--arg --env");
+    let run = doctor(&stack, &job, &["--arg", "--day=1"]);
+    run.assert_code(0);
+    none_of(&run, "argument-non-overridable");
+}
+
+// --- 3. conflicting options -------------------------------------------------
+
+#[test]
+fn no_index_is_an_error_and_other_index_urls_are_reported() {
+    let stack = stack_with_index();
+    let job = glue4_job(&stack, "acme-tools", |j| {
+        j.default_argument(INSTALLER_OPTION, "--no-index --find-links /wheels")
+    });
+    let run = doctor(&stack, &job, &[]);
+    run.assert_code(DOCTOR_FOUND_ERRORS);
+    only(&run, "installer-option-no-index", "error", "--no-index");
+
+    let job = glue4_job(&stack, "acme-tools", |j| {
+        j.default_argument(
+            INSTALLER_OPTION,
+            "--upgrade --index-url https://mirror.example/simple/",
+        )
+    });
+    let run = doctor(&stack, &job, &[]);
+    run.assert_code(0);
+    let f = only(
+        &run,
+        "installer-option-index-url",
+        "warning",
+        "mirror.example",
+    );
+    assert!(f["cause"].as_str().unwrap().contains("replaces it"));
+    let run = doctor(&stack, &job, &["--mode", "extra-index-url"]);
+    run.assert_code(0);
+    only(
+        &run,
+        "installer-option-index-url",
+        "info",
+        "stays pip's primary index",
+    );
+
+    let job = glue4_job(&stack, "acme-tools", |j| {
+        j.default_argument(INSTALLER_OPTION, "--upgrade --no-cache-dir")
+    });
+    let run = doctor(&stack, &job, &[]);
+    run.assert_code(0);
+    none_of(&run, "installer-option-index-url");
+    none_of(&run, "installer-option-no-index");
+}
+
+// --- 4. token lifetime ------------------------------------------------------
+
+#[test]
+fn token_lifetime_against_timeout_and_retries() {
+    let stack = stack_with_index();
+    let job = glue4_job(&stack, "acme-tools", |j| {
+        j.timeout_minutes(30).max_retries(1)
+    });
+    let run = doctor(&stack, &job, &["--duration", "1h"]);
+    run.assert_code(0);
+    let f = only(&run, "token-lifetime", "warning", "= 1h10m");
+    assert_eq!(f["fix"], "pass --duration 1h10m");
+    assert_eq!(run.json()["warnings"], 1);
+
+    let run = doctor(&stack, &job, &["--duration", "1h15m"]);
+    run.assert_code(0);
+    let f = only(&run, "token-lifetime", "info", "the token lives 1h15m");
+    assert!(f["fix"].is_null());
+
+    let run = doctor(&stack, &job, &["--duration", "0"]);
+    only(&run, "token-lifetime", "warning", "cannot see");
+
+    // Past 12 h: a longer token cannot help.
+    let long = glue4_job(&stack, "acme-tools", |j| {
+        j.timeout_minutes(600).max_retries(2)
+    });
+    let run = doctor(&stack, &long, &["--duration", "12h"]);
+    let f = only(&run, "token-lifetime", "warning", "longer than the 12h");
+    assert!(f["fix"].as_str().unwrap().contains("refresh"), "{f}");
+}
+
+// --- 5. packages ------------------------------------------------------------
+
+#[test]
+fn packages_resolve_or_say_why_not() {
+    let stack = stack_with_index();
+    let job = glue4_job(
+        &stack,
+        "acme-tools==1.2.0, acme-legacy, acme-fast, acme-multi<2, acme-typo==1.0, acme-arm, acme-new",
+        |j| j,
+    );
+    let run = doctor(&stack, &job, &[]);
+    run.assert_code(DOCTOR_FOUND_ERRORS);
+    let by_subject = |check: &str, subject: &str| {
+        findings(&run, check)
+            .into_iter()
+            .find(|f| f["subject"] == subject)
+            .unwrap_or_else(|| panic!("no {check} for {subject}:\n{}", run.stdout))
+    };
+    by_subject("package-ok", "acme-tools==1.2.0");
+    let multi = by_subject("package-ok", "acme-multi<2");
+    assert!(
+        multi["cause"]
+            .as_str()
+            .unwrap()
+            .contains("acme_multi-1.0.0-")
+    );
+    let legacy = by_subject("package-sdist-only", "acme-legacy");
+    assert_eq!(legacy["severity"], "warning");
+    let fast = by_subject("package-no-compatible-wheel", "acme-fast");
+    assert_eq!(fast["severity"], "error");
+    assert!(
+        fast["cause"]
+            .as_str()
+            .unwrap()
+            .contains("not for Python 3.10"),
+        "{fast}"
+    );
+    assert!(fast["fix"].as_str().unwrap().contains("cp310"));
+    let typo = by_subject("package-not-found", "acme-typo==1.0");
+    assert!(typo["cause"].as_str().unwrap().contains("404"));
+    assert_eq!(
+        by_subject("package-aarch64-only", "acme-arm")["severity"],
+        "warning"
+    );
+    let new = by_subject("package-requires-python", "acme-new");
+    assert!(new["cause"].as_str().unwrap().contains(">=3.11"), "{new}");
+    let json = run.json();
+    assert_eq!(json["errors"], 3, "fast, typo, new:\n{}", run.stdout);
+    assert_eq!(json["warnings"], 2, "legacy, arm:\n{}", run.stdout);
+    // One page read per project, each once.
+    assert_eq!(stack.emulator.stats().index, 7);
+}
+
+#[test]
+fn versions_specifiers_and_the_job_python_decide() {
+    let stack = stack_with_index();
+    let job = glue4_job(&stack, "acme-multi==3.0", |j| j);
+    let run = doctor(&stack, &job, &[]);
+    run.assert_code(DOCTOR_FOUND_ERRORS);
+    only(
+        &run,
+        "package-no-matching-version",
+        "error",
+        "the repository has 2.0.0, 1.0.0",
+    );
+    // The same package without a pin: the newest version.
+    let run = doctor(
+        &stack,
+        &job,
+        &["--arg", "--additional-python-modules=acme-multi"],
+    );
+    run.assert_code(0);
+    only(&run, "package-ok", "info", "acme_multi-2.0.0-");
+    // On Glue 5.0 (Python 3.11) acme-new fits.
+    let job = stack.spark_job(|j| {
+        j.glue_version(Some("5.0"))
+            .timeout_minutes(30)
+            .default_argument(MODULES, "acme-new")
+    });
+    let run = doctor(&stack, &job, &[]);
+    run.assert_code(0);
+    only(&run, "package-ok", "info", "Python 3.11");
+}
+
+#[test]
+fn items_that_are_not_checked_skipped_or_invalid() {
+    let stack = stack_with_index();
+    let job = glue4_job(
+        &stack,
+        "s3://bucket/wheels/x-1.0-py3-none-any.whl,acme-legacy; python_version < '3.8',acme-multi>=1,<2",
+        |j| j,
+    );
+    let run = doctor(&stack, &job, &[]);
+    run.assert_code(DOCTOR_FOUND_ERRORS);
+    only(&run, "module-not-checked", "info", "an S3 path");
+    only(&run, "module-marker-skipped", "info", "markers are false");
+    let f = only(
+        &run,
+        "module-invalid",
+        "error",
+        "splits --additional-python-modules on commas",
+    );
+    assert_eq!(f["subject"], "<2");
+    // `acme-multi>=1` is still checked; acme-legacy is not read at all.
+    only(&run, "package-ok", "info", "acme_multi-2.0.0-");
+    none_of(&run, "package-sdist-only");
+
+    let job = glue4_job(&stack, "acme-tools", |j| j);
+    let run = doctor(&stack, &job, &["--arg", "--additional-python-modules="]);
+    run.assert_code(DOCTOR_FOUND_ERRORS);
+    only(
+        &run,
+        "modules-missing",
+        "error",
+        "no --additional-python-modules",
+    );
+}
+
+// --- 6. access ----------------------------------------------------------------
+
+#[test]
+fn denied_codeartifact_calls_name_the_missing_action() {
+    let stack = stack_with_index();
+    let job = glue4_job(&stack, "acme-tools", |j| j);
+    stack.emulator.inject_fault(Fault {
+        operation: Operation::GetAuthorizationToken,
+        kind: FaultKind::AccessDenied {
+            action: "sts:GetServiceBearerToken".into(),
+        },
+        count: None,
+    });
+    let run = doctor(&stack, &job, &[]);
+    run.assert_code(DOCTOR_FOUND_ERRORS);
+    let f = only(&run, "access-denied", "error", "sts:GetServiceBearerToken");
+    assert_eq!(f["subject"], "GetAuthorizationToken");
+    assert!(
+        f["fix"]
+            .as_str()
+            .unwrap()
+            .contains("grant sts:GetServiceBearerToken")
+    );
+    // The job checks still ran; the index was not read.
+    only(&run, "job-environment", "info", "Glue 4.0");
+    none_of(&run, "package-ok");
+
+    stack.emulator.clear_faults();
+    stack.emulator.inject_fault(Fault {
+        operation: Operation::GetRepositoryEndpoint,
+        kind: FaultKind::AccessDenied {
+            action: String::new(),
+        },
+        count: None,
+    });
+    let run = doctor(&stack, &job, &[]);
+    run.assert_code(DOCTOR_FOUND_ERRORS);
+    only(
+        &run,
+        "access-denied",
+        "error",
+        "codeartifact:GetRepositoryEndpoint",
+    );
+    stack.emulator.clear_faults();
+    let run = doctor(&stack, &job, &[]);
+    run.assert_code(0);
+    none_of(&run, "access-denied");
+}
+
+#[test]
+fn an_index_that_refuses_the_token_names_read_from_repository() {
+    let stack = stack_with_index();
+    let job = glue4_job(&stack, "acme-tools,acme-multi", |j| j);
+    stack.emulator.inject_fault(Fault {
+        operation: Operation::Index,
+        kind: FaultKind::AccessDenied {
+            action: String::new(),
+        },
+        count: None,
+    });
+    let run = doctor(&stack, &job, &[]);
+    run.assert_code(DOCTOR_FOUND_ERRORS);
+    let f = only(&run, "index-refused", "error", "answered 403");
+    assert!(
+        f["fix"]
+            .as_str()
+            .unwrap()
+            .contains("codeartifact:ReadFromRepository"),
+        "{f}"
+    );
+    none_of(&run, "package-ok");
+
+    stack.emulator.clear_faults();
+    stack.emulator.inject_fault(Fault {
+        operation: Operation::Index,
+        kind: FaultKind::InternalError,
+        count: None,
+    });
+    let run = doctor(&stack, &job, &[]);
+    run.assert_code(DOCTOR_FOUND_ERRORS);
+    only(&run, "index-unreachable", "error", "answered 500");
+}
+
+#[test]
+fn a_wrong_repository_is_a_finding_and_a_missing_job_an_error() {
+    let stack = stack_with_index();
+    let job = glue4_job(&stack, "acme-tools", |j| j);
+    let run = stack.cli(&[
+        "doctor",
+        "--job",
+        &job,
+        "--domain",
+        DOMAIN,
+        "--repository",
+        "py-typo",
+        "--output",
+        "json",
+    ]);
+    run.assert_code(DOCTOR_FOUND_ERRORS);
+    only(
+        &run,
+        "repository-not-found",
+        "error",
+        "repository \"py-typo\"",
+    );
+    let run = stack.cli(&[
+        "doctor",
+        "--job",
+        &job,
+        "--domain",
+        "nope",
+        "--repository",
+        REPOSITORY,
+        "--output",
+        "json",
+    ]);
+    run.assert_code(DOCTOR_FOUND_ERRORS);
+    only(&run, "repository-not-found", "error", "domain \"nope\"");
+
+    let run = stack.cli(&[
+        "doctor",
+        "--job",
+        "no-such-job-anywhere",
+        "--domain",
+        DOMAIN,
+        "--repository",
+        REPOSITORY,
+    ]);
+    run.assert_code(JOB_NOT_FOUND);
+    assert!(run.stderr.contains("check --job"), "{}", run.stderr);
+    stack.assert_no_token(&run.both(), "doctor of a missing job");
+
+    let before = stack.emulator.stats().get_authorization_token;
+    let run = doctor(&stack, &job, &["--arg", "--day"]);
+    run.assert_code(USAGE);
+    assert_eq!(
+        stack.emulator.stats().get_authorization_token,
+        before,
+        "no AWS call for invalid input"
+    );
+}

@@ -1,0 +1,289 @@
+//! `refresh`: fresh index URLs written into jobs' DefaultArguments, losslessly.
+
+use aws_sdk_glue::types::{
+    ConnectionsList, ExecutionClass, ExecutionProperty, JobCommand, NotificationProperty,
+    WorkerType,
+};
+use test_stack::{JobSpec, make_wheel, replay, unique_name};
+
+use crate::util::{DOMAIN, REPOSITORY, Stack};
+
+const INSTALLER_OPTION: &str = "--python-modules-installer-option";
+const REFRESH_INCOMPLETE: i32 = 13;
+
+fn refresh(stack: &Stack, extra: &[&str]) -> crate::util::Run {
+    let mut args = vec!["refresh", "--domain", DOMAIN, "--repository", REPOSITORY];
+    args.extend_from_slice(extra);
+    stack.cli(&args)
+}
+
+fn default_option(stack: &Stack, job: &str) -> String {
+    stack.moto.job(job).default_arguments().unwrap()[INSTALLER_OPTION].clone()
+}
+
+#[test]
+fn by_name_merges_into_the_defaults_and_a_second_refresh_replaces_the_first() {
+    let stack = Stack::new();
+    let a = stack.spark_job(|j| j.default_argument(INSTALLER_OPTION, "--upgrade"));
+    let b = stack.spark_job(|j| j);
+    let run = refresh(&stack, &["--job", &a, "--job", &b]);
+    run.assert_code(0);
+    stack.assert_no_token(&run.both(), "refresh output");
+    assert!(
+        run.stdout.contains(&format!("refreshed {a}")),
+        "{}",
+        run.stdout
+    );
+    let first = default_option(&stack, &a);
+    assert!(
+        first.starts_with("--upgrade --index-url=http://aws:"),
+        "{first}"
+    );
+    assert!(default_option(&stack, &b).starts_with("--index-url=http://aws:"));
+
+    refresh(&stack, &["--job", &a]).assert_code(0);
+    let second = default_option(&stack, &a);
+    assert_ne!(first, second, "a new token");
+    assert_eq!(second.matches("--index-url").count(), 1, "{second}");
+    assert!(second.starts_with("--upgrade --index-url="), "{second}");
+    assert_eq!(
+        stack.emulator.stats().get_authorization_token,
+        2,
+        "one token per refresh"
+    );
+}
+
+#[test]
+fn by_tag() {
+    let stack = Stack::new();
+    let team = unique_name("team");
+    let tagged = stack.spark_job(|j| j.tag("team", &team));
+    let other = stack.spark_job(|j| j.tag("team", "someone-else"));
+    let run = refresh(
+        &stack,
+        &["--tag", &format!("team={team}"), "--output", "json"],
+    );
+    run.assert_code(0);
+    let body = run.json();
+    assert_eq!(body["refreshed"], 1);
+    assert_eq!(body["jobs"][0]["job"], tagged.as_str());
+    assert!(default_option(&stack, &tagged).contains("--index-url=http://aws:"));
+    assert!(
+        stack
+            .moto
+            .job(&other)
+            .default_arguments()
+            .unwrap()
+            .get(INSTALLER_OPTION)
+            .is_none()
+    );
+
+    let none = refresh(&stack, &["--tag", "team=nobody-has-this"]);
+    none.assert_code(3);
+    assert!(
+        none.stderr
+            .contains("carries the tags team=nobody-has-this"),
+        "{}",
+        none.stderr
+    );
+}
+
+#[test]
+fn one_missing_job_among_three_does_not_stop_the_others() {
+    let stack = Stack::new();
+    let a = stack.spark_job(|j| j);
+    let b = stack.spark_job(|j| j);
+    let run = refresh(
+        &stack,
+        &[
+            "--job",
+            &a,
+            "--job",
+            "no-such-job-xyz",
+            "--job",
+            &b,
+            "--output",
+            "json",
+        ],
+    );
+    run.assert_code(REFRESH_INCOMPLETE);
+    let body = run.json();
+    assert_eq!(body["refreshed"], 2);
+    assert_eq!(body["failed"], 1);
+    let failed: Vec<_> = body["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|j| j["status"] == "failed")
+        .collect();
+    assert_eq!(failed[0]["job"], "no-such-job-xyz");
+    assert!(
+        failed[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("was not found")
+    );
+    assert!(default_option(&stack, &a).contains("--index-url="));
+    assert!(default_option(&stack, &b).contains("--index-url="));
+}
+
+#[test]
+fn dry_run_redacts_and_changes_nothing() {
+    let stack = Stack::new();
+    let job = stack.spark_job(|j| j.default_argument(INSTALLER_OPTION, "--upgrade"));
+    let run = refresh(&stack, &["--job", &job, "--dry-run"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains(&format!(
+            "would-refresh {job}: {INSTALLER_OPTION}=--upgrade --index-url=http://aws:****@"
+        )),
+        "{}",
+        run.stdout
+    );
+    stack.assert_no_token(&run.both(), "dry-run output");
+    assert_eq!(default_option(&stack, &job), "--upgrade");
+    assert!(stack.moto.sent_requests("UpdateJob", &job).is_empty());
+}
+
+#[test]
+fn refuses_what_glue_would_ignore() {
+    let stack = Stack::new();
+    let job = stack.spark_job(|j| j.non_overridable_argument(INSTALLER_OPTION, "--upgrade"));
+    let run = refresh(&stack, &["--job", &job]);
+    run.assert_code(REFRESH_INCOMPLETE);
+    assert!(
+        run.stdout.contains("NonOverridableArguments"),
+        "{}",
+        run.stdout
+    );
+    assert!(stack.moto.sent_requests("UpdateJob", &job).is_empty());
+}
+
+#[test]
+fn python_shell_jobs_get_the_inline_form() {
+    let stack = Stack::new();
+    let job = unique_name("shell");
+    stack.moto.create_job(
+        &JobSpec::python_shell(&job)
+            .default_argument("--additional-python-modules", "acme-tools==1.2.0"),
+    );
+    refresh(&stack, &["--job", &job]).assert_code(0);
+    let modules =
+        stack.moto.job(&job).default_arguments().unwrap()["--additional-python-modules"].clone();
+    assert!(
+        modules.starts_with("acme-tools==1.2.0 --index-url=http://aws:"),
+        "{modules}"
+    );
+}
+
+/// Only the installer option may differ after a refresh: every other field
+/// moto keeps is sent back as it was (UpdateJob replaces the definition).
+#[test]
+fn lossless_update() {
+    let stack = Stack::new();
+    let job = unique_name("lossless");
+    let glue = stack.moto.glue();
+    stack.moto.block_on(async {
+        glue.create_job()
+            .name(&job)
+            .description("every field moto keeps")
+            .log_uri("s3://logs/x")
+            .role("arn:aws:iam::123456789012:role/glue")
+            .execution_property(ExecutionProperty::builder().max_concurrent_runs(7).build())
+            .command(
+                JobCommand::builder()
+                    .name("glueetl")
+                    .script_location("s3://scripts/etl.py")
+                    .python_version("3")
+                    .build(),
+            )
+            .default_arguments("--additional-python-modules", "acme-tools==1.2.0")
+            .default_arguments(INSTALLER_OPTION, "--upgrade")
+            .default_arguments("--job-language", "python")
+            .non_overridable_arguments("--enable-metrics", "true")
+            .connections(ConnectionsList::builder().connections("vpc-conn").build())
+            .max_retries(2)
+            .timeout(120)
+            .worker_type(WorkerType::G1X)
+            .number_of_workers(4)
+            .security_configuration("sec-config")
+            .notification_property(
+                NotificationProperty::builder()
+                    .notify_delay_after(10)
+                    .build(),
+            )
+            .glue_version("4.0")
+            .execution_class(ExecutionClass::Flex)
+            .tags("team", "data")
+            .send()
+            .await
+            .unwrap();
+    });
+    let before = stack.moto.job(&job);
+    refresh(&stack, &["--job", &job]).assert_code(0);
+    let after = stack.moto.job(&job);
+
+    let strip = |j: &aws_sdk_glue::types::Job| {
+        let mut defaults = j.default_arguments().unwrap().clone();
+        defaults.remove(INSTALLER_OPTION);
+        let mut defaults: Vec<_> = defaults.into_iter().collect();
+        defaults.sort();
+        let shown = format!("{j:?}");
+        // Drop the fields that may differ: the option we change, and the
+        // modification time.
+        let shown = shown
+            .split(", ")
+            .filter(|f| !f.starts_with("last_modified_on") && !f.starts_with("default_arguments"))
+            .filter(|f| {
+                !f.contains(INSTALLER_OPTION)
+                    && !f.contains("--additional-python-modules")
+                    && !f.contains("--job-language")
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        (shown, defaults)
+    };
+    assert_eq!(strip(&before), strip(&after));
+    assert_eq!(
+        after.default_arguments().unwrap()[INSTALLER_OPTION]
+            .split(' ')
+            .next(),
+        Some("--upgrade")
+    );
+    let tags = stack.moto.block_on(async {
+        glue.get_tags()
+            .resource_arn(format!("arn:aws:glue:us-east-1:123456789012:job/{job}"))
+            .send()
+            .await
+            .unwrap()
+    });
+    assert_eq!(tags.tags().unwrap()["team"], "data");
+}
+
+#[test]
+fn a_run_started_by_glue_itself_installs_after_a_refresh() {
+    let stack = Stack::new();
+    make_wheel(&stack.packages, "acme-tools", "1.2.0");
+    let job = stack.spark_job(|j| j.default_argument(INSTALLER_OPTION, "--upgrade"));
+    refresh(&stack, &["--job", &job]).assert_code(0);
+    // A trigger, schedule or the console starts the run: no run arguments.
+    let run_id = stack.moto.block_on(async {
+        stack
+            .moto
+            .glue()
+            .start_job_run()
+            .job_name(&job)
+            .send()
+            .await
+            .unwrap()
+            .job_run_id
+            .unwrap()
+    });
+    let out = replay(&stack.moto.url, &job, &run_id, &["acme_tools"]);
+    assert!(out.success(), "{}", out.transcript());
+    assert!(
+        out.stdout.contains("acme_tools 1.2.0"),
+        "{}",
+        out.transcript()
+    );
+}

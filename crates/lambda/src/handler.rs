@@ -1,0 +1,86 @@
+//! The handler: one event in, one run started (or a clear error out).
+
+use std::time::SystemTime;
+
+use glue_codeartifact_app::{Services, WarmCache, start::start_cached};
+use lambda_runtime::LambdaEvent;
+use serde::Serialize;
+
+use crate::{error::HandlerError, event::StartEvent, settings::Settings};
+
+/// What the function keeps between invocations of one execution
+/// environment: the settings, the AWS clients and the warm cache.
+#[derive(Debug)]
+pub struct State {
+    /// The deployment's settings.
+    pub settings: Settings,
+    /// The AWS clients.
+    pub services: Services,
+    /// Endpoints and tokens kept between invocations.
+    pub cache: WarmCache,
+}
+
+impl State {
+    /// The state of a fresh execution environment (an empty cache).
+    pub fn new(settings: Settings, services: Services) -> State {
+        let cache = WarmCache::new(settings.freshness);
+        State {
+            settings,
+            services,
+            cache,
+        }
+    }
+}
+
+/// The response, shaped for a Step Functions task's `ResultSelector`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StartResponse {
+    /// The Glue job.
+    pub job_name: String,
+    /// The run's ID.
+    pub job_run_id: String,
+    /// When the token in the run's arguments expires (RFC 3339, UTC).
+    pub token_expiration: String,
+    /// The argument keys the run was started with (values are not
+    /// returned: one of them holds the token).
+    pub argument_keys: Vec<String>,
+    /// Whether the token came from the warm cache.
+    pub token_cached: bool,
+}
+
+/// Handles one invocation: validates the event (no AWS call if it is
+/// refused), then starts the run through the warm cache.
+pub async fn handler(
+    event: LambdaEvent<serde_json::Value>,
+    state: &State,
+) -> Result<StartResponse, HandlerError> {
+    let (payload, _context) = event.into_parts();
+    let request = StartEvent::from_json(payload)
+        .and_then(|event| event.validate(&state.settings))
+        .inspect_err(|err| {
+            tracing::warn!(error_type = err.error_type(), error = %err, "event refused; nothing started");
+        })?;
+    let outcome = start_cached(&state.services, &state.cache, &request)
+        .await
+        .map_err(HandlerError::from)
+        .inspect_err(|err| {
+            tracing::error!(
+                job = %request.job,
+                error_type = err.error_type(),
+                retryable = err.is_retryable(),
+                error = %err,
+                "start failed"
+            );
+        })?;
+    Ok(StartResponse {
+        job_name: outcome.job,
+        job_run_id: outcome.job_run_id.unwrap_or_default(),
+        token_expiration: rfc3339(outcome.token_expiration),
+        argument_keys: outcome.plan.keys(),
+        token_cached: outcome.token_cached,
+    })
+}
+
+fn rfc3339(t: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(t).to_string()
+}

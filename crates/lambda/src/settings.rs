@@ -1,0 +1,358 @@
+//! The function's settings: read once from the environment at cold start.
+//!
+//! Every variable that names the same thing as a CLI flag's `env =` fallback
+//! has the same name (`GLUE_CODEARTIFACT_DOMAIN` is `--domain`, …). An
+//! invalid setting fails the cold start with a message naming the variable,
+//! so a misconfigured deployment fails its first invocation with the init
+//! error instead of half-working.
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `GLUE_CODEARTIFACT_DOMAIN` | CodeArtifact domain | required |
+//! | `GLUE_CODEARTIFACT_REPOSITORY` | CodeArtifact repository | required |
+//! | `GLUE_CODEARTIFACT_DOMAIN_OWNER` | account ID owning the domain | the function's account |
+//! | `GLUE_CODEARTIFACT_DURATION` | lifetime of minted tokens (`0`, `15m`–`12h`) | `1h` |
+//! | `GLUE_CODEARTIFACT_MIN_TOKEN_LIFE` | life a served token must still have, for the run's start-up and installs | `30m` |
+//! | `GLUE_CODEARTIFACT_MODE` | `index-url` or `extra-index-url` | `index-url` |
+//! | `ALLOWED_JOBS` | comma-separated Glue job names or `*`/`?` patterns | required |
+//! | `ALLOWED_EVENT_OVERRIDES` | event fields that may override the settings: `duration`, `mode` | none |
+//!
+//! A served token must have `GLUE_CODEARTIFACT_MIN_TOKEN_LIFE` plus a
+//! one-minute safety margin left ([`DEFAULT_SAFETY_MARGIN`]), so the duration
+//! must be longer than both together.
+
+use std::{fmt, time::Duration};
+
+use glue_codeartifact_app::RepositoryRef;
+use glue_codeartifact_domain::{
+    duration::TokenDuration,
+    installer_option::IndexMode,
+    job_pattern::JobPatterns,
+    token_cache::{DEFAULT_SAFETY_MARGIN, Freshness},
+};
+
+/// `--domain`.
+pub const DOMAIN: &str = "GLUE_CODEARTIFACT_DOMAIN";
+/// `--repository`.
+pub const REPOSITORY: &str = "GLUE_CODEARTIFACT_REPOSITORY";
+/// `--domain-owner`.
+pub const DOMAIN_OWNER: &str = "GLUE_CODEARTIFACT_DOMAIN_OWNER";
+/// `--duration`.
+pub const DURATION: &str = "GLUE_CODEARTIFACT_DURATION";
+/// The minimum remaining life of a served token.
+pub const MIN_TOKEN_LIFE: &str = "GLUE_CODEARTIFACT_MIN_TOKEN_LIFE";
+/// `--mode`.
+pub const MODE: &str = "GLUE_CODEARTIFACT_MODE";
+/// The jobs the function may start.
+pub const ALLOWED_JOBS: &str = "ALLOWED_JOBS";
+/// The event fields that may override settings.
+pub const ALLOWED_EVENT_OVERRIDES: &str = "ALLOWED_EVENT_OVERRIDES";
+
+/// The default token duration in seconds (1 h, as `glue-codeartifact start`).
+pub const DEFAULT_DURATION_SECS: u64 = 3600;
+/// The default minimum remaining life of a served token.
+pub const DEFAULT_MIN_TOKEN_LIFE: Duration = Duration::from_secs(30 * 60);
+
+/// An event field that a deployment may let events override.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Override {
+    /// `duration`: the token's lifetime.
+    Duration,
+    /// `mode`: `index-url` or `extra-index-url`.
+    Mode,
+}
+
+impl Override {
+    /// Every field that may be allowed.
+    pub const ALL: [Override; 2] = [Override::Duration, Override::Mode];
+
+    /// The field's name in events and in `ALLOWED_EVENT_OVERRIDES`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Override::Duration => "duration",
+            Override::Mode => "mode",
+        }
+    }
+
+    /// The setting it overrides.
+    pub fn setting(self) -> &'static str {
+        match self {
+            Override::Duration => DURATION,
+            Override::Mode => MODE,
+        }
+    }
+}
+
+impl fmt::Display for Override {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The validated settings of one deployment.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The repository every run uses.
+    pub repository: RepositoryRef,
+    /// The lifetime of minted tokens, unless an event overrides it.
+    pub duration: TokenDuration,
+    /// What a served token must still have left.
+    pub freshness: Freshness,
+    /// The index mode, unless an event overrides it.
+    pub mode: IndexMode,
+    /// The jobs that may be started.
+    pub allowed_jobs: JobPatterns,
+    /// The event fields that may override settings.
+    pub overrides: Vec<Override>,
+}
+
+/// Why the settings are invalid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    /// A required variable is unset or empty.
+    #[error(
+        "{name} is not set: {what}; set it in the function's environment (deploy/template.yaml sets it from a parameter)"
+    )]
+    Missing {
+        /// The variable.
+        name: &'static str,
+        /// What it holds.
+        what: &'static str,
+    },
+    /// A variable's value is invalid.
+    #[error("{name} is invalid: {reason}")]
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// What is wrong, and how to fix it.
+        reason: String,
+    },
+}
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Settings, SettingsError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup` (the environment, or a map in
+    /// tests). Empty values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let required = |name: &'static str, what: &'static str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .ok_or(SettingsError::Missing { name, what })
+        };
+        let invalid =
+            |name: &'static str| move |reason: String| SettingsError::Invalid { name, reason };
+
+        let domain = required(DOMAIN, "the CodeArtifact domain")?;
+        let repository = required(REPOSITORY, "the CodeArtifact repository")?;
+        let domain_owner = match get(DOMAIN_OWNER) {
+            Some(owner) => {
+                let owner = owner.trim().to_owned();
+                if owner.len() != 12 || !owner.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(invalid(DOMAIN_OWNER)(format!(
+                        "{owner:?} is not an AWS account ID (12 digits, e.g. 111122223333)"
+                    )));
+                }
+                Some(owner)
+            }
+            None => None,
+        };
+        let duration = match get(DURATION) {
+            Some(text) => text
+                .parse::<TokenDuration>()
+                .map_err(|e| invalid(DURATION)(e.to_string()))?,
+            None => TokenDuration::from_secs(DEFAULT_DURATION_SECS)
+                .map_err(|e| invalid(DURATION)(e.to_string()))?,
+        };
+        let min_life = match get(MIN_TOKEN_LIFE) {
+            Some(text) => parse_life(&text).map_err(invalid(MIN_TOKEN_LIFE))?,
+            None => DEFAULT_MIN_TOKEN_LIFE,
+        };
+        let freshness = Freshness::new(min_life, DEFAULT_SAFETY_MARGIN);
+        freshness.check_duration(duration).map_err(|e| {
+            invalid(MIN_TOKEN_LIFE)(format!("{e} (set by {DURATION} and {MIN_TOKEN_LIFE})"))
+        })?;
+        let mode = match get(MODE) {
+            Some(text) => parse_mode(&text).map_err(invalid(MODE))?,
+            None => IndexMode::IndexUrl,
+        };
+        let allowed_jobs = required(
+            ALLOWED_JOBS,
+            "the Glue jobs this function may start (names or patterns, comma-separated)",
+        )?
+        .parse::<JobPatterns>()
+        .map_err(|e| invalid(ALLOWED_JOBS)(e.to_string()))?;
+        let overrides = match get(ALLOWED_EVENT_OVERRIDES) {
+            Some(text) => parse_overrides(&text).map_err(invalid(ALLOWED_EVENT_OVERRIDES))?,
+            None => Vec::new(),
+        };
+        Ok(Settings {
+            repository: RepositoryRef {
+                domain,
+                domain_owner,
+                repository,
+            },
+            duration,
+            freshness,
+            mode,
+            allowed_jobs,
+            overrides,
+        })
+    }
+
+    /// Whether events may set `field`.
+    pub fn allows_override(&self, field: Override) -> bool {
+        self.overrides.contains(&field)
+    }
+}
+
+/// Parses `index-url` or `extra-index-url`.
+pub fn parse_mode(text: &str) -> Result<IndexMode, String> {
+    [IndexMode::IndexUrl, IndexMode::ExtraIndexUrl]
+        .into_iter()
+        .find(|m| m.as_str() == text.trim())
+        .ok_or_else(|| format!("{text:?} is not a mode; use index-url or extra-index-url"))
+}
+
+/// Parses a remaining life: seconds (`1800`) or a human form (`30m`).
+fn parse_life(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let parsed = if text.bytes().all(|b| b.is_ascii_digit()) {
+        text.parse::<u64>()
+            .map(Duration::from_secs)
+            .map_err(|e| e.to_string())
+    } else {
+        humantime::parse_duration(text).map_err(|e| e.to_string())
+    };
+    parsed.map_err(|reason| {
+        format!("{text:?} is not a duration ({reason}); write seconds (`1800`) or a human form (`30m`, `1h`)")
+    })
+}
+
+fn parse_overrides(text: &str) -> Result<Vec<Override>, String> {
+    let mut overrides = Vec::new();
+    for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if name == "none" {
+            continue;
+        }
+        let field = Override::ALL
+            .into_iter()
+            .find(|o| o.name() == name)
+            .ok_or_else(|| {
+                format!(
+                    "{name:?} is not an event field that may override a setting; list some of: duration, mode (or none)"
+                )
+            })?;
+        if !overrides.contains(&field) {
+            overrides.push(field);
+        }
+    }
+    Ok(overrides)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let env: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_lookup(|name| env.get(name).cloned())
+    }
+
+    const BASE: [(&str, &str); 3] = [
+        (DOMAIN, "acme"),
+        (REPOSITORY, "py-internal"),
+        (ALLOWED_JOBS, "nightly-*,adhoc"),
+    ];
+
+    fn with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+        let mut pairs = BASE.to_vec();
+        pairs.extend_from_slice(extra);
+        pairs
+    }
+
+    #[test]
+    fn defaults() {
+        let s = settings(&BASE).unwrap();
+        assert_eq!(s.repository.domain, "acme");
+        assert_eq!(s.repository.domain_owner, None);
+        assert_eq!(s.duration.as_secs(), 3600);
+        assert_eq!(s.freshness.min_life(), Duration::from_secs(1800));
+        assert_eq!(s.freshness.margin(), Duration::from_secs(60));
+        assert_eq!(s.mode, IndexMode::IndexUrl);
+        assert!(s.allowed_jobs.allows("nightly-etl"));
+        assert!(!s.allowed_jobs.allows("other"));
+        assert!(s.overrides.is_empty());
+    }
+
+    #[test]
+    fn everything_set() {
+        let s = settings(&with(&[
+            (DOMAIN_OWNER, "111122223333"),
+            (DURATION, "2h"),
+            (MIN_TOKEN_LIFE, "45m"),
+            (MODE, "extra-index-url"),
+            (ALLOWED_EVENT_OVERRIDES, "mode, duration"),
+        ]))
+        .unwrap();
+        assert_eq!(s.repository.domain_owner.as_deref(), Some("111122223333"));
+        assert_eq!(s.duration.as_secs(), 7200);
+        assert_eq!(s.freshness.min_life(), Duration::from_secs(2700));
+        assert_eq!(s.mode, IndexMode::ExtraIndexUrl);
+        assert!(s.allows_override(Override::Duration));
+        assert!(s.allows_override(Override::Mode));
+    }
+
+    #[test]
+    fn missing_and_invalid_settings_name_the_variable() {
+        let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+            (vec![(REPOSITORY, "r"), (ALLOWED_JOBS, "j")], DOMAIN),
+            (vec![(DOMAIN, "d"), (ALLOWED_JOBS, "j")], REPOSITORY),
+            (vec![(DOMAIN, "d"), (REPOSITORY, "r")], ALLOWED_JOBS),
+            (with(&[(ALLOWED_JOBS, " ")]), ALLOWED_JOBS),
+            (with(&[(ALLOWED_JOBS, "a,,b")]), ALLOWED_JOBS),
+            (with(&[(DOMAIN_OWNER, "acme")]), DOMAIN_OWNER),
+            (with(&[(DURATION, "13h")]), DURATION),
+            (with(&[(MIN_TOKEN_LIFE, "soon")]), MIN_TOKEN_LIFE),
+            (with(&[(MODE, "index")]), MODE),
+            (
+                with(&[(ALLOWED_EVENT_OVERRIDES, "job_name")]),
+                ALLOWED_EVENT_OVERRIDES,
+            ),
+        ];
+        for (pairs, name) in cases {
+            let err = settings(&pairs).unwrap_err();
+            assert!(err.to_string().starts_with(name), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_minimum_life_must_fit_in_the_duration() {
+        // 1h tokens cannot have 1h of life left.
+        let err = settings(&with(&[(MIN_TOKEN_LIFE, "1h")])).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains(MIN_TOKEN_LIFE) && msg.contains(DURATION),
+            "{msg}"
+        );
+        // 15m tokens with 13m59s + 1m margin: fits.
+        assert!(settings(&with(&[(DURATION, "15m"), (MIN_TOKEN_LIFE, "839")])).is_ok());
+        assert!(settings(&with(&[(DURATION, "15m"), (MIN_TOKEN_LIFE, "840")])).is_err());
+        // 0 (the credentials' life) is judged when minted.
+        assert!(settings(&with(&[(DURATION, "0")])).is_ok());
+    }
+
+    #[test]
+    fn none_allows_no_override() {
+        let s = settings(&with(&[(ALLOWED_EVENT_OVERRIDES, "none")])).unwrap();
+        assert!(s.overrides.is_empty());
+    }
+}

@@ -1,0 +1,182 @@
+//! The handler called directly with a `LambdaEvent`, as the function's
+//! runtime would call it.
+
+use codeartifact_emulator::{Fault, FaultKind, Operation, Stats};
+use glue_codeartifact_lambda::{HandlerError, StartResponse, State, handler};
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::{Value, json};
+
+use crate::util::{Stack, token_of};
+
+async fn invoke(state: &State, event: Value) -> Result<StartResponse, HandlerError> {
+    handler(LambdaEvent::new(event, Context::default()), state).await
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+#[test]
+fn refused_events_make_no_aws_call() {
+    let stack = Stack::new();
+    let job = stack.spark_job("allowed");
+    let state = stack.state(&[("ALLOWED_JOBS", &job)]);
+    let cases = [
+        (json!({"job_name": job, "typo": 1}), "InvalidEvent"),
+        (
+            json!({"job_name": job, "arguments": {"--day": 5}}),
+            "InvalidEvent",
+        ),
+        (json!({"arguments": {}}), "InvalidEvent"),
+        (json!([job]), "InvalidEvent"),
+        (
+            json!({"job_name": job, "arguments": {"day": "x"}}),
+            "InvalidEvent",
+        ),
+        (json!({"job_name": "someone-elses-job"}), "JobNotAllowed"),
+        (
+            json!({"job_name": job, "duration": "2h"}),
+            "OverrideNotAllowed",
+        ),
+        (
+            json!({"job_name": job, "mode": "extra-index-url"}),
+            "OverrideNotAllowed",
+        ),
+    ];
+    let rt = runtime();
+    for (event, error_type) in cases {
+        let err = rt.block_on(invoke(&state, event.clone())).unwrap_err();
+        assert_eq!(err.error_type(), error_type, "{event}: {err}");
+        assert!(!err.is_retryable(), "{event}");
+    }
+    assert_eq!(stack.emulator.stats(), Stats::default());
+    assert!(stack.moto.sent_requests("GetJob", &job).is_empty());
+    assert!(stack.sent_runs(&job).is_empty());
+}
+
+#[test]
+fn a_warm_invocation_makes_no_codeartifact_call() {
+    let stack = Stack::new();
+    let job = stack.spark_job("warm");
+    let state = stack.state(&[("ALLOWED_JOBS", "warm-*")]);
+    let rt = runtime();
+
+    let first = rt
+        .block_on(invoke(
+            &state,
+            json!({"job_name": job, "arguments": {"--day": "1"}}),
+        ))
+        .unwrap();
+    assert!(!first.token_cached);
+    assert_eq!(first.job_name, job);
+    assert_eq!(
+        first.argument_keys,
+        ["--day", "--python-modules-installer-option"]
+    );
+    let cold = stack.emulator.stats();
+    assert_eq!(cold.get_authorization_token, 1);
+    assert_eq!(cold.get_repository_endpoint, 1);
+
+    let second = rt
+        .block_on(invoke(&state, json!({"job_name": job})))
+        .unwrap();
+    assert!(second.token_cached);
+    assert_ne!(second.job_run_id, first.job_run_id);
+    assert_eq!(second.token_expiration, first.token_expiration);
+    assert_eq!(
+        stack.emulator.stats(),
+        cold,
+        "a warm invocation called CodeArtifact"
+    );
+
+    let options = stack.sent_installer_options(&job);
+    assert_eq!(options.len(), 2);
+    assert_eq!(token_of(&options[0]), token_of(&options[1]));
+    assert!(
+        options[1].starts_with("--upgrade --index-url=http://aws:"),
+        "{}",
+        options[1]
+    );
+    assert_eq!(stack.emulator.issued_tokens(), [token_of(&options[0])]);
+}
+
+#[test]
+fn a_duration_override_gets_a_token_of_its_own() {
+    let stack = Stack::new();
+    let job = stack.spark_job("override");
+    let state = stack.state(&[
+        ("ALLOWED_JOBS", &job),
+        ("ALLOWED_EVENT_OVERRIDES", "duration,mode"),
+    ]);
+    let rt = runtime();
+    rt.block_on(invoke(&state, json!({"job_name": job})))
+        .unwrap();
+    let long = rt
+        .block_on(invoke(
+            &state,
+            json!({"job_name": job, "duration": "2h", "mode": "extra-index-url"}),
+        ))
+        .unwrap();
+    assert!(
+        !long.token_cached,
+        "a 1 h token must not serve a 2 h request"
+    );
+    let again = rt
+        .block_on(invoke(&state, json!({"job_name": job, "duration": "7200"})))
+        .unwrap();
+    assert!(again.token_cached);
+    assert_eq!(stack.emulator.stats().get_authorization_token, 2);
+    assert_eq!(stack.emulator.stats().get_repository_endpoint, 1);
+    let options = stack.sent_installer_options(&job);
+    assert!(
+        options[1].contains("--extra-index-url=http://aws:"),
+        "{}",
+        options[1]
+    );
+}
+
+#[test]
+fn a_codeartifact_failure_is_a_clear_error_and_starts_nothing() {
+    let stack = Stack::new();
+    let job = stack.spark_job("denied");
+    let state = stack.state(&[("ALLOWED_JOBS", &job)]);
+    stack.emulator.inject_fault(Fault {
+        operation: Operation::GetAuthorizationToken,
+        kind: FaultKind::AccessDenied {
+            action: "sts:GetServiceBearerToken".into(),
+        },
+        count: Some(1),
+    });
+    let err = runtime()
+        .block_on(invoke(&state, json!({"job_name": job})))
+        .unwrap_err();
+    assert_eq!(err.error_type(), "AccessDenied");
+    assert!(!err.is_retryable());
+    let msg = err.to_string();
+    assert!(msg.contains("sts:GetServiceBearerToken"), "{msg}");
+    assert!(msg.contains("iam-policy"), "{msg}");
+    assert!(stack.sent_runs(&job).is_empty());
+}
+
+#[test]
+fn a_token_shorter_than_the_minimum_life_is_refused() {
+    // Duration 0 ("as long as the caller's credentials") gets 1 h from the
+    // emulator: less than the 1 h minimum plus the margin.
+    let stack = Stack::new();
+    let job = stack.spark_job("short");
+    let state = stack.state(&[
+        ("ALLOWED_JOBS", &job),
+        ("GLUE_CODEARTIFACT_DURATION", "0"),
+        ("GLUE_CODEARTIFACT_MIN_TOKEN_LIFE", "1h"),
+    ]);
+    let err = runtime()
+        .block_on(invoke(&state, json!({"job_name": job})))
+        .unwrap_err();
+    assert_eq!(err.error_type(), "TokenTooShort");
+    assert!(err.to_string().contains("1h 1m"), "{err}");
+    assert!(stack.sent_runs(&job).is_empty());
+    stack.assert_no_token(&err.to_string(), "the error");
+}

@@ -1,0 +1,305 @@
+//! The real `bootstrap` under cargo-lambda's Runtime API emulator, invoked
+//! over the invoke endpoint and with `cargo lambda invoke`.
+
+use std::time::Duration;
+
+use codeartifact_emulator::{Fault, FaultKind, Operation, Stats};
+use serde_json::{Value, json};
+
+use crate::util::{Lambda, Stack, invoke_at, pair, token_of};
+
+/// The settings of a function allowed to start `job`.
+fn settings(stack: &Stack, job: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut env = stack.settings_env(&[("ALLOWED_JOBS", job)]);
+    env.extend(extra.iter().map(|(k, v)| pair(k, v)));
+    env
+}
+
+/// Asserts the function logged JSON only, no token, and the decisions.
+#[track_caller]
+fn assert_logs(stack: &Stack, lambda: &Lambda) -> Vec<Value> {
+    stack.assert_no_token(&lambda.function_log(), "the function's logs");
+    lambda.log_lines()
+}
+
+fn lines_with<'a>(lines: &'a [Value], message: &str) -> Vec<&'a Value> {
+    lines.iter().filter(|l| l["message"] == message).collect()
+}
+
+#[test]
+fn starts_a_run_when_invoked_with_cargo_lambda() {
+    let stack = Stack::new();
+    let job = stack.spark_job("invoke");
+    let lambda = Lambda::start(&stack, &settings(&stack, &job, &[]));
+
+    let event = json!({"job_name": job, "arguments": {"--day": "2024-01-31"}});
+    let (ok, stdout, stderr) = lambda.invoke_with_cargo_lambda(&event);
+    assert!(ok, "cargo lambda invoke failed\n{stdout}\n{stderr}");
+    let response: Value =
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
+    assert_eq!(response["job_name"], job.as_str());
+    assert_eq!(response["token_cached"], false);
+    assert_eq!(
+        response["argument_keys"],
+        json!(["--day", "--python-modules-installer-option"])
+    );
+    let run_id = response["job_run_id"].as_str().unwrap();
+    assert!(!run_id.is_empty());
+    assert!(
+        response["token_expiration"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z')
+    );
+    stack.assert_no_token(&stdout, "the response");
+
+    let sent = stack.sent_runs(&job);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["Arguments"]["--day"], "2024-01-31");
+    let option = sent[0]["Arguments"]["--python-modules-installer-option"]
+        .as_str()
+        .unwrap();
+    let token = token_of(option);
+    assert_eq!(stack.emulator.issued_tokens(), std::slice::from_ref(&token));
+    assert_eq!(
+        option,
+        format!(
+            "--upgrade --index-url=http://aws:{token}@{}/acme-123456789012/pypi/py-internal/simple/",
+            stack.emulator.base_url().trim_start_matches("http://")
+        )
+    );
+
+    let lines = assert_logs(&stack, &lambda);
+    let started = lines_with(&lines, "job run started");
+    assert_eq!(started.len(), 1, "{lines:#?}");
+    assert_eq!(started[0]["job"], job.as_str());
+    assert_eq!(started[0]["job_run_id"], run_id);
+    assert!(
+        started[0]["span"]["requestId"].is_string(),
+        "{:#?}",
+        started[0]
+    );
+}
+
+#[test]
+fn a_second_invocation_is_served_from_the_cache() {
+    let stack = Stack::new();
+    let job = stack.spark_job("cache");
+    let lambda = Lambda::start(&stack, &settings(&stack, &job, &[]));
+
+    let first = lambda.invoke(&json!({"job_name": job}));
+    assert_eq!(first.ok()["token_cached"], false);
+    let cold = stack.emulator.stats();
+    assert_eq!(
+        (cold.get_authorization_token, cold.get_repository_endpoint),
+        (1, 1)
+    );
+
+    let second = lambda.invoke(&json!({"job_name": job}));
+    assert_eq!(second.ok()["token_cached"], true);
+    assert_eq!(
+        stack.emulator.stats(),
+        cold,
+        "the warm invocation called CodeArtifact"
+    );
+    assert_ne!(first.ok()["job_run_id"], second.ok()["job_run_id"]);
+    let options = stack.sent_installer_options(&job);
+    assert_eq!(options.len(), 2);
+    assert_eq!(token_of(&options[0]), token_of(&options[1]));
+
+    let lines = assert_logs(&stack, &lambda);
+    let decisions: Vec<&str> = lines.iter().filter_map(|l| l["cache"].as_str()).collect();
+    assert_eq!(decisions, ["miss", "hit"], "{lines:#?}");
+    for line in lines.iter().filter(|l| l["cache"].is_string()) {
+        assert_eq!(line["job"], job.as_str());
+    }
+    assert_eq!(lines_with(&lines, "job run started").len(), 2);
+}
+
+#[test]
+fn a_token_near_expiry_is_refreshed() {
+    // The function judges a token's remaining life by its own (real) clock,
+    // and the emulator stamps expirations by its clock, so the test moves
+    // real time: 15 min tokens, and a minimum life such that a fresh token
+    // (900 s left) is served for a few seconds, then no longer:
+    // 835 s + 60 s margin = 895 s required.
+    let stack = Stack::new();
+    let job = stack.spark_job("refresh");
+    let env = settings(
+        &stack,
+        &job,
+        &[
+            ("GLUE_CODEARTIFACT_DURATION", "15m"),
+            ("GLUE_CODEARTIFACT_MIN_TOKEN_LIFE", "835"),
+        ],
+    );
+    let lambda = Lambda::start(&stack, &env);
+
+    assert_eq!(
+        lambda.invoke(&json!({"job_name": job})).ok()["token_cached"],
+        false
+    );
+    assert_eq!(
+        lambda.invoke(&json!({"job_name": job})).ok()["token_cached"],
+        true
+    );
+    assert_eq!(stack.emulator.stats().get_authorization_token, 1);
+
+    std::thread::sleep(Duration::from_secs(6));
+    let third = lambda.invoke(&json!({"job_name": job}));
+    assert_eq!(
+        third.ok()["token_cached"],
+        false,
+        "a token with < 895 s left was served"
+    );
+    let stats = stack.emulator.stats();
+    assert_eq!(stats.get_authorization_token, 2);
+    assert_eq!(stats.get_repository_endpoint, 1, "the endpoint is kept");
+
+    let tokens: Vec<String> = stack
+        .sent_installer_options(&job)
+        .iter()
+        .map(|o| token_of(o))
+        .collect();
+    assert_eq!(tokens[0], tokens[1]);
+    assert_ne!(tokens[1], tokens[2]);
+    assert_eq!(
+        stack.emulator.issued_tokens(),
+        [tokens[0].clone(), tokens[2].clone()]
+    );
+    assert_logs(&stack, &lambda);
+}
+
+#[test]
+fn a_job_outside_allowed_jobs_is_refused() {
+    let stack = Stack::new();
+    let allowed = stack.spark_job("allowed");
+    let other = stack.spark_job("other");
+    let lambda = Lambda::start(&stack, &settings(&stack, "allowed-*", &[]));
+
+    let msg = lambda
+        .invoke(&json!({"job_name": other}))
+        .error("JobNotAllowed");
+    assert!(
+        msg.contains(&other) && msg.contains("ALLOWED_JOBS"),
+        "{msg}"
+    );
+    assert!(stack.sent_runs(&other).is_empty());
+    assert!(stack.moto.sent_requests("GetJob", &other).is_empty());
+    assert_eq!(stack.emulator.stats(), Stats::default());
+
+    // The pattern does allow the other job.
+    lambda.invoke(&json!({"job_name": allowed})).ok();
+    let lines = assert_logs(&stack, &lambda);
+    let refused = lines_with(&lines, "event refused; nothing started");
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0]["error_type"], "JobNotAllowed");
+}
+
+#[test]
+fn a_malformed_event_is_rejected() {
+    let stack = Stack::new();
+    let job = stack.spark_job("malformed");
+    let lambda = Lambda::start(&stack, &settings(&stack, &job, &[]));
+
+    let cases = [
+        (
+            json!({"job_name": job, "jobs": ["x"]}),
+            "unknown field `jobs`",
+        ),
+        (
+            json!({"job_name": 42}),
+            "invalid type: integer `42`, expected a string at job_name",
+        ),
+        (
+            json!({"arguments": {"--day": "1"}}),
+            "missing field `job_name`",
+        ),
+        (
+            json!({"job_name": job, "arguments": {"--day": 1}}),
+            "at arguments.--day",
+        ),
+        (
+            json!({"job_name": job, "arguments": {"day": "1"}}),
+            "must start with `--`",
+        ),
+        (json!("start it"), "not a JSON object"),
+    ];
+    for (event, expected) in cases {
+        let msg = lambda.invoke(&event).error("InvalidEvent");
+        assert!(msg.contains(expected), "{event}: {msg}");
+    }
+    assert!(stack.sent_runs(&job).is_empty());
+    assert_eq!(stack.emulator.stats(), Stats::default());
+    assert_logs(&stack, &lambda);
+}
+
+#[test]
+fn a_codeartifact_failure_is_a_clear_error_in_the_response() {
+    let stack = Stack::new();
+    let job = stack.spark_job("fault");
+    let lambda = Lambda::start(&stack, &settings(&stack, &job, &[]));
+
+    stack.emulator.inject_fault(Fault {
+        operation: Operation::GetAuthorizationToken,
+        kind: FaultKind::Throttle,
+        count: Some(1),
+    });
+    let msg = lambda.invoke(&json!({"job_name": job})).error("Throttled");
+    assert!(msg.contains("GetAuthorizationToken"), "{msg}");
+    assert!(msg.contains("try again later"), "{msg}");
+    assert!(stack.sent_runs(&job).is_empty());
+
+    stack.emulator.inject_fault(Fault {
+        operation: Operation::GetRepositoryEndpoint,
+        kind: FaultKind::AccessDenied {
+            action: String::new(),
+        },
+        count: Some(1),
+    });
+    // The endpoint was not cached (the first invocation failed as a whole).
+    let msg = lambda
+        .invoke(&json!({"job_name": job}))
+        .error("AccessDenied");
+    assert!(msg.contains("codeartifact:GetRepositoryEndpoint"), "{msg}");
+    assert!(stack.sent_runs(&job).is_empty());
+
+    // Once the faults are used up, the same function starts the run.
+    lambda.invoke(&json!({"job_name": job})).ok();
+    assert_eq!(stack.sent_runs(&job).len(), 1);
+
+    let lines = assert_logs(&stack, &lambda);
+    let failed = lines_with(&lines, "start failed");
+    assert_eq!(failed.len(), 2);
+    assert_eq!(failed[0]["error_type"], "Throttled");
+    assert_eq!(failed[0]["retryable"], true);
+    assert_eq!(failed[1]["retryable"], false);
+}
+
+#[test]
+fn invalid_settings_fail_the_cold_start_with_the_init_error() {
+    let stack = Stack::new();
+    let mut lambda = Lambda::runtime_api_only();
+    // The invocation waits for an instance; the instance fails its init.
+    let port = lambda.port();
+    let invocation = std::thread::scope(|scope| {
+        let pending = scope.spawn(move || invoke_at(port, &json!({"job_name": "any"})));
+        std::thread::sleep(Duration::from_millis(500));
+        lambda.start_function(
+            &stack,
+            &stack.settings_env(&[("GLUE_CODEARTIFACT_DURATION", "13h")]),
+        );
+        pending.join().expect("the invocation returns")
+    });
+    let msg = invocation.error("InvalidSettings");
+    assert!(msg.contains("GLUE_CODEARTIFACT_DURATION"), "{msg}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !lambda.function_exited() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "bootstrap kept running"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(stack.emulator.stats(), Stats::default());
+}

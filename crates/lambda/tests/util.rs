@@ -1,0 +1,490 @@
+//! The harness: moto (Glue) and the CodeArtifact emulator over HTTP on
+//! 127.0.0.1, with the function either called in-process ([`Stack::state`])
+//! or run as the real `bootstrap` binary under cargo-lambda's Runtime API
+//! emulator ([`Lambda`]).
+//!
+//! `cargo lambda watch --only-lambda-apis` serves the Lambda Runtime API and
+//! the invoke endpoint; the `bootstrap` that cargo built for these tests is
+//! started against it (the real lambda_runtime client), with the settings in
+//! its environment. That is `cargo lambda watch` without its build step:
+//! the binary under test is the one just built, and no nested cargo build
+//! competes for the target directory.
+
+use std::{
+    collections::BTreeMap,
+    fs::File,
+    io::{Read, Write},
+    net::{Ipv4Addr, TcpListener, TcpStream},
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig, retry::RetryConfig};
+use aws_credential_types::{Credentials, provider::SharedCredentialsProvider};
+use codeartifact_emulator::{Config, EmulatorHandle, Repository, TokenStyle};
+use glue_codeartifact_app::Services;
+use glue_codeartifact_aws::{CodeArtifact, Glue};
+use glue_codeartifact_lambda::{Settings, State};
+use serde_json::Value;
+use test_stack::{JobSpec, Moto, aws_env, command_with_env, repo_root, unique_name};
+
+pub const DOMAIN: &str = "acme";
+pub const REPOSITORY: &str = "py-internal";
+
+/// One test's stand-ins: the shared moto and an emulator of its own.
+pub struct Stack {
+    pub moto: &'static Moto,
+    pub emulator: EmulatorHandle,
+}
+
+impl Stack {
+    pub fn new() -> Self {
+        let packages = scratch(&unique_name("packages"));
+        let emulator = EmulatorHandle::spawn(Config {
+            repositories: vec![Repository {
+                domain: DOMAIN.into(),
+                name: REPOSITORY.into(),
+                packages_dir: packages,
+            }],
+            token_style: TokenStyle::Plain,
+            ..Config::default()
+        })
+        .expect("the CodeArtifact emulator starts");
+        Stack {
+            moto: Moto::shared(),
+            emulator,
+        }
+    }
+
+    /// A Spark job with private modules, under a unique name with `prefix`.
+    pub fn spark_job(&self, prefix: &str) -> String {
+        let name = unique_name(prefix);
+        self.moto.create_job(
+            &JobSpec::spark(&name)
+                .default_argument("--additional-python-modules", "acme-tools==1.2.0")
+                .default_argument("--python-modules-installer-option", "--upgrade")
+                .max_concurrent_runs(10),
+        );
+        name
+    }
+
+    /// The function's settings for this stack (later pairs win).
+    pub fn settings_env(&self, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut env = vec![
+            pair("GLUE_CODEARTIFACT_DOMAIN", DOMAIN),
+            pair("GLUE_CODEARTIFACT_REPOSITORY", REPOSITORY),
+        ];
+        env.extend(extra.iter().map(|(k, v)| pair(k, v)));
+        env
+    }
+
+    /// The in-process state of a fresh execution environment.
+    pub fn state(&self, extra: &[(&str, &str)]) -> State {
+        let env: BTreeMap<String, String> = self.settings_env(extra).into_iter().collect();
+        let settings =
+            Settings::from_lookup(|name| env.get(name).cloned()).expect("valid settings");
+        State::new(settings, self.services())
+    }
+
+    /// AWS clients pointed at moto and the emulator, without retries.
+    pub fn services(&self) -> Services {
+        let config = |endpoint: String| -> SdkConfig {
+            SdkConfig::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new("us-east-1"))
+                .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+                    "testing", "testing", None, None, "tests",
+                )))
+                .retry_config(RetryConfig::disabled())
+                .endpoint_url(endpoint)
+                .build()
+        };
+        Services {
+            glue: Glue::new(&config(self.moto.url.clone())),
+            codeartifact: CodeArtifact::new(&config(self.emulator.base_url())),
+            region: "us-east-1".into(),
+        }
+    }
+
+    /// The `StartJobRun` requests moto received for `job`.
+    pub fn sent_runs(&self, job: &str) -> Vec<Value> {
+        self.moto.sent_requests("StartJobRun", job)
+    }
+
+    /// The installer option each `StartJobRun` for `job` was sent with.
+    pub fn sent_installer_options(&self, job: &str) -> Vec<String> {
+        self.sent_runs(job)
+            .iter()
+            .map(|run| {
+                run["Arguments"]["--python-modules-installer-option"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    /// Asserts that no token the emulator issued appears in `text`, in any
+    /// form that could leak (plain, percent-encoded).
+    #[track_caller]
+    pub fn assert_no_token(&self, text: &str, context: &str) {
+        for token in self.emulator.issued_tokens() {
+            let encoded: String =
+                percent_encoding::utf8_percent_encode(&token, percent_encoding::NON_ALPHANUMERIC)
+                    .collect();
+            assert!(
+                !text.contains(&token) && !text.contains(&encoded),
+                "a token leaked into {context}:\n{text}"
+            );
+        }
+    }
+}
+
+/// The function running as the real `bootstrap` binary against
+/// `cargo lambda watch --only-lambda-apis`. Both processes are stopped (by
+/// their process group) when this is dropped.
+pub struct Lambda {
+    watch: Child,
+    function: Option<Child>,
+    port: u16,
+    dir: PathBuf,
+}
+
+/// The Lambda function name cargo-lambda uses for a function it does not
+/// start itself.
+const FUNCTION: &str = "_";
+
+impl Lambda {
+    /// Starts the Runtime API emulator, then the function with `env` (the
+    /// stand-ins' AWS environment plus `env`).
+    pub fn start(stack: &Stack, env: &[(String, String)]) -> Lambda {
+        let mut lambda = Lambda::runtime_api_only();
+        lambda.start_function(stack, env);
+        lambda
+    }
+
+    /// Starts only the Runtime API emulator (see [`Lambda::start_function`]).
+    pub fn runtime_api_only() -> Lambda {
+        let port = free_port();
+        let dir = scratch(&unique_name("lambda"));
+        let log = File::create(dir.join("watch.log")).expect("watch log");
+        let mut command = Command::new(cargo_lambda());
+        command
+            .args(["lambda", "watch", "--only-lambda-apis", "--invoke-address"])
+            .arg(Ipv4Addr::LOCALHOST.to_string())
+            .arg("--invoke-port")
+            .arg(port.to_string())
+            .current_dir(repo_root())
+            .env_clear()
+            .envs(tool_env())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log);
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let watch = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start cargo-lambda ({e}); did scripts/setup run?"));
+        let lambda = Lambda {
+            watch,
+            function: None,
+            port,
+            dir,
+        };
+        lambda.wait_for_port();
+        lambda
+    }
+
+    /// Starts `bootstrap` against the Runtime API, as Lambda would: with the
+    /// `AWS_LAMBDA_*` variables, the stand-ins' AWS environment and `env`.
+    pub fn start_function(&mut self, stack: &Stack, env: &[(String, String)]) {
+        let mut all = aws_env(&stack.moto.url, &stack.emulator.base_url());
+        all.extend([
+            pair(
+                "AWS_LAMBDA_RUNTIME_API",
+                &format!("http://127.0.0.1:{}/.rt", self.port),
+            ),
+            pair("AWS_LAMBDA_FUNCTION_NAME", FUNCTION),
+            pair("AWS_LAMBDA_FUNCTION_VERSION", "1"),
+            pair("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
+            pair("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+        ]);
+        all.extend(env.iter().cloned());
+        let out = File::create(self.dir.join("function.log")).expect("function log");
+        let mut command = command_with_env(env!("CARGO_BIN_EXE_bootstrap"), &all);
+        command
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().expect("log"))
+            .stderr(out);
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        self.function = Some(command.spawn().expect("bootstrap starts"));
+    }
+
+    /// Invokes the function over the invoke endpoint (what
+    /// `cargo lambda invoke` and the AWS SDK's Invoke call use).
+    pub fn invoke(&self, event: &Value) -> Invocation {
+        invoke_at(self.port, event)
+    }
+
+    /// The invoke endpoint's port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Invokes the function with `cargo lambda invoke`; returns its exit
+    /// status and output.
+    pub fn invoke_with_cargo_lambda(&self, event: &Value) -> (bool, String, String) {
+        let output = Command::new(cargo_lambda())
+            .args([
+                "lambda",
+                "invoke",
+                FUNCTION,
+                "--invoke-address",
+                "127.0.0.1",
+            ])
+            .arg("--invoke-port")
+            .arg(self.port.to_string())
+            .arg("--data-ascii")
+            .arg(event.to_string())
+            .args(["--output-format", "json"])
+            .current_dir(repo_root())
+            .env_clear()
+            .envs(tool_env())
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .output()
+            .expect("cargo lambda invoke runs");
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    /// What the function wrote (its logs), so far.
+    pub fn function_log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("function.log")).unwrap_or_default()
+    }
+
+    /// The function's log lines, each parsed as JSON (panics on a line that
+    /// is not JSON: every line must be).
+    pub fn log_lines(&self) -> Vec<Value> {
+        self.function_log()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|line| {
+                serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("a log line is not JSON ({e}): {line}"))
+            })
+            .collect()
+    }
+
+    /// Whether the function process has exited.
+    pub fn function_exited(&mut self) -> bool {
+        self.function
+            .as_mut()
+            .and_then(|f| f.try_wait().ok().flatten())
+            .is_some()
+    }
+
+    fn wait_for_port(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "cargo lambda watch did not listen on {}:\n{}",
+                self.port,
+                std::fs::read_to_string(self.dir.join("watch.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Lambda {
+    fn drop(&mut self) {
+        // Each process leads its own group: stop the group, children
+        // included, by its id.
+        for child in self
+            .function
+            .iter_mut()
+            .chain(std::iter::once(&mut self.watch))
+        {
+            let _ = Command::new("kill")
+                .args(["-TERM", "--", &format!("-{}", child.id())])
+                .stderr(Stdio::null())
+                .status();
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// One invocation's answer: HTTP 200 with the response, or an error
+/// `{"errorType", "errorMessage"}`.
+#[derive(Debug)]
+pub struct Invocation {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Invocation {
+    #[track_caller]
+    pub fn ok(&self) -> &Value {
+        assert_eq!(self.status, 200, "the invocation failed: {}", self.body);
+        assert!(
+            self.body.get("errorType").is_none(),
+            "the invocation failed: {}",
+            self.body
+        );
+        &self.body
+    }
+
+    /// The error message, after checking the error type. (The status is not
+    /// checked: cargo-lambda answers a handler error with 500 but an init
+    /// error with 200, and real Lambda answers both with 200 and an
+    /// `X-Amz-Function-Error` header.)
+    #[track_caller]
+    pub fn error(&self, error_type: &str) -> String {
+        assert_eq!(self.body["errorType"], error_type, "{}", self.body);
+        self.body["errorMessage"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+/// Invokes the function served on `port` (see [`Lambda::invoke`]).
+pub fn invoke_at(port: u16, event: &Value) -> Invocation {
+    let path = format!("/2015-03-31/functions/{FUNCTION}/invocations");
+    let (status, body) = http_post(port, &path, &event.to_string());
+    let body = serde_json::from_str(&body)
+        .unwrap_or_else(|e| panic!("the invocation answered non-JSON ({e}): {body}"));
+    Invocation { status, body }
+}
+
+/// `cargo-lambda` from the repository's venv (scripts/setup installs it).
+pub fn cargo_lambda() -> PathBuf {
+    let path = repo_root().join(".venv/bin/cargo-lambda");
+    assert!(
+        path.exists(),
+        "{} is missing; run scripts/setup",
+        path.display()
+    );
+    path
+}
+
+/// The environment for the cargo-lambda tool itself: enough to find cargo
+/// (it runs `cargo metadata`), and nothing of AWS.
+fn tool_env() -> Vec<(String, String)> {
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    let mut env = vec![
+        pair("HOME", &home),
+        pair(
+            "CARGO_HOME",
+            &std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{home}/.cargo")),
+        ),
+        pair(
+            "RUSTUP_HOME",
+            &std::env::var("RUSTUP_HOME").unwrap_or_else(|_| format!("{home}/.rustup")),
+        ),
+        pair("AWS_EC2_METADATA_DISABLED", "true"),
+    ];
+    for name in [
+        "PATH",
+        "CARGO",
+        "CARGO_TARGET_DIR",
+        "RUSTUP_TOOLCHAIN",
+        "TMPDIR",
+        "LANG",
+    ] {
+        if let Ok(value) = std::env::var(name) {
+            env.push(pair(name, &value));
+        }
+    }
+    env
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A minimal HTTP/1.1 POST to 127.0.0.1 (`Connection: close`): status and body.
+fn http_post(port: u16, path: &str, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).expect("connect");
+    // The first invocation may wait for a cold start.
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .expect("timeout");
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read the response");
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let (head, rest) = raw
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("not an HTTP response: {raw}"));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status: {head}"));
+    let chunked = head
+        .lines()
+        .any(|l| l.to_ascii_lowercase().starts_with("transfer-encoding:") && l.contains("chunked"));
+    let body = if chunked {
+        dechunk(rest)
+    } else {
+        rest.to_owned()
+    };
+    (status, body)
+}
+
+fn dechunk(mut rest: &str) -> String {
+    let mut body = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        body.push_str(&after[..size]);
+        rest = &after[size..];
+        rest = rest.strip_prefix("\r\n").unwrap_or(rest);
+    }
+    body
+}
+
+pub fn pair(key: &str, value: &str) -> (String, String) {
+    (key.to_owned(), value.to_owned())
+}
+
+pub fn scratch(name: &str) -> PathBuf {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    let root = ROOT.get_or_init(|| {
+        std::env::temp_dir().join(format!(
+            "glue-codeartifact-lambda-tests-{}",
+            std::process::id()
+        ))
+    });
+    let dir = root.join(name);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// The token in an installer option `--index-url=http://aws:TOKEN@…`.
+pub fn token_of(option: &str) -> String {
+    option
+        .split("aws:")
+        .nth(1)
+        .and_then(|rest| rest.split('@').next())
+        .unwrap_or_default()
+        .to_owned()
+}

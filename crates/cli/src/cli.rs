@@ -71,6 +71,18 @@ pub enum Command {
     /// anyone with glue:GetJob, for its whole life; prefer `start` where you
     /// start the runs yourself.
     Refresh(RefreshArgs),
+    /// Print the least-privilege IAM policy of whoever mints tokens and
+    /// starts the jobs (the Lambda's role, or a user running `start`).
+    ///
+    /// codeartifact:GetAuthorizationToken on the domain,
+    /// sts:GetServiceBearerToken for CodeArtifact only,
+    /// codeartifact:GetRepositoryEndpoint and ReadFromRepository on the
+    /// repository (a token can only read what its minter may read), and
+    /// glue:GetJob and glue:StartJobRun on the given jobs only. A token
+    /// carries its minter's permissions: give that identity no publish or
+    /// write permission on the domain. deploy/template.yaml attaches the
+    /// same policy to the Lambda's role. Makes no AWS call.
+    IamPolicy(IamPolicyArgs),
 }
 
 /// Output formats.
@@ -215,6 +227,34 @@ pub struct DoctorArgs {
     /// `--` (repeatable), e.g. --arg --additional-python-modules=acme==1.2.
     #[arg(long = "arg", value_name = "KEY=VALUE", allow_hyphen_values = true)]
     pub args: Vec<String>,
+}
+
+/// `iam-policy`.
+#[derive(Debug, Args)]
+pub struct IamPolicyArgs {
+    /// A Glue job the identity may start: a name, or a pattern with `*` and
+    /// `?` as IAM reads them (repeatable, or comma-separated; the Lambda's
+    /// ALLOWED_JOBS).
+    #[arg(
+        long = "job",
+        env = "ALLOWED_JOBS",
+        value_delimiter = ',',
+        required = true,
+        value_name = "NAME|PATTERN"
+    )]
+    pub jobs: Vec<String>,
+
+    #[command(flatten)]
+    pub repository: RepositoryArgs,
+
+    /// AWS account ID of the jobs (and of the domain, unless --domain-owner);
+    /// `*` when not given.
+    #[arg(long, value_parser = parse_account_id)]
+    pub account: Option<String>,
+
+    /// ARN partition (aws, aws-cn, aws-us-gov).
+    #[arg(long, default_value = "aws")]
+    pub partition: String,
 }
 
 /// `--mode`.

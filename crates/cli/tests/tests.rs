@@ -5,6 +5,7 @@ mod util;
 
 mod doctor;
 mod errors;
+mod iam_policy;
 mod index_url;
 mod refresh;
 mod replay;

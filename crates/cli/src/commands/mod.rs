@@ -2,6 +2,7 @@
 //! and prints the outcome.
 
 mod doctor;
+mod iam_policy;
 mod index_url;
 mod refresh;
 mod start;
@@ -57,6 +58,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::IndexUrl(args) => index_url::run(args, cli.output, &settings).await,
         Command::Doctor(args) => doctor::run(args, cli.output, &settings).await,
         Command::Refresh(args) => refresh::run(args, cli.output, &settings).await,
+        Command::IamPolicy(args) => iam_policy::run(args, cli.output, cli.region.as_deref()),
     }
 }
 

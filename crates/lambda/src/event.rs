@@ -73,6 +73,11 @@ impl StartEvent {
                 json_kind(&value)
             )));
         }
+        if value.get("detail-type").is_some() && value.get("detail").is_some() {
+            return Err(HandlerError::InvalidEvent(format!(
+                "the event is an EventBridge envelope (detail-type, detail, …), not a start event; give the rule's target an Input (or an InputTransformer) that sends {EVENT_SHAPE}, as docs/events/eventbridge-rule.json shows"
+            )));
+        }
         serde_path_to_error::deserialize(value).map_err(|err| {
             let path = err.path().to_string();
             let inner = err.into_inner();
@@ -252,6 +257,20 @@ mod tests {
             assert!(msg.contains(expected), "{value}: {msg}");
             assert!(msg.contains("job_name"), "{value}: {msg}");
         }
+    }
+
+    #[test]
+    fn an_eventbridge_envelope_gets_a_hint() {
+        let envelope = json!({
+            "version": "0", "id": "x", "detail-type": "Scheduled Event",
+            "source": "aws.events", "account": "123456789012", "time": "2024-01-31T02:00:00Z",
+            "region": "us-east-1", "resources": [], "detail": {}
+        });
+        let msg = parse(envelope).unwrap_err();
+        assert!(
+            msg.contains("EventBridge envelope") && msg.contains("Input"),
+            "{msg}"
+        );
     }
 
     #[test]

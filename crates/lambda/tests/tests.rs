@@ -4,5 +4,6 @@
 
 mod util;
 
+mod events;
 mod handler;
 mod runtime;

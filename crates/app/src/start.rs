@@ -10,11 +10,13 @@
 
 use std::time::SystemTime;
 
+use futures_util::{StreamExt, stream};
 use glue_codeartifact_aws::IssuedToken;
 use glue_codeartifact_domain::{
     duration::TokenDuration,
     index_url::{IndexUrl, PackageFormat},
     installer_option::IndexMode,
+    job::JobDefinition,
     run_plan::{RunArgument, RunPlan, plan_run},
     token_cache::{CachedToken, EndpointKey, Freshness, TokenKey},
 };
@@ -156,31 +158,141 @@ async fn start_with(
         );
     }
     let index = IndexUrl::build(&endpoint, &issued.token, format)?;
-    let plan = plan_run(&job, &request.arguments, request.mode, &index)?;
+    plan_and_start(
+        services,
+        request,
+        &request.job,
+        job,
+        &index,
+        issued.expiration,
+        token_cached,
+    )
+    .await
+}
+
+/// Plans the run of one job and starts it (unless it is a dry run).
+async fn plan_and_start(
+    services: &Services,
+    request: &StartRequest,
+    job_name: &str,
+    job: JobDefinition,
+    index: &IndexUrl,
+    token_expiration: SystemTime,
+    token_cached: bool,
+) -> Result<StartOutcome, Error> {
+    let cx = Context {
+        job: Some(job_name),
+        repository: &request.repository,
+        region: &services.region,
+    };
+    let plan = plan_run(&job, &request.arguments, request.mode, index)?;
     for replaced in &plan.replaced {
-        tracing::info!(job = %request.job, replaced = %replaced, "replacing an index option");
+        tracing::info!(job = %job_name, replaced = %replaced, "replacing an index option");
     }
     if request.dry_run {
-        tracing::info!(job = %request.job, keys = ?plan.keys(), "dry run: no job run started");
+        tracing::info!(job = %job_name, keys = ?plan.keys(), "dry run: no job run started");
         return Ok(StartOutcome {
             job: job.name,
             job_run_id: None,
-            token_expiration: issued.expiration,
+            token_expiration,
             plan,
             token_cached,
         });
     }
     let run_id = services
         .glue
-        .start_job_run(&request.job, plan.expose_arguments())
+        .start_job_run(job_name, plan.expose_arguments())
         .await
         .map_err(|e| Error::from_aws(e, cx))?;
-    tracing::info!(job = %request.job, job_run_id = %run_id, keys = ?plan.keys(), "job run started");
+    tracing::info!(job = %job_name, job_run_id = %run_id, keys = ?plan.keys(), "job run started");
     Ok(StartOutcome {
         job: job.name,
         job_run_id: Some(run_id),
-        token_expiration: issued.expiration,
+        token_expiration,
         plan,
         token_cached,
+    })
+}
+
+/// The outcome of starting several jobs with one token.
+#[derive(Debug)]
+pub struct StartManyOutcome {
+    /// When the token in the runs' arguments expires.
+    pub token_expiration: SystemTime,
+    /// Each job, in the order given, with its result.
+    pub runs: Vec<(String, Result<StartOutcome, Error>)>,
+}
+
+impl StartManyOutcome {
+    /// How many jobs could not be started.
+    pub fn failed(&self) -> usize {
+        self.runs.iter().filter(|(_, r)| r.is_err()).count()
+    }
+}
+
+/// Starts a run of each of `jobs` (`request.job` is ignored) with one token,
+/// at most `concurrency` calls at a time. The token and endpoint are fetched
+/// while the jobs are read, then the runs are started: two sequential
+/// rounds of calls, each `ceil(jobs / concurrency)` calls deep. Fails as a
+/// whole only when there is no index URL; a failure on one job is reported
+/// in its result and does not stop the others.
+pub async fn start_many(
+    services: &Services,
+    request: &StartRequest,
+    jobs: &[String],
+    concurrency: usize,
+) -> Result<StartManyOutcome, Error> {
+    let concurrency = concurrency.max(1);
+    let repository = &request.repository;
+    let read_jobs = stream::iter(jobs.iter().enumerate())
+        .map(|(i, name)| async move {
+            let cx = Context {
+                job: Some(name),
+                repository,
+                region: &services.region,
+            };
+            let job = services
+                .glue
+                .get_job(name)
+                .await
+                .map_err(|e| Error::from_aws(e, cx));
+            (i, job)
+        })
+        .buffer_unordered(concurrency)
+        .collect::<Vec<_>>();
+    let (issued, read) = tokio::join!(
+        crate::index_url::index_url(services, repository, request.duration, PackageFormat::Pypi),
+        read_jobs
+    );
+    let issued = issued?;
+    let started = stream::iter(read)
+        .map(|(i, job)| {
+            let url = &issued.url;
+            async move {
+                let name = &jobs[i];
+                let result = match job {
+                    Ok(job) => {
+                        plan_and_start(services, request, name, job, url, issued.expiration, false)
+                            .await
+                    }
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = &result {
+                    tracing::warn!(job = %name, error = %e, "job run not started");
+                }
+                (i, result)
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect::<Vec<_>>()
+        .await;
+    let mut started = started;
+    started.sort_by_key(|(i, _)| *i);
+    Ok(StartManyOutcome {
+        token_expiration: issued.expiration,
+        runs: started
+            .into_iter()
+            .map(|(i, result)| (jobs[i].clone(), result))
+            .collect(),
     })
 }

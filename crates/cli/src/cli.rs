@@ -113,9 +113,23 @@ pub struct RepositoryArgs {
 /// `start`.
 #[derive(Debug, Args)]
 pub struct StartArgs {
-    /// Glue job to start.
-    #[arg(long, env = "GLUE_CODEARTIFACT_JOB")]
-    pub job: String,
+    /// Glue job to start (repeatable: several jobs share one token).
+    #[arg(
+        long = "job",
+        value_name = "JOB",
+        env = "GLUE_CODEARTIFACT_JOB",
+        required_unless_present = "jobs_from"
+    )]
+    pub jobs: Vec<String>,
+
+    /// Read job names from FILE, one per line (`#` starts a comment; `-`
+    /// reads standard input). Adds to --job.
+    #[arg(long, value_name = "FILE")]
+    pub jobs_from: Option<std::path::PathBuf>,
+
+    /// With several jobs: how many AWS calls run at once.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
 
     #[command(flatten)]
     pub repository: RepositoryArgs,
@@ -140,6 +154,11 @@ pub struct StartArgs {
     /// nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Run `doctor`'s checks first and start nothing if any finds an error
+    /// (exit 12). Warnings are printed and the run starts.
+    #[arg(long)]
+    pub preflight: bool,
 }
 
 /// `index-url`.

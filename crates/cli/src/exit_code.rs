@@ -35,8 +35,9 @@ pub enum Exit {
     AwsRejected = 11,
     /// `doctor` found at least one error (its report says what to fix).
     DoctorFoundErrors = 12,
-    /// `refresh`: one or more jobs could not be refreshed (the others were).
-    RefreshIncomplete = 13,
+    /// Several jobs (`refresh`, or `start` with several jobs): one or more
+    /// failed, the others were done.
+    SomeJobsFailed = 13,
 }
 
 impl Exit {

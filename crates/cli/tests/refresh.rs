@@ -9,7 +9,7 @@ use test_stack::{JobSpec, make_wheel, replay, unique_name};
 use crate::util::{DOMAIN, REPOSITORY, Stack};
 
 const INSTALLER_OPTION: &str = "--python-modules-installer-option";
-const REFRESH_INCOMPLETE: i32 = 13;
+const SOME_JOBS_FAILED: i32 = 13;
 
 fn refresh(stack: &Stack, extra: &[&str]) -> crate::util::Run {
     let mut args = vec!["refresh", "--domain", DOMAIN, "--repository", REPOSITORY];
@@ -106,7 +106,7 @@ fn one_missing_job_among_three_does_not_stop_the_others() {
             "json",
         ],
     );
-    run.assert_code(REFRESH_INCOMPLETE);
+    run.assert_code(SOME_JOBS_FAILED);
     let body = run.json();
     assert_eq!(body["refreshed"], 2);
     assert_eq!(body["failed"], 1);
@@ -150,7 +150,7 @@ fn refuses_what_glue_would_ignore() {
     let stack = Stack::new();
     let job = stack.spark_job(|j| j.non_overridable_argument(INSTALLER_OPTION, "--upgrade"));
     let run = refresh(&stack, &["--job", &job]);
-    run.assert_code(REFRESH_INCOMPLETE);
+    run.assert_code(SOME_JOBS_FAILED);
     assert!(
         run.stdout.contains("NonOverridableArguments"),
         "{}",

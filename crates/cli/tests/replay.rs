@@ -125,3 +125,26 @@ fn a_wrong_repository_fails_before_start_job_run() {
     assert!(stack.sent_runs(&job).is_empty());
     assert!(stack.moto.job_runs(&job).is_empty());
 }
+
+#[test]
+fn preflight_refuses_a_missing_package_and_starts_nothing() {
+    let stack = stack_with_private_package();
+    let bad = stack.spark_job(|j| j.default_argument(MODULES, "acme-tols==1.2.0"));
+    let run = stack.start(&bad, &["--preflight"]);
+    run.assert_code(12);
+    assert!(run.stderr.contains("package-not-found"), "{}", run.stderr);
+    assert!(run.stderr.contains("nothing was started"), "{}", run.stderr);
+    stack.assert_no_token(&run.both(), "preflight output");
+    assert!(stack.sent_runs(&bad).is_empty());
+
+    let json = stack.start(&bad, &["--preflight", "--output", "json"]);
+    json.assert_code(12);
+    let body = json.json();
+    assert_eq!(body["started"], 0);
+    assert_eq!(body["preflight"][0]["errors"], 1);
+
+    let good = stack.spark_job(|j| j);
+    let run_id = started_run(&stack, &good, &["--preflight"]);
+    let out = replay(&stack.moto.url, &good, &run_id, &["acme_tools"]);
+    assert!(out.success(), "{}", out.transcript());
+}

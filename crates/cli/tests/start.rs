@@ -210,3 +210,64 @@ fn flags_fall_back_to_environment_variables() {
         "extra-index-url",
     );
 }
+
+#[test]
+fn several_jobs_share_one_token_and_a_missing_one_does_not_stop_the_others() {
+    let stack = Stack::new();
+    let a = stack.spark_job(|j| j);
+    let b = stack.spark_job(|j| j.default_argument(INSTALLER_OPTION, "--upgrade"));
+    let list = crate::util::scratch(&test_stack::unique_name("jobs")).join("jobs.txt");
+    std::fs::write(
+        &list,
+        format!("# nightly jobs\n{b}\n\nno-such-job-xyz  # gone\n"),
+    )
+    .unwrap();
+    let list = list.to_string_lossy().into_owned();
+    let run = stack.start(
+        &a,
+        &[
+            "--jobs-from",
+            &list,
+            "--concurrency",
+            "2",
+            "--output",
+            "json",
+        ],
+    );
+    run.assert_code(13);
+    stack.assert_no_token(&run.both(), "start output");
+    let body = run.json();
+    assert_eq!(body["started"], 2);
+    assert_eq!(body["failed"], 1);
+    let runs = body["runs"].as_array().unwrap();
+    assert_eq!(runs[0]["job_name"], a.as_str());
+    assert_eq!(runs[1]["job_name"], b.as_str());
+    assert!(runs[2]["error"].as_str().unwrap().contains("was not found"));
+    assert_eq!(
+        stack.emulator.stats().get_authorization_token,
+        1,
+        "one token for all"
+    );
+    assert_ours(
+        &stack,
+        only_run_arguments(&stack, &a)[INSTALLER_OPTION]
+            .as_str()
+            .unwrap(),
+        "index-url",
+    );
+    let option_b = only_run_arguments(&stack, &b)[INSTALLER_OPTION]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(option_b.starts_with("--upgrade --index-url="), "{option_b}");
+
+    let text = stack.start(&a, &["--job", &b]);
+    text.assert_code(0);
+    let lines: Vec<_> = text.stdout.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(
+        lines[0].starts_with(&format!("{a}\tjr_")),
+        "{}",
+        text.stdout
+    );
+}

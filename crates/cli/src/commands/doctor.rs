@@ -50,7 +50,7 @@ pub async fn run(
 }
 
 /// `{job, findings: [{check, severity, cause, fix, subject?}], errors, warnings}`.
-fn report_json(report: &Report) -> serde_json::Value {
+pub(super) fn report_json(report: &Report) -> serde_json::Value {
     json!({
         "job": report.job,
         "findings": report.findings,
@@ -68,7 +68,7 @@ fn report_json(report: &Report) -> serde_json::Value {
 /// info     package-ok: acme-tools==1.2.0: pip would install acme_tools-1.2.0-py3-none-any.whl on Python 3.11 (…)
 /// doctor: 1 error, 0 warnings, 1 info
 /// ```
-fn report_text(report: &Report, request: &DoctorRequest) -> String {
+pub(super) fn report_text(report: &Report, request: &DoctorRequest) -> String {
     let mut out = format!(
         "doctor: job {:?}, repository {}/{}\n",
         report.job, request.repository.domain, request.repository.repository

@@ -84,7 +84,7 @@ pub async fn run(
         }
     }
     Ok(if outcome.failed() > 0 {
-        Exit::RefreshIncomplete
+        Exit::SomeJobsFailed
     } else {
         Exit::Success
     })

@@ -1,13 +1,21 @@
 //! `glue-codeartifact start`.
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 
-use glue_codeartifact_app::start::{StartRequest, start};
+use glue_codeartifact_app::{
+    Services,
+    doctor::{DoctorRequest, doctor},
+    start::{StartOutcome, StartRequest, start, start_many},
+};
 use glue_codeartifact_aws::AwsSettings;
 use glue_codeartifact_domain::run_plan::RunArgument;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::{Failure, services, timestamp};
+use super::{
+    Failure,
+    doctor::{report_json, report_text},
+    services, timestamp,
+};
 use crate::{
     cli::{Output, StartArgs},
     exit_code::Exit,
@@ -21,8 +29,19 @@ pub async fn run(args: StartArgs, output: Output, settings: &AwsSettings) -> Res
         .map(|text| text.parse::<RunArgument>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Failure::usage(format!("invalid --arg: {e}")))?;
+    let mut jobs = args.jobs;
+    if let Some(path) = &args.jobs_from {
+        jobs.extend(read_job_list(path)?);
+    }
+    let mut seen = std::collections::HashSet::new();
+    jobs.retain(|j| seen.insert(j.clone()));
+    if jobs.is_empty() {
+        return Err(Failure::usage(
+            "no job to start: give --job or a non-empty --jobs-from",
+        ));
+    }
     let request = StartRequest {
-        job: args.job,
+        job: jobs[0].clone(),
         repository: args.repository.into(),
         duration: args.duration,
         mode: args.mode.into(),
@@ -30,23 +49,121 @@ pub async fn run(args: StartArgs, output: Output, settings: &AwsSettings) -> Res
         dry_run: args.dry_run,
     };
     let services = services(settings).await?;
-    let outcome = start(&services, &request).await?;
-
+    if args.preflight {
+        preflight(&services, &request, &jobs, output).await?;
+    }
+    if jobs.len() == 1 {
+        let outcome = start(&services, &request).await?;
+        print_one(&outcome, output)?;
+        return Ok(Exit::Success);
+    }
+    let outcome = start_many(&services, &request, &jobs, usize::from(args.concurrency)).await?;
     let mut stdout = std::io::stdout().lock();
     match output {
         Output::Json => {
-            let mut body = json!({
-                "job_name": outcome.job,
-                "job_run_id": outcome.job_run_id,
+            let runs: Vec<Value> = outcome
+                .runs
+                .iter()
+                .map(|(job, result)| match result {
+                    Ok(o) => run_json(o),
+                    Err(e) => json!({ "job_name": job, "error": e.to_string() }),
+                })
+                .collect();
+            let body = json!({
                 "dry_run": request.dry_run,
                 "token_expiration": timestamp(outcome.token_expiration),
-                "argument_keys": outcome.plan.keys(),
+                "started": outcome.runs.len() - outcome.failed(),
+                "failed": outcome.failed(),
+                "concurrency": args.concurrency,
+                "runs": runs,
             });
-            if request.dry_run {
-                body["arguments"] = json!(outcome.plan.redacted_arguments());
-            }
             writeln!(stdout, "{body}").map_err(Failure::output)?;
         }
+        Output::Text => {
+            for (job, result) in &outcome.runs {
+                match result {
+                    Ok(o) => match &o.job_run_id {
+                        Some(id) => writeln!(stdout, "{job}\t{id}"),
+                        None => writeln!(stdout, "{job}\t(dry run)"),
+                    },
+                    Err(e) => writeln!(stdout, "{job}\tfailed: {e}"),
+                }
+                .map_err(Failure::output)?;
+            }
+        }
+    }
+    Ok(if outcome.failed() > 0 {
+        Exit::SomeJobsFailed
+    } else {
+        Exit::Success
+    })
+}
+
+/// `doctor`'s checks for every job, before anything starts. Any error stops
+/// the whole start; warnings are shown and the start goes on.
+async fn preflight(
+    services: &Services,
+    request: &StartRequest,
+    jobs: &[String],
+    output: Output,
+) -> Result<(), Failure> {
+    let mut reports = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let mut one = request.clone();
+        one.job = job.clone();
+        let doctor_request = DoctorRequest::from(&one);
+        let report = doctor(services, &doctor_request).await?;
+        if output == Output::Text && (report.has_errors() || report.warnings() > 0) {
+            eprint!("{}", report_text(&report, &doctor_request));
+        }
+        reports.push(report);
+    }
+    let failing: Vec<&str> = reports
+        .iter()
+        .filter(|r| r.has_errors())
+        .map(|r| r.job.as_str())
+        .collect();
+    if failing.is_empty() {
+        return Ok(());
+    }
+    if output == Output::Json {
+        let body = json!({
+            "started": 0,
+            "preflight": reports.iter().map(report_json).collect::<Vec<_>>(),
+        });
+        writeln!(std::io::stdout().lock(), "{body}").map_err(Failure::output)?;
+    }
+    Err(Failure {
+        message: format!(
+            "preflight found errors in {}; nothing was started (run `glue-codeartifact doctor` for the full report)",
+            failing
+                .iter()
+                .map(|j| format!("job {j:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        exit: Exit::DoctorFoundErrors,
+    })
+}
+
+fn run_json(outcome: &StartOutcome) -> Value {
+    let mut body = json!({
+        "job_name": outcome.job,
+        "job_run_id": outcome.job_run_id,
+        "dry_run": outcome.job_run_id.is_none(),
+        "token_expiration": timestamp(outcome.token_expiration),
+        "argument_keys": outcome.plan.keys(),
+    });
+    if outcome.job_run_id.is_none() {
+        body["arguments"] = json!(outcome.plan.redacted_arguments());
+    }
+    body
+}
+
+fn print_one(outcome: &StartOutcome, output: Output) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    match output {
+        Output::Json => writeln!(stdout, "{}", run_json(outcome)).map_err(Failure::output)?,
         Output::Text => match &outcome.job_run_id {
             Some(run_id) => writeln!(stdout, "{run_id}").map_err(Failure::output)?,
             None => {
@@ -61,5 +178,32 @@ pub async fn run(args: StartArgs, output: Output, settings: &AwsSettings) -> Res
             }
         },
     }
-    Ok(Exit::Success)
+    Ok(())
+}
+
+/// Job names from a file (or `-`, standard input): one per line, blank lines
+/// and `#` comments skipped.
+fn read_job_list(path: &std::path::Path) -> Result<Vec<String>, Failure> {
+    let fail = |e: std::io::Error| {
+        Failure::usage(format!("cannot read --jobs-from {}: {e}", path.display()))
+    };
+    let lines: Vec<String> = if path.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .lines()
+            .collect::<Result<_, _>>()
+            .map_err(fail)?
+    } else {
+        std::fs::read_to_string(path)
+            .map_err(fail)?
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    };
+    Ok(lines
+        .iter()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect())
 }

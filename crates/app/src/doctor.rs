@@ -89,7 +89,8 @@ pub async fn doctor(services: &Services, request: &DoctorRequest) -> Result<Repo
             &repository.domain,
             owner,
             &repository.repository,
-            format
+            format,
+            repository.endpoint_type,
         ),
         services.codeartifact.get_authorization_token(
             &repository.domain,
@@ -99,7 +100,9 @@ pub async fn doctor(services: &Services, request: &DoctorRequest) -> Result<Repo
     );
     let mut findings = Vec::new();
     let job = aws_outcome(job, &mut findings, cx)?;
-    let endpoint = aws_outcome(endpoint, &mut findings, cx)?;
+    let endpoint = aws_outcome(endpoint, &mut findings, cx)?
+        .map(|endpoint| repository.reachable(endpoint))
+        .transpose()?;
     let token = aws_outcome(issued, &mut findings, cx)?.map(|issued| issued.token);
     dedup_not_found(&mut findings);
     let index = match (&endpoint, &token) {

@@ -5,7 +5,8 @@ use glue_codeartifact_aws::{
     AwsError, AwsErrorKind, ConfigError, Operation, UpdateJobError, job_update::JobUpdateError,
 };
 use glue_codeartifact_domain::{
-    index_url::IndexUrlError, run_plan::PlanError, token_cache::FreshnessError,
+    index_url::IndexUrlError, repository_endpoint::VpcEndpointError, run_plan::PlanError,
+    token_cache::FreshnessError,
 };
 
 use crate::RepositoryRef;
@@ -118,6 +119,9 @@ pub enum Error {
         /// The job.
         job: String,
     },
+    /// The endpoint could not be rewritten for the VPC endpoint host.
+    #[error(transparent)]
+    VpcEndpoint(#[from] VpcEndpointError),
     /// The repository endpoint gave no usable index URL.
     #[error(transparent)]
     IndexUrl(#[from] IndexUrlError),

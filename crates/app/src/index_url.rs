@@ -37,13 +37,15 @@ pub async fn index_url(
             &repository.domain,
             owner,
             &repository.repository,
-            format
+            format,
+            repository.endpoint_type,
         ),
         services
             .codeartifact
             .get_authorization_token(&repository.domain, owner, duration),
     )
     .map_err(|e| Error::from_aws(e, cx))?;
+    let endpoint = repository.reachable(endpoint)?;
     let url = IndexUrl::build(&endpoint, &issued.token, format)?;
     Ok(IssuedIndexUrl {
         url,

@@ -19,12 +19,13 @@ pub mod start;
 pub mod warm_cache;
 
 use glue_codeartifact_aws::{AwsSettings, CodeArtifact, Glue, SdkConfig, load_sdk_config};
+use glue_codeartifact_domain::repository_endpoint::{EndpointType, through_vpc_endpoint};
 
 pub use error::Error;
 pub use warm_cache::WarmCache;
 
-/// A CodeArtifact repository, as the user names it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A CodeArtifact repository, as the user names it, and how to reach it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RepositoryRef {
     /// The domain.
     pub domain: String,
@@ -32,6 +33,22 @@ pub struct RepositoryRef {
     pub domain_owner: Option<String>,
     /// The repository.
     pub repository: String,
+    /// `GetRepositoryEndpoint`'s `endpointType`; the API's default if unset.
+    pub endpoint_type: Option<EndpointType>,
+    /// The DNS name of a `codeartifact.repositories` VPC endpoint without
+    /// private DNS, which the index URL must then use.
+    pub endpoint_host: Option<String>,
+}
+
+impl RepositoryRef {
+    /// The endpoint pip should use: the one CodeArtifact returned, or the
+    /// same repository through the VPC endpoint host.
+    pub(crate) fn reachable(&self, endpoint: String) -> Result<String, Error> {
+        match &self.endpoint_host {
+            Some(host) => Ok(through_vpc_endpoint(&endpoint, host)?),
+            None => Ok(endpoint),
+        }
+    }
 }
 
 /// The AWS clients a use case needs, built once per process (or per Lambda

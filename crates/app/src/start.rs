@@ -112,6 +112,7 @@ async fn start_with(
                         owner,
                         &repository.repository,
                         format,
+                        repository.endpoint_type,
                     )
                     .await
             }
@@ -157,6 +158,7 @@ async fn start_with(
             if token_cached { "token from the warm cache" } else { "token minted" }
         );
     }
+    let endpoint = repository.reachable(endpoint)?;
     let index = IndexUrl::build(&endpoint, &issued.token, format)?;
     plan_and_start(
         services,

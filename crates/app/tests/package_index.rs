@@ -54,7 +54,7 @@ async fn fixture() -> Fixture {
         .build();
     let codeartifact = CodeArtifact::new(&config);
     let endpoint = codeartifact
-        .get_repository_endpoint(DOMAIN, None, REPOSITORY, PackageFormat::Pypi)
+        .get_repository_endpoint(DOMAIN, None, REPOSITORY, PackageFormat::Pypi, None)
         .await
         .unwrap();
     let token = codeartifact

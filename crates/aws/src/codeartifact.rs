@@ -3,9 +3,13 @@
 use std::time::SystemTime;
 
 use aws_config::SdkConfig;
-use aws_sdk_codeartifact::{Client, types::PackageFormat as SdkPackageFormat};
+use aws_sdk_codeartifact::{
+    Client,
+    types::{EndpointType as SdkEndpointType, PackageFormat as SdkPackageFormat},
+};
 use glue_codeartifact_domain::{
-    duration::TokenDuration, index_url::PackageFormat, secret::AuthToken,
+    duration::TokenDuration, index_url::PackageFormat, repository_endpoint::EndpointType,
+    secret::AuthToken,
 };
 
 use crate::error::{AwsError, AwsErrorKind, Operation};
@@ -78,8 +82,13 @@ impl CodeArtifact {
         domain_owner: Option<&str>,
         repository: &str,
         format: PackageFormat,
+        endpoint_type: Option<EndpointType>,
     ) -> Result<String, AwsError> {
         const OP: Operation = Operation::GetRepositoryEndpoint;
+        let endpoint_type = endpoint_type.map(|t| match t {
+            EndpointType::Ipv4 => SdkEndpointType::Ipv4,
+            EndpointType::Dualstack => SdkEndpointType::Dualstack,
+        });
         let format = match format {
             PackageFormat::Pypi => SdkPackageFormat::Pypi,
         };
@@ -90,6 +99,7 @@ impl CodeArtifact {
             .set_domain_owner(domain_owner.map(str::to_owned))
             .repository(repository)
             .format(format)
+            .set_endpoint_type(endpoint_type)
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(OP, e))?;

@@ -1,7 +1,9 @@
 //! The command line: clap definitions, whose doc comments are `--help`.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use glue_codeartifact_domain::{duration::TokenDuration, installer_option::IndexMode};
+use glue_codeartifact_domain::{
+    duration::TokenDuration, installer_option::IndexMode, repository_endpoint::EndpointType,
+};
 
 /// Start AWS Glue jobs with a fresh AWS CodeArtifact pip index URL.
 ///
@@ -108,6 +110,39 @@ pub struct RepositoryArgs {
     /// CodeArtifact repository.
     #[arg(long, env = "GLUE_CODEARTIFACT_REPOSITORY")]
     pub repository: String,
+
+    /// Repository endpoint type: ipv4 or dualstack (default: the API's,
+    /// ipv4).
+    #[arg(long, value_enum, env = "GLUE_CODEARTIFACT_ENDPOINT_TYPE")]
+    pub endpoint_type: Option<EndpointTypeArg>,
+
+    /// The DNS name of a `codeartifact.repositories` VPC endpoint without
+    /// private DNS, for jobs in private subnets: the index URL becomes
+    /// https://HOST/pypi/d/DOMAIN-OWNER/REPO/simple/.
+    #[arg(
+        long,
+        value_name = "HOST",
+        env = "GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST"
+    )]
+    pub repository_endpoint_host: Option<String>,
+}
+
+/// `--endpoint-type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EndpointTypeArg {
+    /// IPv4 only.
+    Ipv4,
+    /// IPv4 and IPv6.
+    Dualstack,
+}
+
+impl From<EndpointTypeArg> for EndpointType {
+    fn from(arg: EndpointTypeArg) -> Self {
+        match arg {
+            EndpointTypeArg::Ipv4 => EndpointType::Ipv4,
+            EndpointTypeArg::Dualstack => EndpointType::Dualstack,
+        }
+    }
 }
 
 /// `start`.

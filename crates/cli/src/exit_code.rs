@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use glue_codeartifact_app::Error;
 use glue_codeartifact_aws::ConfigError;
+use glue_codeartifact_domain::repository_endpoint::VpcEndpointError;
 
 /// The exit codes of `glue-codeartifact`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +53,8 @@ impl Exit {
             Error::Credentials { .. } => Exit::Credentials,
             Error::Plan(_) | Error::JobUpdate(_) => Exit::JobNotSupported,
             Error::NoJobsWithTags { .. } => Exit::JobNotFound,
+            Error::VpcEndpoint(VpcEndpointError::InvalidHost { .. }) => Exit::Usage,
+            Error::VpcEndpoint(_) => Exit::AwsRejected,
             Error::Unreachable { .. } => Exit::Unreachable,
             Error::InvalidParameter { .. }
             | Error::ConcurrentRunsExceeded { .. }

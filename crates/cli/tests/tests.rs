@@ -7,6 +7,7 @@ mod doctor;
 mod errors;
 mod iam_policy;
 mod index_url;
+mod private_subnets;
 mod refresh;
 mod replay;
 mod start;

@@ -12,7 +12,8 @@
 //! are looked up (404 `ResourceNotFoundException`). On AWS the endpoint is
 //! `https://D-O.d.codeartifact.REGION.amazonaws.com/F/R/`; on loopback the
 //! `D-O` host label becomes the first path segment. `endpointType=dualstack`
-//! returns the same URL.
+//! returns the same URL with the host name `localhost` (which resolves over
+//! IPv4 and IPv6) instead of `127.0.0.1`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -154,7 +155,14 @@ fn repository_endpoint(
     if state.config.repository(domain, repository).is_none() {
         return Err(AwsError::not_found("repository", repository));
     }
-    let endpoint = format!("{}/{domain}-{owner}/{format}/{repository}/", state.base_url);
+    // A dual-stack endpoint has a host name that resolves over IPv4 and
+    // IPv6; on loopback that is `localhost` (the server listens on IPv4).
+    let base = if params.get("endpointType").map(String::as_str) == Some("dualstack") {
+        state.base_url.replacen("127.0.0.1", "localhost", 1)
+    } else {
+        state.base_url.clone()
+    };
+    let endpoint = format!("{base}/{domain}-{owner}/{format}/{repository}/");
     Ok(Json(json!({ "repositoryEndpoint": endpoint })).into_response())
 }
 

@@ -49,6 +49,20 @@ pub(crate) fn routes() -> Router<Arc<State>> {
         )
         .route("/{host}/pypi/{repo}/simple/{project}/", get(project_page))
         .route("/{host}/pypi/{repo}/simple/{project}/{filename}", get(file))
+        // The form a `codeartifact.repositories` VPC endpoint without
+        // private DNS takes: `https://VPCE-HOST/pypi/d/DOMAIN-OWNER/REPO/`
+        // (CodeArtifact guide, "Use CodeArtifact from a VPC").
+        .route("/pypi/d/{host}/{repo}/simple", get(redirect_to_slash))
+        .route("/pypi/d/{host}/{repo}/simple/", get(project_list))
+        .route(
+            "/pypi/d/{host}/{repo}/simple/{project}",
+            get(project_redirect),
+        )
+        .route("/pypi/d/{host}/{repo}/simple/{project}/", get(project_page))
+        .route(
+            "/pypi/d/{host}/{repo}/simple/{project}/{filename}",
+            get(file),
+        )
 }
 
 /// What an index request asks for, after the repository and auth checks.

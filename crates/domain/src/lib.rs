@@ -6,6 +6,7 @@
 //! - [`installer_option`]: where `--index-url=…` is merged into pip options;
 //! - [`job`]: what we read of a Glue job;
 //! - [`run_plan`]: where a run's arguments are planned;
+//! - [`repository_endpoint`]: endpoint type, and VPC endpoint host names;
 //! - [`job_pattern`]: which jobs a deployment may start (`ALLOWED_JOBS`);
 //! - [`token_cache`]: when a cached token may still be served;
 //! - [`iam_policy`]: the least-privilege policy of whoever mints tokens;
@@ -59,6 +60,7 @@ pub mod installer_option;
 pub mod job;
 pub mod job_pattern;
 pub mod preflight;
+pub mod repository_endpoint;
 pub mod run_plan;
 pub mod secret;
 pub mod token_cache;

@@ -28,6 +28,7 @@ use glue_codeartifact_domain::{
     duration::TokenDuration,
     installer_option::IndexMode,
     job_pattern::JobPatterns,
+    repository_endpoint::EndpointType,
     token_cache::{DEFAULT_SAFETY_MARGIN, Freshness},
 };
 
@@ -45,6 +46,11 @@ pub const MIN_TOKEN_LIFE: &str = "GLUE_CODEARTIFACT_MIN_TOKEN_LIFE";
 pub const MODE: &str = "GLUE_CODEARTIFACT_MODE";
 /// The jobs the function may start.
 pub const ALLOWED_JOBS: &str = "ALLOWED_JOBS";
+/// `ipv4` or `dualstack`: GetRepositoryEndpoint's endpoint type (optional).
+pub const ENDPOINT_TYPE: &str = "GLUE_CODEARTIFACT_ENDPOINT_TYPE";
+/// The DNS name of a `codeartifact.repositories` VPC endpoint without
+/// private DNS (optional).
+pub const REPOSITORY_ENDPOINT_HOST: &str = "GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST";
 /// The event fields that may override settings.
 pub const ALLOWED_EVENT_OVERRIDES: &str = "ALLOWED_EVENT_OVERRIDES";
 
@@ -190,11 +196,23 @@ impl Settings {
             Some(text) => parse_overrides(&text).map_err(invalid(ALLOWED_EVENT_OVERRIDES))?,
             None => Vec::new(),
         };
+        let endpoint_type = match get(ENDPOINT_TYPE).as_deref().map(str::trim) {
+            None => None,
+            Some("ipv4") => Some(EndpointType::Ipv4),
+            Some("dualstack") => Some(EndpointType::Dualstack),
+            Some(other) => {
+                return Err(invalid(ENDPOINT_TYPE)(format!(
+                    "{other:?} is not an endpoint type; use ipv4 or dualstack"
+                )));
+            }
+        };
         Ok(Settings {
             repository: RepositoryRef {
                 domain,
                 domain_owner,
                 repository,
+                endpoint_type,
+                endpoint_host: get(REPOSITORY_ENDPOINT_HOST).map(|h| h.trim().to_owned()),
             },
             duration,
             freshness,

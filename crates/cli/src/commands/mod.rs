@@ -72,6 +72,8 @@ impl From<RepositoryArgs> for RepositoryRef {
             domain: args.domain,
             domain_owner: args.domain_owner,
             repository: args.repository,
+            endpoint_type: args.endpoint_type.map(Into::into),
+            endpoint_host: args.repository_endpoint_host,
         }
     }
 }

@@ -1,0 +1,104 @@
+//! Private subnets: a VPC endpoint host without private DNS, and dual-stack
+//! endpoints, against the emulator, with real pip through the replay.
+
+use test_stack::{make_wheel, replay};
+
+use crate::util::{ACCOUNT, DOMAIN, REPOSITORY, Stack, only_run_arguments};
+
+const INSTALLER_OPTION: &str = "--python-modules-installer-option";
+
+fn port(stack: &Stack) -> String {
+    stack
+        .emulator
+        .base_url()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn a_vpc_endpoint_host_moves_the_domain_into_the_path() {
+    let stack = Stack::new();
+    make_wheel(&stack.packages, "acme-tools", "1.2.0");
+    let job = stack.spark_job(|j| j);
+    // `localhost` stands in for the VPC endpoint's own DNS name.
+    let host = format!("localhost:{}", port(&stack));
+    let run = stack.start(&job, &["--repository-endpoint-host", &host]);
+    run.assert_code(0);
+    let option = only_run_arguments(&stack, &job)[INSTALLER_OPTION]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = url::Url::parse(option.strip_prefix("--index-url=").unwrap()).unwrap();
+    assert_eq!(url.host_str(), Some("localhost"));
+    assert_eq!(
+        url.path(),
+        format!("/pypi/d/{DOMAIN}-{ACCOUNT}/{REPOSITORY}/simple/")
+    );
+
+    let out = replay(&stack.moto.url, &job, run.stdout.trim(), &["acme_tools"]);
+    assert!(out.success(), "{}", out.transcript());
+}
+
+#[test]
+fn the_vpc_endpoint_host_also_reads_the_environment_and_rejects_garbage() {
+    let stack = Stack::new();
+    let job = stack.spark_job(|j| j);
+    let host = format!("localhost:{}", port(&stack));
+    let run = stack.cli_env(
+        &[
+            "start",
+            "--job",
+            &job,
+            "--domain",
+            DOMAIN,
+            "--repository",
+            REPOSITORY,
+            "--dry-run",
+        ],
+        &[("GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST", &host)],
+    );
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains(&format!("@{host}/pypi/d/")),
+        "{}",
+        run.stdout
+    );
+
+    let bad = stack.start(&job, &["--repository-endpoint-host", "https://x/y"]);
+    bad.assert_code(2);
+    assert!(bad.stderr.contains("is not a host name"), "{}", bad.stderr);
+    assert!(stack.sent_runs(&job).is_empty());
+}
+
+#[test]
+fn dualstack_endpoints_are_asked_for_and_used() {
+    let stack = Stack::new();
+    make_wheel(&stack.packages, "acme-tools", "1.2.0");
+    let job = stack.spark_job(|j| j);
+    let run = stack.start(&job, &["--endpoint-type", "dualstack"]);
+    run.assert_code(0);
+    let option = only_run_arguments(&stack, &job)[INSTALLER_OPTION]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        option.contains(&format!("@localhost:{}/", port(&stack))),
+        "{option}"
+    );
+    let out = replay(&stack.moto.url, &job, run.stdout.trim(), &["acme_tools"]);
+    assert!(out.success(), "{}", out.transcript());
+
+    let index = stack.cli(&[
+        "index-url",
+        "--domain",
+        DOMAIN,
+        "--repository",
+        REPOSITORY,
+        "--endpoint-type",
+        "ipv4",
+    ]);
+    index.assert_code(0);
+    assert!(index.stdout.contains("@127.0.0.1:"), "{}", index.stdout);
+}

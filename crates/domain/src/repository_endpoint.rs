@@ -1,0 +1,161 @@
+//! How the repository endpoint is reached: its type (IPv4 or dual-stack),
+//! and, in private subnets, a `codeartifact.repositories` VPC endpoint that
+//! has no private DNS.
+//!
+//! With private DNS, the normal endpoint
+//! (`https://DOMAIN-OWNER.d.codeartifact.REGION.amazonaws.com/pypi/REPO/`)
+//! resolves to the VPC endpoint and nothing changes. Without it, the URL
+//! must use the endpoint's own DNS name, with the domain moved into the path:
+//! `https://VPCE-HOST/pypi/d/DOMAIN-OWNER/REPO/` (CodeArtifact guide, "Use
+//! CodeArtifact from a VPC", "Use the codeartifact.repositories endpoint
+//! without private DNS").
+
+use url::Url;
+
+/// `GetRepositoryEndpoint`'s `endpointType`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndpointType {
+    /// An IPv4-only endpoint (the API's default).
+    Ipv4,
+    /// An endpoint that answers over IPv4 and IPv6.
+    Dualstack,
+}
+
+impl EndpointType {
+    /// The API value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndpointType::Ipv4 => "ipv4",
+            EndpointType::Dualstack => "dualstack",
+        }
+    }
+}
+
+/// Why the endpoint could not be rewritten for a VPC endpoint host.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VpcEndpointError {
+    /// The host given is not a host name (with an optional port).
+    #[error(
+        "--repository-endpoint-host {host:?} is not a host name; give the VPC endpoint's DNS name, e.g. vpce-0743fe535b883ffff-76ddffff.d.codeartifact.us-west-2.vpce.amazonaws.com"
+    )]
+    InvalidHost {
+        /// What the user gave.
+        host: String,
+    },
+    /// The repository endpoint does not have the shape CodeArtifact documents.
+    #[error(
+        "the repository endpoint {endpoint:?} does not name DOMAIN-OWNER and the repository as CodeArtifact documents, so it cannot be rewritten for --repository-endpoint-host"
+    )]
+    UnknownShape {
+        /// The endpoint.
+        endpoint: String,
+    },
+}
+
+/// Rewrites a repository endpoint to go through `vpce_host`
+/// (`host` or `host:port`), keeping its scheme.
+pub fn through_vpc_endpoint(endpoint: &str, vpce_host: &str) -> Result<String, VpcEndpointError> {
+    let unknown = || VpcEndpointError::UnknownShape {
+        endpoint: endpoint.to_owned(),
+    };
+    let url = Url::parse(endpoint).map_err(|_| unknown())?;
+    let segments: Vec<&str> = url
+        .path_segments()
+        .map(|s| s.filter(|p| !p.is_empty()).collect())
+        .unwrap_or_default();
+    let host = url.host_str().ok_or_else(unknown)?;
+    // AWS: the first host label is DOMAIN-OWNER and the path is FORMAT/REPO.
+    // On loopback stand-ins the label is the first path segment instead.
+    let (domain_owner, format, repository) = match segments.as_slice() {
+        [format, repository] if host.contains(".d.codeartifact.") => (
+            host.split('.').next().unwrap_or_default(),
+            *format,
+            *repository,
+        ),
+        [label, format, repository] if is_domain_owner(label) => (*label, *format, *repository),
+        _ => return Err(unknown()),
+    };
+    if !is_domain_owner(domain_owner) {
+        return Err(unknown());
+    }
+    let invalid = || VpcEndpointError::InvalidHost {
+        host: vpce_host.to_owned(),
+    };
+    let candidate = vpce_host.trim().trim_end_matches('/');
+    if candidate.is_empty() || candidate.contains(['/', '@', '?', '#', ' ']) {
+        return Err(invalid());
+    }
+    let mut rewritten =
+        Url::parse(&format!("{}://{candidate}/", url.scheme())).map_err(|_| invalid())?;
+    if rewritten.host_str().is_none_or(str::is_empty) {
+        return Err(invalid());
+    }
+    rewritten.set_path(&format!("/{format}/d/{domain_owner}/{repository}/"));
+    Ok(rewritten.into())
+}
+
+/// `DOMAIN-OWNER`: a domain name, a dash, a 12-digit account ID.
+fn is_domain_owner(label: &str) -> bool {
+    label.rsplit_once('-').is_some_and(|(domain, owner)| {
+        !domain.is_empty() && owner.len() == 12 && owner.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VPCE: &str =
+        "vpce-0743fe535b883ffff-76ddffff.d.codeartifact.us-west-2.vpce.amazonaws.com";
+
+    #[test]
+    fn aws_endpoint_as_documented() {
+        assert_eq!(
+            through_vpc_endpoint(
+                "https://my-domain-111122223333.d.codeartifact.us-west-2.amazonaws.com/pypi/py-internal/",
+                VPCE
+            )
+            .unwrap(),
+            format!("https://{VPCE}/pypi/d/my-domain-111122223333/py-internal/")
+        );
+    }
+
+    #[test]
+    fn loopback_stand_in_and_port() {
+        assert_eq!(
+            through_vpc_endpoint(
+                "http://127.0.0.1:4000/acme-123456789012/pypi/r/",
+                "localhost:4000"
+            )
+            .unwrap(),
+            "http://localhost:4000/pypi/d/acme-123456789012/r/"
+        );
+    }
+
+    #[test]
+    fn refuses_bad_hosts_and_shapes() {
+        let endpoint = "https://acme-111122223333.d.codeartifact.us-west-2.amazonaws.com/pypi/r/";
+        for host in ["", "https://x/", "a b", "x/y", "user@host"] {
+            assert!(
+                matches!(
+                    through_vpc_endpoint(endpoint, host),
+                    Err(VpcEndpointError::InvalidHost { .. })
+                ),
+                "{host:?}"
+            );
+        }
+        for endpoint in [
+            "https://example.com/pypi/r/",
+            "not a url",
+            "https://acme-1.d.codeartifact.x.amazonaws.com/pypi/r/",
+        ] {
+            assert!(
+                matches!(
+                    through_vpc_endpoint(endpoint, VPCE),
+                    Err(VpcEndpointError::UnknownShape { .. })
+                ),
+                "{endpoint}"
+            );
+        }
+    }
+}

@@ -5,6 +5,14 @@ use glue_codeartifact_domain::{
     duration::TokenDuration, installer_option::IndexMode, repository_endpoint::EndpointType,
 };
 
+/// `--version`: the crate version and the git commit it was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("GLUE_CODEARTIFACT_GIT_COMMIT"),
+    ")"
+);
+
 /// Start AWS Glue jobs with a fresh AWS CodeArtifact pip index URL.
 ///
 /// Fetches the repository endpoint and a short-lived token, builds the
@@ -14,7 +22,7 @@ use glue_codeartifact_domain::{
 /// (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_GLUE,
 /// AWS_ENDPOINT_URL_CODEARTIFACT, …).
 #[derive(Debug, Parser)]
-#[command(name = "glue-codeartifact", version, propagate_version = true)]
+#[command(name = "glue-codeartifact", version = VERSION, propagate_version = true)]
 pub struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Output::Text, env = "GLUE_CODEARTIFACT_OUTPUT")]
@@ -85,6 +93,15 @@ pub enum Command {
     /// write permission on the domain. deploy/template.yaml attaches the
     /// same policy to the Lambda's role. Makes no AWS call.
     IamPolicy(IamPolicyArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    ///
+    /// e.g. `glue-codeartifact completions bash > /etc/bash_completion.d/glue-codeartifact`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `glue-codeartifact man > glue-codeartifact.1`.
+    Man,
 }
 
 /// Output formats.

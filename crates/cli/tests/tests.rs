@@ -3,6 +3,7 @@
 
 mod util;
 
+mod conventions;
 mod doctor;
 mod errors;
 mod iam_policy;

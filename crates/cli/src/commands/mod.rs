@@ -2,6 +2,7 @@
 //! and prints the outcome.
 
 mod doctor;
+mod generate;
 mod iam_policy;
 mod index_url;
 mod refresh;
@@ -58,6 +59,8 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::IndexUrl(args) => index_url::run(args, cli.output, &settings).await,
         Command::Doctor(args) => doctor::run(args, cli.output, &settings).await,
         Command::Refresh(args) => refresh::run(args, cli.output, &settings).await,
+        Command::Completions { shell } => generate::completions(shell),
+        Command::Man => generate::man(),
         Command::IamPolicy(args) => iam_policy::run(args, cli.output, cli.region.as_deref()),
     }
 }

@@ -3,8 +3,8 @@ what the issue asks for (provided.al2023, arm64, bootstrap, rust-cargolambda,
 the function's settings).
 
 checkov pins a boto3 that conflicts with the test stack's, so it runs from its
-own venv, <repo>/.venv-checkov (deploy/requirements-checkov.txt; scripts/setup
-creates it), or from $CHECKOV.
+own venv, <repo>/.venv-checkov, which deploy/setup-checkov creates from
+deploy/requirements-checkov.txt; or from $CHECKOV.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def test_cfn_lint_finds_nothing():
 def checkov() -> str:
     path = os.environ.get("CHECKOV") or str(REPO / ".venv-checkov" / "bin" / "checkov")
     if not Path(path).exists():
-        pytest.fail(f"{path} is missing: run scripts/setup (it installs deploy/requirements-checkov.txt)")
+        pytest.fail(f"{path} is missing: run deploy/setup-checkov (scripts/setup should call it)")
     return path
 
 

@@ -16,6 +16,8 @@
 //! | `GLUE_CODEARTIFACT_MODE` | `index-url` or `extra-index-url` | `index-url` |
 //! | `ALLOWED_JOBS` | comma-separated Glue job names or `*`/`?` patterns | required |
 //! | `ALLOWED_EVENT_OVERRIDES` | event fields that may override the settings: `duration`, `mode` | none |
+//! | `GLUE_CODEARTIFACT_ENDPOINT_TYPE` | `ipv4` or `dualstack` | CodeArtifact's default |
+//! | `GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST` | a `codeartifact.repositories` VPC endpoint's DNS name (no private DNS) | none |
 //!
 //! A served token must have `GLUE_CODEARTIFACT_MIN_TOKEN_LIFE` plus a
 //! one-minute safety margin left ([`DEFAULT_SAFETY_MARGIN`]), so the duration

@@ -6,6 +6,7 @@
 //! - [`doctor`]: check a job against the repository before it runs;
 //! - [`package_index`]: where we fetch the package index (PEP 503/691 pages);
 //! - [`warm_cache`]: endpoints and tokens kept between Lambda invocations;
+//! - [`wait`]: follow a run until it ends;
 //! - [`refresh`]: write a fresh index URL into jobs' `DefaultArguments`;
 //! - [`error`]: one error type, each variant naming what to fix.
 #![deny(missing_docs)]
@@ -16,6 +17,7 @@ pub mod index_url;
 pub mod package_index;
 pub mod refresh;
 pub mod start;
+pub mod wait;
 pub mod warm_cache;
 
 use glue_codeartifact_aws::{AwsSettings, CodeArtifact, Glue, SdkConfig, load_sdk_config};

@@ -17,6 +17,10 @@ pub enum Operation {
     StartJobRun,
     /// `glue:UpdateJob`.
     UpdateJob,
+    /// `glue:GetJobRun`.
+    GetJobRun,
+    /// `glue:BatchStopJobRun`.
+    BatchStopJobRun,
     /// `glue:ListJobs`.
     ListJobs,
     /// `codeartifact:GetAuthorizationToken`.
@@ -32,6 +36,8 @@ impl Operation {
             Operation::GetJob => "GetJob",
             Operation::StartJobRun => "StartJobRun",
             Operation::UpdateJob => "UpdateJob",
+            Operation::GetJobRun => "GetJobRun",
+            Operation::BatchStopJobRun => "BatchStopJobRun",
             Operation::ListJobs => "ListJobs",
             Operation::GetAuthorizationToken => "GetAuthorizationToken",
             Operation::GetRepositoryEndpoint => "GetRepositoryEndpoint",
@@ -44,6 +50,8 @@ impl Operation {
             Operation::GetJob => &["glue:GetJob"],
             Operation::StartJobRun => &["glue:StartJobRun"],
             Operation::UpdateJob => &["glue:UpdateJob"],
+            Operation::GetJobRun => &["glue:GetJobRun"],
+            Operation::BatchStopJobRun => &["glue:BatchStopJobRun"],
             Operation::ListJobs => &["glue:ListJobs"],
             Operation::GetAuthorizationToken => &[
                 "codeartifact:GetAuthorizationToken",

@@ -4,7 +4,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_config::SdkConfig;
 use aws_sdk_glue::Client;
-use glue_codeartifact_domain::job::{JobCommand, JobDefinition};
+use glue_codeartifact_domain::{
+    job::{JobCommand, JobDefinition},
+    run_state::RunState,
+};
 
 use crate::error::{AwsError, AwsErrorKind, Operation};
 use crate::job_update::{JobUpdateError, job_update};
@@ -25,6 +28,23 @@ impl JobSnapshot {
             .last_modified_on()
             .and_then(|t| std::time::SystemTime::try_from(*t).ok())
     }
+}
+
+/// What `GetJobRun` says of a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobRunStatus {
+    /// `JobRunState`.
+    pub state: RunState,
+    /// `Attempt` (0 for the first).
+    pub attempt: i32,
+    /// `ExecutionTime`, in seconds.
+    pub execution_time_seconds: i32,
+    /// `DPUSeconds`, where Glue reports it (flexible and auto-scaling runs).
+    pub dpu_seconds: Option<f64>,
+    /// `ErrorMessage`.
+    pub error_message: Option<String>,
+    /// `LogGroupName`.
+    pub log_group_name: Option<String>,
 }
 
 /// Why an update failed.
@@ -148,6 +168,62 @@ impl Glue {
         names.sort();
         names.dedup();
         Ok(names)
+    }
+
+    /// `GetJobRun`: a run's state and figures.
+    pub async fn get_job_run(&self, job: &str, run_id: &str) -> Result<JobRunStatus, AwsError> {
+        const OP: Operation = Operation::GetJobRun;
+        let output = self
+            .client
+            .get_job_run()
+            .job_name(job)
+            .run_id(run_id)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(OP, e))?;
+        let run = output.job_run.ok_or_else(|| AwsError {
+            operation: OP,
+            kind: AwsErrorKind::NotFound,
+            code: None,
+            message: format!("the response has no run {run_id}"),
+        })?;
+        Ok(JobRunStatus {
+            state: RunState::parse(run.job_run_state().map(|s| s.as_str()).unwrap_or("")),
+            attempt: run.attempt(),
+            execution_time_seconds: run.execution_time(),
+            dpu_seconds: run.dpu_seconds(),
+            error_message: run.error_message().map(str::to_owned),
+            log_group_name: run.log_group_name().map(str::to_owned),
+        })
+    }
+
+    /// `BatchStopJobRun` for one run.
+    pub async fn batch_stop_job_run(&self, job: &str, run_id: &str) -> Result<(), AwsError> {
+        const OP: Operation = Operation::BatchStopJobRun;
+        let output = self
+            .client
+            .batch_stop_job_run()
+            .job_name(job)
+            .job_run_ids(run_id)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(OP, e))?;
+        if let Some(error) = output.errors().first() {
+            return Err(AwsError {
+                operation: OP,
+                kind: AwsErrorKind::Service,
+                code: error
+                    .error_detail()
+                    .and_then(|d| d.error_code())
+                    .map(str::to_owned),
+                message: error
+                    .error_detail()
+                    .and_then(|d| d.error_message())
+                    .unwrap_or("the run was not stopped")
+                    .to_owned(),
+            });
+        }
+        Ok(())
     }
 
     /// `StartJobRun`: starts a run with `arguments` and returns its ID.

@@ -22,7 +22,7 @@ pub mod job_update;
 pub use codeartifact::{CodeArtifact, IssuedToken};
 pub use config::{AwsSettings, ConfigError, load_sdk_config};
 pub use error::{AwsError, AwsErrorKind, Operation};
-pub use glue::{Glue, JobSnapshot, UpdateJobError};
+pub use glue::{Glue, JobRunStatus, JobSnapshot, UpdateJobError};
 
 /// The SDK configuration, re-exported so that callers need no direct
 /// dependency on aws-config.

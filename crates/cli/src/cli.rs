@@ -211,6 +211,43 @@ pub struct StartArgs {
     /// (exit 12). Warnings are printed and the run starts.
     #[arg(long)]
     pub preflight: bool,
+
+    /// Follow the run until it ends; the exit code follows its final state
+    /// (0 SUCCEEDED, 20 FAILED, 21 ERROR, 22 TIMEOUT, 23 STOPPED, 24
+    /// EXPIRED). A live line on a terminal, state-change lines otherwise,
+    /// JSON lines with --output json. Ctrl-C stops waiting, not the run.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub wait: bool,
+
+    /// With --wait: time between two GetJobRun calls (at least 1s).
+    #[arg(long, requires = "wait", default_value = "15s", value_parser = parse_poll)]
+    pub poll: humantime::Duration,
+
+    /// With --wait: how long to follow the run before giving up (exit 25;
+    /// the run goes on).
+    #[arg(long, requires = "wait", default_value = "2h", value_parser = parse_wait_timeout)]
+    pub timeout: humantime::Duration,
+
+    /// With --wait: on Ctrl-C, stop the run (BatchStopJobRun) instead of only
+    /// stopping to wait.
+    #[arg(long, requires = "wait")]
+    pub stop_on_interrupt: bool,
+}
+
+fn parse_poll(text: &str) -> Result<humantime::Duration, String> {
+    let d: humantime::Duration = text.parse().map_err(|e| format!("{e}; e.g. 15s or 1m"))?;
+    if std::time::Duration::from(d) < std::time::Duration::from_secs(1) {
+        return Err("poll at most once a second (e.g. 15s)".to_owned());
+    }
+    Ok(d)
+}
+
+fn parse_wait_timeout(text: &str) -> Result<humantime::Duration, String> {
+    let d: humantime::Duration = text.parse().map_err(|e| format!("{e}; e.g. 2h or 30m"))?;
+    if std::time::Duration::from(d).is_zero() {
+        return Err("the timeout must be longer than zero (e.g. 2h)".to_owned());
+    }
+    Ok(d)
 }
 
 /// `index-url`.

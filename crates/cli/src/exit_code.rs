@@ -39,6 +39,20 @@ pub enum Exit {
     /// Several jobs (`refresh`, or `start` with several jobs): one or more
     /// failed, the others were done.
     SomeJobsFailed = 13,
+    /// `start --wait`: the run ended FAILED.
+    RunFailed = 20,
+    /// `start --wait`: the run ended ERROR.
+    RunError = 21,
+    /// `start --wait`: the run ended TIMEOUT (the job's own Timeout).
+    RunTimeout = 22,
+    /// `start --wait`: the run ended STOPPED.
+    RunStopped = 23,
+    /// `start --wait`: the run ended EXPIRED.
+    RunExpired = 24,
+    /// `start --wait`: `--timeout` passed before the run ended (it goes on).
+    WaitTimedOut = 25,
+    /// `start --wait`: interrupted (Ctrl-C) while waiting.
+    Interrupted = 130,
 }
 
 impl Exit {

@@ -13,3 +13,4 @@ mod refresh;
 mod replay;
 mod start;
 mod token_leak;
+mod wait;

@@ -23,6 +23,15 @@ impl Stack {
         Self::with_style(TokenStyle::Plain)
     }
 
+    /// A stack on a moto server of the caller's (e.g. a private one whose
+    /// global state manager a test changes).
+    pub fn with_moto(moto: &'static Moto) -> Self {
+        Stack {
+            moto,
+            ..Self::new()
+        }
+    }
+
     pub fn with_style(token_style: TokenStyle) -> Self {
         let packages = scratch(&unique_name("packages"));
         let emulator = EmulatorHandle::spawn(Config {
@@ -144,6 +153,26 @@ impl Run {
         serde_json::from_str(self.stdout.trim())
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
+}
+
+/// POSTs a JSON body to a stand-in and returns the HTTP status.
+pub fn post_json(base_url: &str, path: &str, body: &str) -> u16 {
+    use std::io::{Read, Write};
+    let address = base_url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).expect("the stand-in listens");
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0)
 }
 
 pub fn run_cli(args: &[&str], env: &[(String, String)]) -> Run {

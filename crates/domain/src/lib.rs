@@ -6,6 +6,7 @@
 //! - [`installer_option`]: where `--index-url=…` is merged into pip options;
 //! - [`job`]: what we read of a Glue job;
 //! - [`run_plan`]: where a run's arguments are planned;
+//! - [`run_state`]: a run's state, for `start --wait`;
 //! - [`repository_endpoint`]: endpoint type, and VPC endpoint host names;
 //! - [`job_pattern`]: which jobs a deployment may start (`ALLOWED_JOBS`);
 //! - [`token_cache`]: when a cached token may still be served;
@@ -62,5 +63,6 @@ pub mod job_pattern;
 pub mod preflight;
 pub mod repository_endpoint;
 pub mod run_plan;
+pub mod run_state;
 pub mod secret;
 pub mod token_cache;

@@ -31,6 +31,11 @@ Additions to moto:
     - ``DELETE /_stack/glue-requests`` forgets them all.
   Tests use it to see what a client *sent*: moto's GetJobRun shows the merged
   arguments, not the run's own.
+* **Fault injection** (``glue_faults.py``): ``POST /_stack/faults`` with
+  ``{"operation", "job"?, "kind", "when"?, "count"?, "delay_ms"?}`` makes the
+  next Glue requests of an operation fail with ThrottlingException, HTTP 500
+  or 503, AccessDenied, a connection reset or a delay, before moto handles
+  them or after (the run started, the answer is lost).
 * ``--latency-ms N`` sleeps N ms before answering each AWS request (not the
   ``/_stack`` or ``/moto-api`` ones), for benchmarks.
 * ``--exit-with-parent`` makes the server exit as soon as its parent process is
@@ -155,6 +160,65 @@ def patch_glue_update_job() -> None:
     GlueResponse.update_job = response_update_job  # type: ignore[attr-defined]
 
 
+def patch_glue_job_runs() -> None:
+    """Job-run additions for ``start --wait`` tests.
+
+    * **BatchStopJobRun** (moto 5.2.x does not implement it): marks the runs
+      STOPPED and answers ``SuccessfulSubmissions`` as the real API does.
+    * ``ErrorMessage`` and ``DPUSeconds`` in GetJobRun when a test set them.
+    * :func:`set_job_run_state`, served at ``POST /_stack/job-run-state``
+      (``{"job", "run_id", "state", "error_message"?}``), puts a run in any
+      state (moto itself only goes STARTING -> RUNNING -> SUCCEEDED).
+    """
+    from moto.core.responses import ActionResult
+    from moto.glue.models import FakeJobRun, GlueBackend
+    from moto.glue.responses import GlueResponse
+
+    original_as_dict = FakeJobRun.as_dict
+
+    def as_dict(self: Any) -> dict[str, Any]:
+        result = original_as_dict(self)
+        for attribute, key in (("error_message", "ErrorMessage"), ("dpu_seconds", "DPUSeconds")):
+            value = getattr(self, attribute, None)
+            if value is not None:
+                result[key] = value
+        return result
+
+    def backend_batch_stop_job_run(self: Any, job_name: str, run_ids: list[str]) -> list[dict[str, str]]:
+        stopped = []
+        for run in self.get_job(job_name).job_runs:
+            if run.job_run_id in run_ids:
+                run.status = "STOPPED"
+                stopped.append({"JobName": job_name, "JobRunId": run.job_run_id})
+        return stopped
+
+    def response_batch_stop_job_run(self: Any) -> ActionResult:
+        job_name = self._get_param("JobName")
+        run_ids = self._get_param("JobRunIds") or []
+        stopped = self.glue_backend.batch_stop_job_run(job_name, run_ids)
+        return ActionResult({"SuccessfulSubmissions": stopped, "Errors": []})
+
+    FakeJobRun.as_dict = as_dict  # type: ignore[method-assign]
+    GlueBackend.batch_stop_job_run = backend_batch_stop_job_run  # type: ignore[attr-defined]
+    GlueResponse.batch_stop_job_run = response_batch_stop_job_run  # type: ignore[attr-defined]
+
+
+def set_job_run_state(body: dict[str, Any]) -> bool:
+    """Put a run into ``body["state"]`` (test control); False if not found."""
+    from moto.glue.models import glue_backends
+
+    for account in glue_backends.values():
+        for backend in account.values():
+            job = backend.jobs.get(body.get("job", ""))
+            for run in job.job_runs if job else []:
+                if run.job_run_id == body.get("run_id"):
+                    run.status = body["state"]
+                    run.error_message = body.get("error_message")
+                    run.dpu_seconds = body.get("dpu_seconds")
+                    return True
+    return False
+
+
 # --------------------------------------------------------------------------
 # Request recorder and latency (WSGI middleware)
 # --------------------------------------------------------------------------
@@ -173,6 +237,9 @@ class GlueRequestRecorder:
         path = environ.get("PATH_INFO", "")
         if path == STACK_PATH:
             return self.serve_records(environ, start_response)
+        if path == "/_stack/job-run-state" and environ.get("REQUEST_METHOD") == "POST":
+            found = set_job_run_state(json.loads(read_body(environ) or b"{}"))
+            return respond(start_response, "204 No Content" if found else "404 Not Found", b"")
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith(GLUE_TARGET_PREFIX):
             self.record(target[len(GLUE_TARGET_PREFIX):], environ)
@@ -287,14 +354,22 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     patch_glue_update_job()
+    patch_glue_job_runs()
     if not args.log_requests:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
+    import glue_faults  # next to this script: fault injection, /_stack/faults
+
     app = GlueRequestRecorder(
-        DomainDispatcherApplication(create_backend_app), latency_ms=args.latency_ms
+        glue_faults.GlueFaults(DomainDispatcherApplication(create_backend_app)),
+        latency_ms=args.latency_ms,
     )
     server = make_server(
-        args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler
+        args.host,
+        args.port,
+        app,
+        threaded=True,
+        request_handler=glue_faults.handler_class(MotoRequestHandler),
     )
     port = server.server_port
     # Some moto services build URLs that point back at the server.

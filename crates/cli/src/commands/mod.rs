@@ -2,6 +2,7 @@
 //! and prints the outcome.
 
 mod doctor;
+mod follow;
 mod generate;
 mod iam_policy;
 mod index_url;

@@ -6,6 +6,7 @@ use glue_codeartifact_app::{
     Services,
     doctor::{DoctorRequest, doctor},
     start::{StartOutcome, StartRequest, start, start_many},
+    wait::WaitOptions,
 };
 use glue_codeartifact_aws::AwsSettings;
 use glue_codeartifact_domain::run_plan::RunArgument;
@@ -14,6 +15,7 @@ use serde_json::{Value, json};
 use super::{
     Failure,
     doctor::{report_json, report_text},
+    follow::follow,
     services, timestamp,
 };
 use crate::{
@@ -48,6 +50,9 @@ pub async fn run(args: StartArgs, output: Output, settings: &AwsSettings) -> Res
         arguments,
         dry_run: args.dry_run,
     };
+    if args.wait && jobs.len() > 1 {
+        return Err(Failure::usage("--wait follows one run: give one --job"));
+    }
     let services = services(settings).await?;
     if args.preflight {
         preflight(&services, &request, &jobs, output).await?;
@@ -55,6 +60,21 @@ pub async fn run(args: StartArgs, output: Output, settings: &AwsSettings) -> Res
     if jobs.len() == 1 {
         let outcome = start(&services, &request).await?;
         print_one(&outcome, output)?;
+        if let (true, Some(run_id)) = (args.wait, &outcome.job_run_id) {
+            let options = WaitOptions {
+                poll: args.poll.into(),
+                timeout: args.timeout.into(),
+            };
+            return follow(
+                &services,
+                &outcome.job,
+                run_id,
+                options,
+                output,
+                args.stop_on_interrupt,
+            )
+            .await;
+        }
         return Ok(Exit::Success);
     }
     let outcome = start_many(&services, &request, &jobs, usize::from(args.concurrency)).await?;

@@ -1,0 +1,265 @@
+//! `start --wait`: the run is followed through its states (moto's state
+//! manager holds it in STARTING; the test moves it), and the exit code
+//! follows the final state.
+
+use std::{
+    process::{Child, Stdio},
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
+
+use test_stack::{Moto, aws_env, command_with_env};
+
+use crate::util::{DOMAIN, REPOSITORY, Run, Stack, post_json};
+
+/// A private moto whose runs stay STARTING until a test moves them (the
+/// state manager is global to a moto server, so the shared one is left alone).
+fn moto() -> &'static Moto {
+    static MOTO: OnceLock<Moto> = OnceLock::new();
+    MOTO.get_or_init(|| {
+        let moto = Moto::start();
+        let status = post_json(
+            &moto.url,
+            "/moto-api/state-manager/set-transition",
+            r#"{"model_name": "glue::job_run", "transition": {"progression": "manual", "times": 1000000}}"#,
+        );
+        assert_eq!(status, 201, "moto's state manager took the transition");
+        moto
+    })
+}
+
+fn spawn_wait(stack: &Stack, job: &str, extra: &[&str]) -> Child {
+    let env = aws_env(&stack.moto.url, &stack.emulator.base_url());
+    command_with_env(env!("CARGO_BIN_EXE_glue-codeartifact"), &env)
+        .args([
+            "start",
+            "--job",
+            job,
+            "--domain",
+            DOMAIN,
+            "--repository",
+            REPOSITORY,
+            "--wait",
+            "--poll",
+            "1s",
+        ])
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("glue-codeartifact runs")
+}
+
+/// The run the CLI started (waits until moto has it).
+fn run_id(stack: &Stack, job: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(run) = stack.moto.job_runs(job).into_iter().next() {
+            return run.id;
+        }
+        assert!(Instant::now() < deadline, "no run was started");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn set_state(stack: &Stack, job: &str, run_id: &str, state: &str, error: Option<&str>) {
+    let body = serde_json::json!({ "job": job, "run_id": run_id, "state": state, "error_message": error, "dpu_seconds": 12.5 });
+    assert_eq!(
+        post_json(&stack.moto.url, "/_stack/job-run-state", &body.to_string()),
+        204
+    );
+}
+
+fn finish(child: Child) -> Run {
+    let output = child.wait_with_output().unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn each_final_state_has_its_exit_code() {
+    let stack = Stack::with_moto(moto());
+    for (state, code) in [
+        ("SUCCEEDED", 0),
+        ("FAILED", 20),
+        ("ERROR", 21),
+        ("TIMEOUT", 22),
+        ("STOPPED", 23),
+        ("EXPIRED", 24),
+    ] {
+        let job = stack.spark_job(|j| j);
+        let child = spawn_wait(&stack, &job, &[]);
+        let id = run_id(&stack, &job);
+        std::thread::sleep(Duration::from_millis(1500));
+        set_state(&stack, &job, &id, "RUNNING", None);
+        std::thread::sleep(Duration::from_millis(1500));
+        set_state(
+            &stack,
+            &job,
+            &id,
+            state,
+            (state != "SUCCEEDED").then_some("ModuleNotFoundError: No module named 'acme_tools'"),
+        );
+        let run = finish(child);
+        run.assert_code(code);
+        stack.assert_no_token(&run.both(), "--wait output");
+        assert_eq!(
+            run.stdout.lines().next(),
+            Some(id.as_str()),
+            "the run ID first"
+        );
+        // Plain state-change lines, once each.
+        assert_eq!(
+            run.stderr.matches(": STARTING").count(),
+            1,
+            "{}",
+            run.stderr
+        );
+        assert_eq!(run.stderr.matches(": RUNNING").count(), 1, "{}", run.stderr);
+        if code != 0 {
+            assert!(
+                run.stderr
+                    .contains(&format!("ended {state}: ModuleNotFoundError")),
+                "{}",
+                run.stderr
+            );
+            assert!(
+                run.stderr.contains("/error (pip's output is there)"),
+                "{}",
+                run.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn json_lines_per_state_change() {
+    let stack = Stack::with_moto(moto());
+    let job = stack.spark_job(|j| j);
+    let child = spawn_wait(&stack, &job, &["--output", "json"]);
+    let id = run_id(&stack, &job);
+    std::thread::sleep(Duration::from_millis(1500));
+    set_state(&stack, &job, &id, "FAILED", Some("pip failed"));
+    let run = finish(child);
+    run.assert_code(20);
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines[0]["job_run_id"],
+        id.as_str(),
+        "the start object first"
+    );
+    let states: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, vec!["STARTING", "FAILED"]);
+    assert_eq!(lines.last().unwrap()["error_message"], "pip failed");
+    assert_eq!(lines.last().unwrap()["dpu_seconds"], 12.5);
+    assert!(
+        lines.last().unwrap()["logs"]
+            .as_str()
+            .unwrap()
+            .contains(&id)
+    );
+}
+
+#[test]
+fn the_wait_timeout_and_ctrl_c_leave_the_run_going_unless_asked() {
+    let stack = Stack::with_moto(moto());
+    let job = stack.spark_job(|j| j);
+    let run = stack.start(&job, &["--wait", "--poll", "1s", "--timeout", "2s"]);
+    run.assert_code(25);
+    assert!(
+        run.stderr.contains("is still STARTING and goes on"),
+        "{}",
+        run.stderr
+    );
+
+    for (stop, state) in [(false, "STARTING"), (true, "STOPPED")] {
+        let job = stack.spark_job(|j| j);
+        let extra: &[&str] = if stop { &["--stop-on-interrupt"] } else { &[] };
+        let child = spawn_wait(&stack, &job, extra);
+        let id = run_id(&stack, &job);
+        std::thread::sleep(Duration::from_millis(1000));
+        let kill = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let run = finish(child);
+        run.assert_code(130);
+        assert!(run.stderr.contains("interrupted"), "{}", run.stderr);
+        let runs = stack.moto.job_runs(&job);
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].id, id);
+        assert_eq!(runs[0].state, state, "stop={stop}");
+    }
+}
+
+#[test]
+fn refuses_wait_flags_without_wait_and_several_jobs() {
+    let stack = Stack::with_moto(moto());
+    let job = stack.spark_job(|j| j);
+    stack.start(&job, &["--poll", "5s"]).assert_code(2);
+    stack
+        .start(&job, &["--wait", "--poll", "100ms"])
+        .assert_code(2);
+    let run = stack.start(&job, &["--wait", "--job", "other"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("--wait follows one run"),
+        "{}",
+        run.stderr
+    );
+    assert!(stack.sent_runs(&job).is_empty());
+}
+
+/// On a terminal: a live line, redrawn in place, with no token on screen.
+#[test]
+fn a_live_line_on_a_terminal() {
+    let stack = Stack::with_moto(moto());
+    let job = stack.spark_job(|j| j);
+    let mut env = aws_env(&stack.moto.url, &stack.emulator.base_url());
+    env.push(("TERM".to_owned(), "xterm-256color".to_owned()));
+    let command = format!(
+        "{} start --job {job} --domain {DOMAIN} --repository {REPOSITORY} --wait --poll 1s",
+        env!("CARGO_BIN_EXE_glue-codeartifact")
+    );
+    let typescript = crate::util::scratch(&test_stack::unique_name("pty")).join("typescript");
+    // `script` runs the command on a pseudo-terminal and records the screen.
+    let child = command_with_env("script", &env)
+        .args(["-q", "-e", "-c", &command])
+        .arg(&typescript)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let id = run_id(&stack, &job);
+    std::thread::sleep(Duration::from_millis(2500));
+    set_state(&stack, &job, &id, "SUCCEEDED", None);
+    let run = finish(child);
+    run.assert_code(0);
+    let screen = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned();
+    assert!(
+        screen.contains(&format!("{job} {id}: STARTING")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains('\r') || screen.contains("\x1b["),
+        "redrawn in place: {screen:?}"
+    );
+    assert!(
+        screen.contains(&format!("{job} {id}: SUCCEEDED")),
+        "{screen}"
+    );
+    stack.assert_no_token(&screen, "the terminal");
+}

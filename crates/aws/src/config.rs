@@ -160,10 +160,9 @@ mod tests {
     fn timeouts_from_the_environment() {
         let t = Timeouts::from_lookup(|_| None).unwrap();
         assert_eq!(t, Timeouts::default());
-        let t = Timeouts::from_lookup(|name| {
-            (name == ATTEMPT_TIMEOUT_ENV).then(|| "2s".to_owned())
-        })
-        .unwrap();
+        let t =
+            Timeouts::from_lookup(|name| (name == ATTEMPT_TIMEOUT_ENV).then(|| "2s".to_owned()))
+                .unwrap();
         assert_eq!(t.attempt, Duration::from_secs(2));
         assert_eq!(t.connect, DEFAULT_CONNECT_TIMEOUT);
         let err = Timeouts::from_lookup(|name| {
@@ -173,7 +172,10 @@ mod tests {
         assert!(err.starts_with(OPERATION_TIMEOUT_ENV), "{err}");
         let sdk = Timeouts::default().sdk();
         assert_eq!(sdk.connect_timeout(), Some(DEFAULT_CONNECT_TIMEOUT));
-        assert_eq!(sdk.operation_attempt_timeout(), Some(DEFAULT_ATTEMPT_TIMEOUT));
+        assert_eq!(
+            sdk.operation_attempt_timeout(),
+            Some(DEFAULT_ATTEMPT_TIMEOUT)
+        );
         assert_eq!(sdk.operation_timeout(), Some(DEFAULT_OPERATION_TIMEOUT));
     }
 }

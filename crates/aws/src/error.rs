@@ -23,6 +23,8 @@ pub enum Operation {
     BatchStopJobRun,
     /// `glue:ListJobs`.
     ListJobs,
+    /// `glue:GetJobRuns` (looking up a run whose `StartJobRun` answer was lost).
+    GetJobRuns,
     /// `codeartifact:GetAuthorizationToken`.
     GetAuthorizationToken,
     /// `codeartifact:GetRepositoryEndpoint`.
@@ -39,6 +41,7 @@ impl Operation {
             Operation::GetJobRun => "GetJobRun",
             Operation::BatchStopJobRun => "BatchStopJobRun",
             Operation::ListJobs => "ListJobs",
+            Operation::GetJobRuns => "GetJobRuns",
             Operation::GetAuthorizationToken => "GetAuthorizationToken",
             Operation::GetRepositoryEndpoint => "GetRepositoryEndpoint",
         }
@@ -53,6 +56,7 @@ impl Operation {
             Operation::GetJobRun => &["glue:GetJobRun"],
             Operation::BatchStopJobRun => &["glue:BatchStopJobRun"],
             Operation::ListJobs => &["glue:ListJobs"],
+            Operation::GetJobRuns => &["glue:GetJobRuns"],
             Operation::GetAuthorizationToken => &[
                 "codeartifact:GetAuthorizationToken",
                 "sts:GetServiceBearerToken",

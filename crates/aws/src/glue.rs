@@ -84,7 +84,7 @@ fn definition_of(job: &aws_sdk_glue::types::Job, name: &str) -> JobDefinition {
 /// The Glue operations this tool calls.
 #[derive(Clone, Debug)]
 pub struct Glue {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl Glue {
@@ -229,6 +229,9 @@ impl Glue {
     /// `StartJobRun`: starts a run with `arguments` and returns its ID.
     ///
     /// Not idempotent: a retry after a lost response can start a second run.
+    /// `glue-codeartifact-app` calls
+    /// [`start_job_run_once`](Self::start_job_run_once) instead, which turns
+    /// the SDK's retries off and says what a failure proves.
     pub async fn start_job_run(
         &self,
         name: &str,

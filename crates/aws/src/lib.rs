@@ -8,6 +8,9 @@
 //!   (`AWS_PROFILE`, `AWS_REGION`, `AWS_ENDPOINT_URL_*`, …);
 //! - [`glue`]: `GetJob`, `StartJobRun`, `UpdateJob`, `ListJobs`;
 //! - [`job_update`]: a whole job carried into `UpdateJob` (which replaces);
+//! - [`start_run`]: `StartJobRun` without the SDK's retries, each failure
+//!   sorted by what it proves, and the `GetJobRuns` look-up of a run whose
+//!   answer was lost;
 //! - [`codeartifact`]: `GetAuthorizationToken` (where the token is made),
 //!   `GetRepositoryEndpoint`;
 //! - [`error`]: SDK errors sorted into what a user can act on.
@@ -18,9 +21,10 @@ pub mod config;
 pub mod error;
 pub mod glue;
 pub mod job_update;
+pub mod start_run;
 
 pub use codeartifact::{CodeArtifact, IssuedToken};
-pub use config::{AwsSettings, ConfigError, load_sdk_config};
+pub use config::{AwsSettings, ConfigError, Timeouts, load_sdk_config};
 pub use error::{AwsError, AwsErrorKind, Operation};
 pub use glue::{Glue, JobRunStatus, JobSnapshot, UpdateJobError};
 

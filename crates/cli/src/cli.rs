@@ -41,6 +41,20 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub region: Option<String>,
 
+    /// How long connecting to AWS may take: seconds (`3`) or a duration
+    /// (`500ms`, `3s`).
+    #[arg(long, global = true, value_name = "DURATION", env = "GLUE_CODEARTIFACT_CONNECT_TIMEOUT", default_value = "3s", value_parser = glue_codeartifact_aws::config::parse_timeout)]
+    pub connect_timeout: std::time::Duration,
+
+    /// How long one attempt of an AWS call may take before it is abandoned
+    /// (and, for reads, retried; attempts: AWS_MAX_ATTEMPTS, default 3).
+    #[arg(long, global = true, value_name = "DURATION", env = "GLUE_CODEARTIFACT_ATTEMPT_TIMEOUT", default_value = "8s", value_parser = glue_codeartifact_aws::config::parse_timeout)]
+    pub attempt_timeout: std::time::Duration,
+
+    /// How long one AWS call may take, all attempts and back-offs included.
+    #[arg(long, global = true, value_name = "DURATION", env = "GLUE_CODEARTIFACT_OPERATION_TIMEOUT", default_value = "12s", value_parser = glue_codeartifact_aws::config::parse_timeout)]
+    pub operation_timeout: std::time::Duration,
+
     #[command(subcommand)]
     pub command: Command,
 }

@@ -28,9 +28,11 @@
 #![deny(missing_docs)]
 
 mod env;
+mod glue_faults;
 mod moto;
 mod python;
 
 pub use env::{aws_env, command_with_env, unique_name};
+pub use glue_faults::{GlueFault, GlueFaultKind, Strike};
 pub use moto::{JobRunSummary, JobSpec, Moto};
 pub use python::{ReplayOutput, make_wheel, make_wheel_with, python, replay, repo_root};

@@ -54,6 +54,11 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
     let settings = AwsSettings {
         profile: cli.profile.clone(),
         region: cli.region.clone(),
+        timeouts: glue_codeartifact_aws::Timeouts {
+            connect: cli.connect_timeout,
+            attempt: cli.attempt_timeout,
+            operation: cli.operation_timeout,
+        },
     };
     match cli.command {
         Command::Start(args) => start::run(args, cli.output, &settings).await,

@@ -55,6 +55,27 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DURATION", env = "GLUE_CODEARTIFACT_OPERATION_TIMEOUT", default_value = "12s", value_parser = glue_codeartifact_aws::config::parse_timeout)]
     pub operation_timeout: std::time::Duration,
 
+    /// The config file (default: ./glue-codeartifact.toml, else
+    /// ~/.config/glue-codeartifact/config.toml). Flags and environment
+    /// variables win over it.
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "GLUE_CODEARTIFACT_CONFIG"
+    )]
+    pub config: Option<std::path::PathBuf>,
+
+    /// The config file's profile to use.
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        env = "GLUE_CODEARTIFACT_CONFIG_PROFILE",
+        default_value = "default"
+    )]
+    pub config_profile: String,
+
     #[command(subcommand)]
     pub command: Command,
 }

@@ -4,18 +4,34 @@
 
 mod cli;
 mod commands;
+mod config;
 mod exit_code;
 mod logging;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::{cli::Cli, exit_code::Exit};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let loaded = match config::load(&args) {
+        Ok(loaded) => loaded,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Exit::Usage.into();
+        }
+    };
+    let matches = config::apply(Cli::command(), &loaded.profile).get_matches_from(args);
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
     logging::init(cli.verbose);
+    if let Some(file) = &loaded.file {
+        tracing::info!(file = %file.display(), profile = %cli.config_profile, "config file");
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod config;
 mod conventions;
 mod doctor;
 mod errors;

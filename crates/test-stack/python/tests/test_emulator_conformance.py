@@ -254,7 +254,9 @@ def test_get_repository_endpoint(emulator):
     dualstack = client.get_repository_endpoint(
         domain=DOMAIN, domainOwner=ACCOUNT, repository=REPO, format="pypi", endpointType="dualstack"
     )
-    assert dualstack["repositoryEndpoint"] == endpoint
+    # A dual-stack endpoint: the same path on a host name that resolves over
+    # IPv4 and IPv6 (`localhost` on loopback).
+    assert dualstack["repositoryEndpoint"] == endpoint.replace("127.0.0.1", "localhost", 1)
 
 
 def test_unknown_repository_is_resource_not_found(emulator):

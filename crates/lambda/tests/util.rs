@@ -212,8 +212,10 @@ impl Lambda {
         ]);
         all.extend(env.iter().cloned());
         let out = File::create(self.dir.join("function.log")).expect("function log");
-        let mut command = command_with_env(env!("CARGO_BIN_EXE_bootstrap"), &all);
+        let program = bootstrap_command();
+        let mut command = command_with_env(&program[0], &all);
         command
+            .args(&program[1..])
             .stdin(Stdio::null())
             .stdout(out.try_clone().expect("log"))
             .stderr(out);
@@ -352,6 +354,19 @@ impl Invocation {
             .as_str()
             .unwrap_or_default()
             .to_owned()
+    }
+}
+
+/// The command that runs the function: the `bootstrap` cargo built for
+/// these tests, or `GLUE_CODEARTIFACT_TEST_BOOTSTRAP` (words separated by
+/// spaces) to run another build of it, e.g. the arm64 release binary under
+/// qemu: `qemu-aarch64 -L /usr/aarch64-linux-gnu target/aarch64-unknown-linux-gnu/release/bootstrap`.
+fn bootstrap_command() -> Vec<String> {
+    match std::env::var("GLUE_CODEARTIFACT_TEST_BOOTSTRAP") {
+        Ok(command) if !command.trim().is_empty() => {
+            command.split_whitespace().map(str::to_owned).collect()
+        }
+        _ => vec![env!("CARGO_BIN_EXE_bootstrap").to_owned()],
     }
 }
 

@@ -110,6 +110,15 @@ impl IndexUrl {
             }
         }
         let repository_url = url.clone();
+        if let Some(c) = repository_url
+            .as_str()
+            .chars()
+            .find(|c| !plain_url_char(*c))
+        {
+            return Err(invalid(format!(
+                "it contains {c:?}, which would split a comma-separated Glue argument or need quoting in pip's options; a CodeArtifact endpoint holds only letters, digits and - . _ ~ : / % @ [ ]"
+            )));
+        }
         let encoded: String = utf8_percent_encode(token.expose_secret(), PASSWORD).collect();
         let with_password = |url: &Url, password: &str| -> Result<String, IndexUrlError> {
             let mut url = url.clone();
@@ -146,6 +155,14 @@ impl std::fmt::Display for IndexUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.redacted())
     }
+}
+
+/// Whether `c` may appear in an index URL as it is: the URL then splits as
+/// one shell word and never splits a comma-separated Glue argument. (Found
+/// by fuzzing: `http://,/` was accepted, and its comma would have cut a
+/// Python shell job's `--additional-python-modules` in two.)
+fn plain_url_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-._~:/%@[]".contains(c)
 }
 
 /// Whether `candidate` (any URL text, with or without credentials) points at

@@ -49,12 +49,21 @@ impl IndexMode {
 /// Why pip options could not be merged.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InstallerOptionError {
-    /// The value does not split into words (an unbalanced quote).
-    #[error("it does not split into shell words (an unbalanced quote?)")]
+    /// The value does not split into words (an unbalanced quote), or holds
+    /// a NUL character, which no command line can carry (and no quoting can
+    /// keep, so a merge could not give it back unchanged).
+    #[error("it does not split into shell words (an unbalanced quote, or a NUL character?)")]
     Unparsable,
     /// The options hold `--no-index`, so pip would ignore every index.
     #[error("it holds `--no-index`, so pip would ignore the CodeArtifact index")]
     NoIndex,
+    /// The options end with an option that takes a value and has none
+    /// (`-r`, `--find-links`): pip would read the index option added after
+    /// it as that option's value.
+    #[error(
+        "it ends with `{0}`, which takes a value and has none, so pip would read the index option added after it as {0}'s value"
+    )]
+    DanglingOption(String),
 }
 
 /// The outcome of a merge.
@@ -73,11 +82,12 @@ pub fn merge_installer_option(
     mode: IndexMode,
     index: &IndexUrl,
 ) -> Result<Merged, InstallerOptionError> {
-    let words = shlex::split(existing).ok_or(InstallerOptionError::Unparsable)?;
+    let words = split_words(existing)?;
     let stripped = strip_index_options(&words, mode, index.without_credentials());
     if stripped.no_index {
         return Err(InstallerOptionError::NoIndex);
     }
+    refuse_dangling(&stripped.kept)?;
     // Our URL needs no quoting: the token in it is percent-encoded.
     let kept = join(&stripped.kept);
     let render = |kept: &str, url: &str| {
@@ -108,7 +118,7 @@ pub fn merge_inline_modules(
     let mut items = Vec::new();
     let mut removed = Vec::new();
     for item in existing.split(',') {
-        let words = shlex::split(item).ok_or(InstallerOptionError::Unparsable)?;
+        let words = split_words(item)?;
         let stripped = strip_index_options(&words, mode, index.without_credentials());
         if stripped.no_index {
             return Err(InstallerOptionError::NoIndex);
@@ -117,6 +127,9 @@ pub fn merge_inline_modules(
         if !stripped.kept.is_empty() {
             items.push(stripped.kept);
         }
+    }
+    if let Some(last) = items.last() {
+        refuse_dangling(last)?;
     }
     // Our URL needs no quoting: the token in it is percent-encoded.
     let kept = items.iter().map(|w| join(w)).collect::<Vec<_>>().join(",");
@@ -135,6 +148,29 @@ pub fn merge_inline_modules(
         ),
         replaced: removed,
     })
+}
+
+/// Our option goes after `words`: it must not become the value of a
+/// dangling option. (Found by fuzzing: `-si` in extra-index-url mode took
+/// our `--extra-index-url=…` as `-i`'s value, and a second merge added ours
+/// again.)
+fn refuse_dangling(words: &[String]) -> Result<(), InstallerOptionError> {
+    match words.last() {
+        Some(last) if crate::preflight::modules::wants_next_word(last) => {
+            Err(InstallerOptionError::DanglingOption(last.clone()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Splits pip options into words as a shell would. A NUL character is
+/// refused: no command line can carry it, and [`join`] could not quote it
+/// back (found by fuzzing: `"\u{7}\0\\\\"` did not merge idempotently).
+fn split_words(text: &str) -> Result<Vec<String>, InstallerOptionError> {
+    if text.contains('\0') {
+        return Err(InstallerOptionError::Unparsable);
+    }
+    shlex::split(text).ok_or(InstallerOptionError::Unparsable)
 }
 
 /// Whether pip options (split as shell words) hold `--no-index`.

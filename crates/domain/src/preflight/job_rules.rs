@@ -319,6 +319,16 @@ pub fn check_index_options(
                 .about(key),
             ];
         }
+        Err(InstallerOptionError::DanglingOption(option)) => {
+            return vec![
+                Finding::error(
+                    CheckId::InstallerOptionUnparsable,
+                    format!("{key} ends with {option}, which takes a value and has none, so pip would read the index option as its value"),
+                    format!("give {option} its value, or remove it from the job's {key}"),
+                )
+                .about(key),
+            ];
+        }
     };
     let mut findings = Vec::new();
     for option in &all_index_urls {

@@ -160,24 +160,8 @@ fn requirement_words(words: &[String]) -> Vec<String> {
     while i < words.len() {
         let word = &words[i];
         i += 1;
-        if let Some(long) = word.strip_prefix("--") {
-            let name = long.split_once('=').map_or(long, |(n, _)| n);
-            let exact = |list: &[&str]| list.iter().any(|full| full[2..] == *name);
-            let takes_value = !long.contains('=')
-                && !exact(&LONG_WITHOUT_VALUE)
-                && (exact(&LONG_WITH_VALUE)
-                    || (name.len() >= 3
-                        && LONG_WITH_VALUE
-                            .iter()
-                            .any(|full| full[2..].starts_with(name))));
-            if takes_value {
-                i += 1;
-            }
-        } else if let Some(cluster) = word.strip_prefix('-').filter(|c| !c.is_empty()) {
-            // `-i URL`, `-iURL`, `-Ui URL`: a value-taking letter ends the cluster.
-            if let Some(pos) = cluster.find(|c| SHORT_WITH_VALUE.contains(c))
-                && pos + 1 == cluster.len()
-            {
+        if word.starts_with('-') && word != "-" {
+            if wants_next_word(word) {
                 i += 1;
             }
         } else {
@@ -185,6 +169,33 @@ fn requirement_words(words: &[String]) -> Vec<String> {
         }
     }
     out
+}
+
+/// Whether `word` is a `pip install` option that takes a value and has
+/// none inline, so that pip reads the next word as its value: `-r`, `-i`,
+/// `-Ui` (a value-taking letter ends the cluster), `--index-url`, `--ind`
+/// (optparse accepts unambiguous prefixes). `-iURL`, `--index-url=URL` and
+/// options without a value (`--upgrade`) do not.
+pub(crate) fn wants_next_word(word: &str) -> bool {
+    if let Some(long) = word.strip_prefix("--") {
+        let name = long.split_once('=').map_or(long, |(n, _)| n);
+        let exact = |list: &[&str]| list.iter().any(|full| full[2..] == *name);
+        return !long.contains('=')
+            && !exact(&LONG_WITHOUT_VALUE)
+            && (exact(&LONG_WITH_VALUE)
+                || (name.len() >= 3
+                    && LONG_WITH_VALUE
+                        .iter()
+                        .any(|full| full[2..].starts_with(name))));
+    }
+    word.strip_prefix('-')
+        .filter(|c| !c.is_empty())
+        .and_then(|cluster| {
+            cluster
+                .find(|c| SHORT_WITH_VALUE.contains(c))
+                .map(|pos| pos + 1 == cluster.len())
+        })
+        .unwrap_or(false)
 }
 
 fn classify(item: &str, inline: bool) -> ModuleItem {

@@ -309,7 +309,9 @@ mod tests {
 
         #[test]
         fn any_http_endpoint_gives_one_simple_suffix(
-            host in "[a-z][a-z0-9-]{0,20}(\\.[a-z][a-z0-9-]{0,9}){0,3}",
+            // Labels that start with a letter and never with `xn--` (which
+            // the URL parser reads as punycode).
+            host in "[a-wyz][a-z0-9-]{0,20}(\\.[a-wyz][a-z0-9-]{0,9}){0,3}",
             port in proptest::option::of(1u16..),
             segments in proptest::collection::vec("[A-Za-z0-9._-]{1,12}", 0..4),
             trailing in any::<bool>(),

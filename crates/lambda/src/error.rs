@@ -45,6 +45,14 @@ pub enum HandlerError {
         /// The field.
         field: Override,
     },
+    /// The preflight checks found errors; nothing was started.
+    #[error("preflight found {} error(s) in job {job:?}, so nothing was started: {}", errors.len(), errors.join("; "))]
+    PreflightFailed {
+        /// The job.
+        job: String,
+        /// Each error finding: `check: cause (fix: …)`.
+        errors: Vec<String>,
+    },
     /// Starting the run failed.
     #[error(transparent)]
     Start(#[from] StartError),
@@ -57,6 +65,7 @@ impl HandlerError {
             HandlerError::InvalidEvent(_) => "InvalidEvent",
             HandlerError::JobNotAllowed { .. } => "JobNotAllowed",
             HandlerError::OverrideNotAllowed { .. } => "OverrideNotAllowed",
+            HandlerError::PreflightFailed { .. } => "PreflightFailed",
             HandlerError::Start(err) => start_error_type(err),
         }
     }

@@ -47,6 +47,9 @@ pub struct StartEvent {
     /// choose it.
     #[serde(default)]
     pub mode: Option<String>,
+    /// Run `doctor`'s checks first and start nothing if any finds an error.
+    #[serde(default)]
+    pub preflight: bool,
 }
 
 impl fmt::Debug for StartEvent {
@@ -57,12 +60,13 @@ impl fmt::Debug for StartEvent {
             .field("argument_keys", &self.arguments.keys())
             .field("duration", &self.duration)
             .field("mode", &self.mode)
+            .field("preflight", &self.preflight)
             .finish()
     }
 }
 
 /// The shape of a valid event, for error messages.
-pub const EVENT_SHAPE: &str = r#"{"job_name": "...", "arguments": {"--key": "value"}, "duration": "1h", "mode": "index-url"} (only job_name is required; see docs/lambda-event.schema.json)"#;
+pub const EVENT_SHAPE: &str = r#"{"job_name": "...", "arguments": {"--key": "value"}, "duration": "1h", "mode": "index-url", "preflight": true} (only job_name is required; see docs/lambda-event.schema.json)"#;
 
 impl StartEvent {
     /// Reads an event from the JSON the function was invoked with.

@@ -2,7 +2,12 @@
 
 use std::time::SystemTime;
 
-use glue_codeartifact_app::{Services, WarmCache, start::start_cached};
+use glue_codeartifact_app::{
+    Services, WarmCache,
+    doctor::{DoctorRequest, doctor},
+    start::start_cached,
+};
+use glue_codeartifact_domain::preflight::{Finding, Severity};
 use lambda_runtime::LambdaEvent;
 use serde::Serialize;
 
@@ -46,6 +51,9 @@ pub struct StartResponse {
     pub argument_keys: Vec<String>,
     /// Whether the token came from the warm cache.
     pub token_cached: bool,
+    /// The preflight's warnings, when the event asked for a preflight.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preflight_warnings: Option<Vec<Finding>>,
 }
 
 /// Handles one invocation: validates the event (no AWS call if it is
@@ -55,11 +63,20 @@ pub async fn handler(
     state: &State,
 ) -> Result<StartResponse, HandlerError> {
     let (payload, _context) = event.into_parts();
+    let mut preflight = false;
     let request = StartEvent::from_json(payload)
-        .and_then(|event| event.validate(&state.settings))
+        .and_then(|event| {
+            preflight = event.preflight;
+            event.validate(&state.settings)
+        })
         .inspect_err(|err| {
             tracing::warn!(error_type = err.error_type(), error = %err, "event refused; nothing started");
         })?;
+    let preflight_warnings = if preflight {
+        Some(run_preflight(state, &request).await?)
+    } else {
+        None
+    };
     let outcome = start_cached(&state.services, &state.cache, &request)
         .await
         .map_err(HandlerError::from)
@@ -78,7 +95,47 @@ pub async fn handler(
         token_expiration: rfc3339(outcome.token_expiration),
         argument_keys: outcome.plan.keys(),
         token_cached: outcome.token_cached,
+        preflight_warnings,
     })
+}
+
+/// `doctor`'s checks (with a short token of their own, not the cache's):
+/// any error refuses the start; the warnings go into the response.
+async fn run_preflight(
+    state: &State,
+    request: &glue_codeartifact_app::start::StartRequest,
+) -> Result<Vec<Finding>, HandlerError> {
+    let report = doctor(&state.services, &DoctorRequest::from(request))
+        .await
+        .map_err(HandlerError::from)?;
+    let of = |severity: Severity| {
+        report
+            .findings
+            .iter()
+            .filter(move |f| f.severity == severity)
+            .cloned()
+    };
+    let errors: Vec<String> = of(Severity::Error)
+        .map(|f| match &f.fix {
+            Some(fix) => format!("{}: {} (fix: {fix})", f.check, f.cause),
+            None => format!("{}: {}", f.check, f.cause),
+        })
+        .collect();
+    tracing::info!(
+        job = %request.job,
+        errors = errors.len(),
+        warnings = report.warnings(),
+        "preflight"
+    );
+    if !errors.is_empty() {
+        let err = HandlerError::PreflightFailed {
+            job: request.job.clone(),
+            errors,
+        };
+        tracing::warn!(error_type = err.error_type(), error = %err, "preflight failed; nothing started");
+        return Err(err);
+    }
+    Ok(of(Severity::Warning).collect())
 }
 
 fn rfc3339(t: SystemTime) -> String {

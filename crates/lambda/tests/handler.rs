@@ -180,3 +180,27 @@ fn a_token_shorter_than_the_minimum_life_is_refused() {
     assert!(stack.sent_runs(&job).is_empty());
     stack.assert_no_token(&err.to_string(), "the error");
 }
+
+#[test]
+fn a_preflight_refuses_a_missing_package_and_passes_a_good_one() {
+    let stack = Stack::new();
+    test_stack::make_wheel(&stack.packages, "acme-tools", "1.2.0");
+    let good = stack.spark_job("pre");
+    let state = stack.state(&[("ALLOWED_JOBS", "pre-*")]);
+    let rt = runtime();
+    let ok = rt
+        .block_on(invoke(&state, json!({"job_name": good, "preflight": true})))
+        .unwrap();
+    assert!(ok.preflight_warnings.is_some());
+    assert_eq!(stack.sent_runs(&good).len(), 1);
+
+    let bad = crate::util::unique_job(&stack, "pre", "acme-tols==1.2.0");
+    let err = rt
+        .block_on(invoke(&state, json!({"job_name": bad, "preflight": true})))
+        .unwrap_err();
+    assert_eq!(err.error_type(), "PreflightFailed", "{err}");
+    assert!(!err.is_retryable());
+    assert!(err.to_string().contains("package-not-found"), "{err}");
+    stack.assert_no_token(&err.to_string(), "the preflight error");
+    assert!(stack.sent_runs(&bad).is_empty());
+}

@@ -37,6 +37,8 @@ pub const REPOSITORY: &str = "py-internal";
 pub struct Stack {
     pub moto: &'static Moto,
     pub emulator: EmulatorHandle,
+    /// The repository's packages (add wheels with `test_stack::make_wheel`).
+    pub packages: std::path::PathBuf,
 }
 
 impl Stack {
@@ -46,7 +48,7 @@ impl Stack {
             repositories: vec![Repository {
                 domain: DOMAIN.into(),
                 name: REPOSITORY.into(),
-                packages_dir: packages,
+                packages_dir: packages.clone(),
             }],
             token_style: TokenStyle::Plain,
             ..Config::default()
@@ -55,6 +57,7 @@ impl Stack {
         Stack {
             moto: Moto::shared(),
             emulator,
+            packages,
         }
     }
 
@@ -502,4 +505,15 @@ pub fn token_of(option: &str) -> String {
         .and_then(|rest| rest.split('@').next())
         .unwrap_or_default()
         .to_owned()
+}
+
+/// A Spark job under a unique name with `prefix` that asks for `modules`.
+pub fn unique_job(stack: &Stack, prefix: &str, modules: &str) -> String {
+    let name = unique_name(prefix);
+    stack.moto.create_job(
+        &JobSpec::spark(&name)
+            .default_argument("--additional-python-modules", modules)
+            .max_concurrent_runs(10),
+    );
+    name
 }

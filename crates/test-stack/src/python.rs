@@ -5,12 +5,26 @@ use std::process::{Command, ExitStatus, Output};
 
 use crate::env::{command_with_env, fake_credentials_env};
 
-/// The repository root (`CARGO_MANIFEST_DIR/../..`).
+/// The repository root: the directory above `crates/` of the package whose
+/// tests run (`cargo test` sets `CARGO_MANIFEST_DIR` for the test process),
+/// else this crate's own at build time.
+///
+/// The runtime value comes first because one target directory may serve
+/// several checkouts of the repository (CI's cache, worktrees), and a
+/// binary built in one of them must not send tests to another's files.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .ancestors()
-        .nth(2)
-        .expect("crates/test-stack sits two levels below the repository root")
+        .find(|dir| dir.join("Cargo.lock").is_file() && dir.join("crates").is_dir())
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .ancestors()
+                .nth(2)
+                .unwrap_or(Path::new("."))
+        })
         .to_path_buf()
 }
 

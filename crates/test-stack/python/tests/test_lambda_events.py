@@ -57,7 +57,7 @@ def test_schema_examples_are_valid(validator):
         {"job_name": "j", "duration": 3600},
         {"job_name": "j", "duration": "soon"},
         {"job_name": "j", "mode": "pip"},
-        {"job_name": "j", "preflight": True},
+        {"job_name": "j", "preflight": "yes"},
         {"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}},
         "nightly-etl",
         ["nightly-etl"],

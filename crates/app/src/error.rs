@@ -128,6 +128,22 @@ pub enum Error {
     /// A token would not live long enough for the run (warm cache only).
     #[error(transparent)]
     TokenLife(#[from] FreshnessError),
+    /// `StartJobRun` failed in a way that does not say whether a run started
+    /// (its answer was lost), and the run could not be found.
+    #[error(
+        "StartJobRun for job {job:?} may or may not have started a run: {cause}, and {lookup}. Do not start it again blindly: list the job's runs (`aws glue get-job-runs --job-name {job}`) and look for one started after {}; start again only if there is none",
+        humantime::format_rfc3339_seconds(*since)
+    )]
+    StartOutcomeUnknown {
+        /// The job.
+        job: String,
+        /// When the first `StartJobRun` attempt was sent.
+        since: std::time::SystemTime,
+        /// Why the attempt failed.
+        cause: String,
+        /// What the look-up found (or why it could not be made).
+        lookup: String,
+    },
 }
 
 /// What the use case was about, to name it in an error.

@@ -8,6 +8,8 @@
 //! - [`warm_cache`]: endpoints and tokens kept between Lambda invocations;
 //! - [`wait`]: follow a run until it ends;
 //! - [`refresh`]: write a fresh index URL into jobs' `DefaultArguments`;
+//! - [`start_run`]: the `StartJobRun` retry policy that never starts a run
+//!   twice;
 //! - [`error`]: one error type, each variant naming what to fix.
 #![deny(missing_docs)]
 
@@ -17,6 +19,7 @@ pub mod index_url;
 pub mod package_index;
 pub mod refresh;
 pub mod start;
+pub mod start_run;
 pub mod wait;
 pub mod warm_cache;
 

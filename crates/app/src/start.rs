@@ -201,11 +201,15 @@ async fn plan_and_start(
             token_cached,
         });
     }
-    let run_id = services
-        .glue
-        .start_job_run(job_name, plan.expose_arguments())
-        .await
-        .map_err(|e| Error::from_aws(e, cx))?;
+    // Not idempotent: see `start_run` for how failures are retried.
+    let run_id =
+        crate::start_run::start_run_once(&services.glue, job_name, &plan.expose_arguments())
+            .await
+            .map_err(|e| match e {
+                crate::start_run::StartRunError::Aws(e) => Error::from_aws(e, cx),
+                crate::start_run::StartRunError::Unknown(e) => e,
+            })?
+            .run_id;
     tracing::info!(job = %job_name, job_run_id = %run_id, keys = ?plan.keys(), "job run started");
     Ok(StartOutcome {
         job: job.name,

@@ -39,6 +39,10 @@ pub enum Exit {
     /// Several jobs (`refresh`, or `start` with several jobs): one or more
     /// failed, the others were done.
     SomeJobsFailed = 13,
+    /// `StartJobRun`'s answer was lost (a timeout or reset after sending,
+    /// or a 5xx answer) and the run could not be found: a run may or may not
+    /// have started. Nothing was retried; check the job's runs.
+    StartOutcomeUnknown = 14,
     /// `start --wait`: the run ended FAILED.
     RunFailed = 20,
     /// `start --wait`: the run ended ERROR.
@@ -70,6 +74,7 @@ impl Exit {
             Error::VpcEndpoint(VpcEndpointError::InvalidHost { .. }) => Exit::Usage,
             Error::VpcEndpoint(_) => Exit::AwsRejected,
             Error::Unreachable { .. } => Exit::Unreachable,
+            Error::StartOutcomeUnknown { .. } => Exit::StartOutcomeUnknown,
             Error::InvalidParameter { .. }
             | Error::ConcurrentRunsExceeded { .. }
             | Error::ConcurrentEdit { .. }

@@ -7,6 +7,7 @@ mod config;
 mod conventions;
 mod doctor;
 mod errors;
+mod faults;
 mod iam_policy;
 mod index_url;
 mod private_subnets;

@@ -123,7 +123,8 @@ pub enum Command {
     /// sts:GetServiceBearerToken for CodeArtifact only,
     /// codeartifact:GetRepositoryEndpoint and ReadFromRepository on the
     /// repository (a token can only read what its minter may read), and
-    /// glue:GetJob and glue:StartJobRun on the given jobs only. A token
+    /// glue:GetJob, glue:StartJobRun and glue:GetJobRuns (to find a run whose
+    /// answer was lost) on the given jobs only. A token
     /// carries its minter's permissions: give that identity no publish or
     /// write permission on the domain. deploy/template.yaml attaches the
     /// same policy to the Lambda's role. Makes no AWS call.

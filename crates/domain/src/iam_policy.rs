@@ -11,7 +11,9 @@
 //!   on the repository ARN. A token carries the permissions of the identity
 //!   that minted it, so without `ReadFromRepository` pip gets 401/403 with
 //!   a perfectly valid token;
-//! - `glue:GetJob` and `glue:StartJobRun` on the allowed jobs' ARNs only.
+//! - `glue:GetJob`, `glue:StartJobRun` and `glue:GetJobRuns` on the allowed
+//!   jobs' ARNs only. `GetJobRuns` finds the run a `StartJobRun` started
+//!   when its answer was lost, instead of starting a second one.
 //!
 //! Because the token carries the minter's permissions, that identity should
 //! hold **no** publish or write permission on the domain
@@ -213,7 +215,7 @@ pub fn minting_policy(scope: &PolicyScope) -> Result<PolicyDocument, PolicyError
             ),
             allow(
                 "StartAllowedGlueJobs",
-                vec!["glue:GetJob", "glue:StartJobRun"],
+                vec!["glue:GetJob", "glue:StartJobRun", "glue:GetJobRuns"],
                 jobs,
             ),
         ],
@@ -323,7 +325,7 @@ mod tests {
                 {
                     "Sid": "StartAllowedGlueJobs",
                     "Effect": "Allow",
-                    "Action": ["glue:GetJob", "glue:StartJobRun"],
+                    "Action": ["glue:GetJob", "glue:StartJobRun", "glue:GetJobRuns"],
                     "Resource": [
                         "arn:aws:glue:us-east-1:123456789012:job/nightly-etl",
                         "arn:aws:glue:us-east-1:123456789012:job/reports-*"
@@ -379,7 +381,7 @@ mod tests {
                 "{action}"
             );
         }
-        assert_eq!(actions.len(), 6);
+        assert_eq!(actions.len(), 7);
     }
 
     #[test]

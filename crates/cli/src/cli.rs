@@ -206,7 +206,8 @@ pub struct StartArgs {
         long = "job",
         value_name = "JOB",
         env = "GLUE_CODEARTIFACT_JOB",
-        required_unless_present = "jobs_from"
+        required_unless_present = "jobs_from",
+        value_parser = parse_job_name
     )]
     pub jobs: Vec<String>,
 
@@ -309,7 +310,8 @@ pub struct RefreshArgs {
         long = "job",
         value_name = "JOB",
         required_unless_present = "tags",
-        conflicts_with = "tags"
+        conflicts_with = "tags",
+        value_parser = parse_job_name
     )]
     pub jobs: Vec<String>,
 
@@ -350,7 +352,7 @@ fn parse_tag(text: &str) -> Result<(String, String), String> {
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
     /// Glue job to check.
-    #[arg(long, env = "GLUE_CODEARTIFACT_JOB")]
+    #[arg(long, env = "GLUE_CODEARTIFACT_JOB", value_parser = parse_job_name)]
     pub job: String,
 
     #[command(flatten)]
@@ -425,6 +427,13 @@ impl From<Mode> for IndexMode {
 pub enum Format {
     /// A Python package index for pip or uv.
     Pypi,
+}
+
+/// A Glue job name, checked before any AWS call.
+pub fn parse_job_name(text: &str) -> Result<String, String> {
+    glue_codeartifact_domain::job_pattern::check_job_name(text)
+        .map(|()| text.to_owned())
+        .map_err(|e| e.to_string())
 }
 
 fn parse_account_id(text: &str) -> Result<String, String> {

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod bad_inputs;
 mod config;
 mod conventions;
 mod doctor;

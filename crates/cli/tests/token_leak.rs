@@ -1,6 +1,12 @@
 //! The token never reaches our output: every command, success and failure,
 //! at the default log level and at RUST_LOG=trace. `index-url`'s stdout is
 //! the one exception, because printing it is that command's job.
+//!
+//! Also every injected fault of `faults.rs` (each of the four calls) and
+//! every row of the bad-input catalogue (`bad_inputs.rs`,
+//! `docs/bad-inputs.md`): those modules check their runs at the default
+//! level, and the tests at the end of this file run them all again at
+//! `RUST_LOG=trace` (with `LOG_SIGNABLE_BODY=true`).
 
 use codeartifact_emulator::{Fault, FaultKind, Operation, TokenStyle};
 
@@ -127,4 +133,30 @@ fn no_token_in_output_plain_tokens() {
 #[test]
 fn no_token_in_output_awkward_tokens() {
     audit(TokenStyle::Awkward);
+}
+
+/// Every fault schedule of `faults.rs`, at trace level: `run_schedule`
+/// asserts that no token is in stdout or stderr (and at most one run).
+#[test]
+fn no_token_under_any_fault_at_trace_level() {
+    let stack = Stack::new();
+    for schedule in crate::faults::SCHEDULES {
+        crate::faults::run_schedule(&stack, schedule, "trace");
+    }
+}
+
+/// Every `cli`, `job` and `stack` row of the bad-input catalogue, at the
+/// default level and at trace level: `run_row` asserts the row's result and
+/// that no token is in stdout or stderr.
+#[test]
+fn no_token_for_any_bad_input() {
+    let stack = Stack::new();
+    for row in crate::bad_inputs::rows()
+        .iter()
+        .filter(|r| ["cli", "job", "stack"].contains(&r.surface.as_str()))
+    {
+        for log in ["", "trace"] {
+            crate::bad_inputs::run_row(&stack, row, log);
+        }
+    }
 }

@@ -19,6 +19,9 @@ pub struct Config {
     pub latency: Duration,
     /// How issued tokens look.
     pub token_style: TokenStyle,
+    /// Whether GetRepositoryEndpoint's URL ends with `/`, as AWS's does
+    /// (the default); `false` tests a client that must not rely on it.
+    pub endpoint_trailing_slash: bool,
 }
 
 impl Default for Config {
@@ -29,6 +32,7 @@ impl Default for Config {
             repositories: Vec::new(),
             latency: Duration::ZERO,
             token_style: TokenStyle::Plain,
+            endpoint_trailing_slash: true,
         }
     }
 }

@@ -162,7 +162,12 @@ fn repository_endpoint(
     } else {
         state.base_url.clone()
     };
-    let endpoint = format!("{base}/{domain}-{owner}/{format}/{repository}/");
+    let slash = if state.config.endpoint_trailing_slash {
+        "/"
+    } else {
+        ""
+    };
+    let endpoint = format!("{base}/{domain}-{owner}/{format}/{repository}{slash}");
     Ok(Json(json!({ "repositoryEndpoint": endpoint })).into_response())
 }
 

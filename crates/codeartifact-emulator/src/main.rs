@@ -72,6 +72,7 @@ fn main() -> ExitCode {
         repositories: cli.repositories,
         latency: Duration::from_millis(cli.latency_ms),
         token_style: cli.token_style,
+        ..Config::default()
     };
     if let Err(e) = config.validate() {
         eprintln!("codeartifact-emulator: {e}");

@@ -25,6 +25,72 @@ use wildmatch::WildMatch;
 /// The longest Glue job name (API reference, `Job.Name`).
 pub const MAX_JOB_NAME_LEN: usize = 255;
 
+/// Why a text is not a Glue job name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JobNameError {
+    /// Empty, or only spaces.
+    #[error("the job name is empty; give the Glue job's name")]
+    Empty,
+    /// Longer than Glue allows.
+    #[error(
+        "the job name {shown:?}… is {len} characters long; a Glue job name has at most {MAX_JOB_NAME_LEN}"
+    )]
+    TooLong {
+        /// The start of the name.
+        shown: String,
+        /// Its length, in characters.
+        len: usize,
+    },
+    /// Starts or ends with a space: a copy-and-paste slip, not a job.
+    #[error("the job name {name:?} starts or ends with whitespace; give the name without it")]
+    Whitespace {
+        /// The name.
+        name: String,
+    },
+    /// A line break or another control character (Glue's names are
+    /// single-line strings; a tab is the one control character they allow).
+    #[error(
+        "the job name {name:?} contains {found:?}; a Glue job name is a single line without control characters"
+    )]
+    InvalidCharacter {
+        /// The name.
+        name: String,
+        /// The character.
+        found: char,
+    },
+}
+
+/// Checks that `name` can be a Glue job name, before any AWS call: 1 to
+/// [`MAX_JOB_NAME_LEN`] characters of Glue's single-line string pattern
+/// (`[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\t]*`, API
+/// reference, `NameString`), without leading or trailing whitespace.
+pub fn check_job_name(name: &str) -> Result<(), JobNameError> {
+    let shown = || name.chars().take(64).collect::<String>();
+    if name.trim().is_empty() {
+        return Err(JobNameError::Empty);
+    }
+    let len = name.chars().count();
+    if len > MAX_JOB_NAME_LEN {
+        return Err(JobNameError::TooLong {
+            shown: shown(),
+            len,
+        });
+    }
+    if name.trim() != name {
+        return Err(JobNameError::Whitespace { name: shown() });
+    }
+    if let Some(found) = name
+        .chars()
+        .find(|c| (*c < ' ' && *c != '\t') || matches!(c, '\u{FFFE}' | '\u{FFFF}'))
+    {
+        return Err(JobNameError::InvalidCharacter {
+            name: shown(),
+            found,
+        });
+    }
+    Ok(())
+}
+
 /// One job name or wildcard pattern.
 #[derive(Clone)]
 pub struct JobPattern {
@@ -186,6 +252,46 @@ impl fmt::Display for JobPatterns {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn job_names_follow_glue_s_rules() {
+        for ok in [
+            "nightly-etl",
+            "a",
+            "with space",
+            "tab\tinside",
+            "ünïcödé",
+            &"a".repeat(255),
+        ] {
+            assert_eq!(check_job_name(ok), Ok(()), "{ok:?}");
+        }
+        assert_eq!(check_job_name(""), Err(JobNameError::Empty));
+        assert_eq!(check_job_name("   "), Err(JobNameError::Empty));
+        let long = "b".repeat(256);
+        let err = check_job_name(&long).unwrap_err();
+        assert!(matches!(err, JobNameError::TooLong { len: 256, .. }));
+        assert!(
+            !err.to_string().contains(&long),
+            "the whole name is not echoed"
+        );
+        assert!(matches!(
+            check_job_name(" etl"),
+            Err(JobNameError::Whitespace { .. })
+        ));
+        assert!(matches!(
+            check_job_name("etl\n"),
+            Err(JobNameError::Whitespace { .. })
+        ));
+        for bad in ["a\nb", "a\rb", "a\u{1}b", "a\u{FFFF}"] {
+            assert!(
+                matches!(
+                    check_job_name(bad),
+                    Err(JobNameError::InvalidCharacter { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+    }
     use proptest::prelude::*;
 
     #[test]

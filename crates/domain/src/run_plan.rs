@@ -22,6 +22,33 @@ use crate::secret::SecretText;
 pub const RESERVED_ARGUMENTS: [&str; 5] =
     ["--conf", "--debug", "--mode", "--JOB_NAME", "--endpoint"];
 
+/// The most a run's `Arguments` may hold, in bytes of keys and values:
+/// "Job arguments have a maximum size limit of 260KB. A validation check will
+/// raise an error if the argument size is greater than 260KB" (Glue guide,
+/// "Using job parameters in AWS Glue jobs"). Whether KB means 1000 or 1024
+/// bytes, and whether the job's defaults count too, is not documented; this
+/// takes the larger reading and counts what a run sends, so that nothing
+/// Glue accepts is refused here. A map between the two readings would reach
+/// Glue and be refused there (a ValidationException, no run started).
+pub const MAX_ARGUMENTS_BYTES: usize = 260 * 1024;
+
+/// The size of an argument map as [`MAX_ARGUMENTS_BYTES`] counts it: the
+/// UTF-8 bytes of every key and value.
+pub fn arguments_size<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> usize {
+    pairs.into_iter().map(|(k, v)| k.len() + v.len()).sum()
+}
+
+/// The user's own run arguments, checked against [`MAX_ARGUMENTS_BYTES`]
+/// before any AWS call (the plan checks the whole map again, with the
+/// merged index option).
+pub fn check_arguments_size(arguments: &[RunArgument]) -> Result<(), RunArgumentError> {
+    let bytes = arguments_size(arguments.iter().map(|a| (a.key.as_str(), a.value.as_str())));
+    if bytes > MAX_ARGUMENTS_BYTES {
+        return Err(RunArgumentError::TooLarge { bytes });
+    }
+    Ok(())
+}
+
 /// One `--arg KEY=VALUE` for the run.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RunArgument {
@@ -72,6 +99,14 @@ pub enum RunArgumentError {
     Reserved {
         /// The key.
         key: String,
+    },
+    /// The arguments together exceed Glue's limit.
+    #[error(
+        "the run arguments hold {bytes} bytes of keys and values, more than Glue's limit of {MAX_ARGUMENTS_BYTES} (260 KB); pass large values another way (an S3 object the job reads)"
+    )]
+    TooLarge {
+        /// Their size.
+        bytes: usize,
     },
 }
 
@@ -172,6 +207,19 @@ pub enum PlanError {
     NoModules {
         /// The job.
         job: String,
+    },
+    /// The run's arguments, the merged index option included, exceed
+    /// Glue's limit.
+    #[error(
+        "the run of job {job:?} would send {bytes} bytes of arguments (keys and values, the merged {key} included), more than Glue's limit of {MAX_ARGUMENTS_BYTES} (260 KB); nothing was started. Shorten the --arg values or the job's {key}"
+    )]
+    ArgumentsTooLarge {
+        /// The job.
+        job: String,
+        /// The argument that carries the index option.
+        key: String,
+        /// The size.
+        bytes: usize,
     },
     /// The existing option value cannot be merged.
     #[error("the {key} of job {job:?} cannot be merged: {reason}; fix the job's {key}")]
@@ -329,6 +377,18 @@ pub fn plan_run(
         .map(|a| (a.key.clone(), SecretText::public(a.value.clone())))
         .collect();
     arguments.insert(key.to_owned(), merged.value);
+    let bytes = arguments_size(
+        arguments
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.expose_secret())),
+    );
+    if bytes > MAX_ARGUMENTS_BYTES {
+        return Err(PlanError::ArgumentsTooLarge {
+            job: name(),
+            key: key.to_owned(),
+            bytes,
+        });
+    }
     Ok(RunPlan {
         arguments,
         placement,
@@ -518,5 +578,43 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn arguments_over_260_kb_are_refused() {
+        let idx = index();
+        let job = spark(&[(ADDITIONAL_PYTHON_MODULES, "a")]);
+        // Just under the limit with the merged option: fine.
+        let ours = plan_run(&job, &[], IndexMode::IndexUrl, &idx).unwrap();
+        let used = arguments_size(
+            ours.expose_arguments()
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        let fill = MAX_ARGUMENTS_BYTES - used - "--big".len();
+        let big = format!("--big={}", "x".repeat(fill));
+        let plan = plan_run(&job, &args(&[&big]), IndexMode::IndexUrl, &idx).unwrap();
+        let sent = plan.expose_arguments();
+        assert_eq!(
+            arguments_size(sent.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            MAX_ARGUMENTS_BYTES
+        );
+        // One byte more: refused, naming the size.
+        let big = format!("--big={}", "x".repeat(fill + 1));
+        let err = plan_run(&job, &args(&[&big]), IndexMode::IndexUrl, &idx).unwrap_err();
+        assert!(
+            matches!(err, PlanError::ArgumentsTooLarge { bytes, .. } if bytes == MAX_ARGUMENTS_BYTES + 1)
+        );
+        assert!(err.to_string().contains("260 KB"), "{err}");
+        assert!(!err.to_string().contains("TOKEN"));
+        // The user's own arguments alone, before any AWS call.
+        let args_only = args(&[&format!("--big={}", "x".repeat(MAX_ARGUMENTS_BYTES))]);
+        assert!(matches!(
+            check_arguments_size(&args_only),
+            Err(RunArgumentError::TooLarge { .. })
+        ));
+        assert!(check_arguments_size(&args(&["--a=b"])).is_ok());
+        // Multi-byte characters count as bytes.
+        assert_eq!(arguments_size([("--k", "é")]), 5);
     }
 }

@@ -31,9 +31,19 @@ pub async fn run(args: StartArgs, output: Output, settings: &AwsSettings) -> Res
         .map(|text| text.parse::<RunArgument>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Failure::usage(format!("invalid --arg: {e}")))?;
+    glue_codeartifact_domain::run_plan::check_arguments_size(&arguments)
+        .map_err(|e| Failure::usage(format!("invalid --arg: {e}")))?;
     let mut jobs = args.jobs;
     if let Some(path) = &args.jobs_from {
-        jobs.extend(read_job_list(path)?);
+        for job in read_job_list(path)? {
+            crate::cli::parse_job_name(&job).map_err(|e| {
+                Failure::usage(format!(
+                    "invalid job name in --jobs-from {}: {e}",
+                    path.display()
+                ))
+            })?;
+            jobs.push(job);
+        }
     }
     let mut seen = std::collections::HashSet::new();
     jobs.retain(|j| seen.insert(j.clone()));

@@ -88,23 +88,12 @@ pub fn merge_installer_option(
         return Err(InstallerOptionError::NoIndex);
     }
     refuse_dangling(&stripped.kept)?;
-    // Our URL needs no quoting: the token in it is percent-encoded.
-    let kept = join(&stripped.kept);
-    let render = |kept: &str, url: &str| {
-        let ours = format!("{}={url}", mode.option());
-        if kept.is_empty() {
-            ours
-        } else {
-            format!("{kept} {ours}")
-        }
-    };
-    Ok(Merged {
-        value: SecretText::new(
-            render(&kept, index.expose_secret()),
-            render(&redact_words(&kept), index.redacted()),
-        ),
-        replaced: stripped.removed,
-    })
+    Ok(append_ours(
+        &join(&stripped.kept),
+        mode,
+        index,
+        stripped.removed,
+    ))
 }
 
 /// Merges the index option inline into a Python shell job's
@@ -131,8 +120,14 @@ pub fn merge_inline_modules(
     if let Some(last) = items.last() {
         refuse_dangling(last)?;
     }
-    // Our URL needs no quoting: the token in it is percent-encoded.
     let kept = items.iter().map(|w| join(w)).collect::<Vec<_>>().join(",");
+    Ok(append_ours(&kept, mode, index, removed))
+}
+
+/// `KEPT --index-url=URL` (or `--extra-index-url=`), in both renderings:
+/// with the token, and with it and any other URL password redacted. Our URL
+/// needs no quoting: the token in it is percent-encoded.
+fn append_ours(kept: &str, mode: IndexMode, index: &IndexUrl, replaced: Vec<String>) -> Merged {
     let render = |kept: &str, url: &str| {
         let ours = format!("{}={url}", mode.option());
         if kept.is_empty() {
@@ -141,13 +136,13 @@ pub fn merge_inline_modules(
             format!("{kept} {ours}")
         }
     };
-    Ok(Merged {
+    Merged {
         value: SecretText::new(
-            render(&kept, index.expose_secret()),
-            render(&redact_words(&kept), index.redacted()),
+            render(kept, index.expose_secret()),
+            render(&redact_words(kept), index.redacted()),
         ),
-        replaced: removed,
-    })
+        replaced,
+    }
 }
 
 /// Our option goes after `words`: it must not become the value of a

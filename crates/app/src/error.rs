@@ -128,6 +128,15 @@ pub enum Error {
     /// A token would not live long enough for the run (warm cache only).
     #[error(transparent)]
     TokenLife(#[from] FreshnessError),
+    /// The caller's deadline (a Lambda invocation's) came before the reads
+    /// answered; nothing was started.
+    #[error(
+        "the invocation's deadline came before GetJob, GetRepositoryEndpoint and GetAuthorizationToken answered for job {job:?}; nothing was started. Try again, or give the function a longer timeout (or shorter GLUE_CODEARTIFACT_*_TIMEOUTs)"
+    )]
+    DeadlineReached {
+        /// The job.
+        job: String,
+    },
     /// `StartJobRun` failed in a way that does not say whether a run started
     /// (its answer was lost), and the run could not be found.
     #[error(

@@ -8,7 +8,7 @@
 //! of their calls: a warm invocation is `GetJob`, then `StartJobRun`, with
 //! no CodeArtifact call at all.
 
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use futures_util::{StreamExt, stream};
 use glue_codeartifact_aws::IssuedToken;
@@ -57,7 +57,7 @@ pub struct StartOutcome {
 
 /// Starts one run (or plans it, in a dry run) with a freshly minted token.
 pub async fn start(services: &Services, request: &StartRequest) -> Result<StartOutcome, Error> {
-    start_with(services, None, request).await
+    start_with(services, None, request, None).await
 }
 
 /// Starts one run (or plans it) using, and filling, a warm cache: the
@@ -70,13 +70,28 @@ pub async fn start_cached(
     cache: &WarmCache,
     request: &StartRequest,
 ) -> Result<StartOutcome, Error> {
-    start_with(services, Some(cache), request).await
+    start_with(services, Some(cache), request, None).await
+}
+
+/// [`start_cached`], all done by `deadline` (a Lambda invocation's, less a
+/// margin): the reads are abandoned at the deadline with
+/// [`Error::DeadlineReached`] (nothing started), and `StartJobRun` is not
+/// retried or looked up past it ([`Error::StartOutcomeUnknown`] if an attempt
+/// was in flight).
+pub async fn start_cached_until(
+    services: &Services,
+    cache: &WarmCache,
+    request: &StartRequest,
+    deadline: Instant,
+) -> Result<StartOutcome, Error> {
+    start_with(services, Some(cache), request, Some(deadline)).await
 }
 
 async fn start_with(
     services: &Services,
     cache: Option<&WarmCache>,
     request: &StartRequest,
+    deadline: Option<Instant>,
 ) -> Result<StartOutcome, Error> {
     let repository = &request.repository;
     let cx = Context {
@@ -132,9 +147,16 @@ async fn start_with(
             }
         }
     };
-    let (job, endpoint, issued) =
-        tokio::try_join!(services.glue.get_job(&request.job), endpoint, token)
-            .map_err(|e| Error::from_aws(e, cx))?;
+    let reads = async { tokio::try_join!(services.glue.get_job(&request.job), endpoint, token) };
+    let reads = match deadline {
+        Some(deadline) => tokio::time::timeout_at(deadline.into(), reads)
+            .await
+            .map_err(|_| Error::DeadlineReached {
+                job: request.job.clone(),
+            })?,
+        None => reads.await,
+    };
+    let (job, endpoint, issued) = reads.map_err(|e| Error::from_aws(e, cx))?;
     if let Some(cache) = cache {
         let now = SystemTime::now();
         let mut locked = cache.lock();
@@ -160,16 +182,20 @@ async fn start_with(
     }
     let endpoint = repository.reachable(endpoint)?;
     let index = IndexUrl::build(&endpoint, &issued.token, format)?;
-    plan_and_start(
-        services,
-        request,
-        &request.job,
-        job,
-        &index,
-        issued.expiration,
-        token_cached,
-    )
-    .await
+    let index = TokenIndex {
+        url: &index,
+        expiration: issued.expiration,
+        cached: token_cached,
+    };
+    plan_and_start(services, request, &request.job, job, index, deadline).await
+}
+
+/// The index URL a run gets, and what is known of its token.
+#[derive(Clone, Copy)]
+struct TokenIndex<'a> {
+    url: &'a IndexUrl,
+    expiration: SystemTime,
+    cached: bool,
 }
 
 /// Plans the run of one job and starts it (unless it is a dry run).
@@ -178,10 +204,14 @@ async fn plan_and_start(
     request: &StartRequest,
     job_name: &str,
     job: JobDefinition,
-    index: &IndexUrl,
-    token_expiration: SystemTime,
-    token_cached: bool,
+    index: TokenIndex<'_>,
+    deadline: Option<Instant>,
 ) -> Result<StartOutcome, Error> {
+    let TokenIndex {
+        url: index,
+        expiration: token_expiration,
+        cached: token_cached,
+    } = index;
     let cx = Context {
         job: Some(job_name),
         repository: &request.repository,
@@ -202,14 +232,18 @@ async fn plan_and_start(
         });
     }
     // Not idempotent: see `start_run` for how failures are retried.
-    let run_id =
-        crate::start_run::start_run_once(&services.glue, job_name, &plan.expose_arguments())
-            .await
-            .map_err(|e| match e {
-                crate::start_run::StartRunError::Aws(e) => Error::from_aws(e, cx),
-                crate::start_run::StartRunError::Unknown(e) => e,
-            })?
-            .run_id;
+    let run_id = crate::start_run::start_run_once(
+        &services.glue,
+        job_name,
+        &plan.expose_arguments(),
+        deadline,
+    )
+    .await
+    .map_err(|e| match e {
+        crate::start_run::StartRunError::Aws(e) => Error::from_aws(e, cx),
+        crate::start_run::StartRunError::Unknown(e) => e,
+    })?
+    .run_id;
     tracing::info!(job = %job_name, job_run_id = %run_id, keys = ?plan.keys(), "job run started");
     Ok(StartOutcome {
         job: job.name,
@@ -278,8 +312,12 @@ pub async fn start_many(
                 let name = &jobs[i];
                 let result = match job {
                     Ok(job) => {
-                        plan_and_start(services, request, name, job, url, issued.expiration, false)
-                            .await
+                        let index = TokenIndex {
+                            url,
+                            expiration: issued.expiration,
+                            cached: false,
+                        };
+                        plan_and_start(services, request, name, job, index, None).await
                     }
                     Err(e) => Err(e),
                 };

@@ -76,29 +76,44 @@ pub(crate) enum StartRunError {
     Unknown(Error),
 }
 
-/// Starts a run of `job` with `arguments`, following the module's policy.
+/// Starts a run of `job` with `arguments`, following the module's policy,
+/// within `--operation-timeout` and the caller's `deadline`, if any (an
+/// attempt still in flight at the deadline is abandoned, and its outcome is
+/// unknown).
 pub(crate) async fn start_run_once(
     glue: &Glue,
     job: &str,
     arguments: &BTreeMap<String, String>,
+    deadline: Option<Instant>,
 ) -> Result<StartedRun, StartRunError> {
     let (max_attempts, budget) = glue.call_limits();
-    let deadline = Instant::now() + budget.unwrap_or(DEFAULT_BUDGET);
+    let budget = Instant::now() + budget.unwrap_or(DEFAULT_BUDGET);
+    let deadline = deadline.map_or(budget, |d| d.min(budget));
     let first_sent = SystemTime::now();
     let mut backoff = FIRST_BACKOFF;
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let failure: StartAttemptError = match glue.start_job_run_once(job, arguments.clone()).await
+        let sent = glue.start_job_run_once(job, arguments.clone());
+        let failure: StartAttemptError = match tokio::time::timeout_at(deadline.into(), sent).await
         {
-            Ok(run_id) => {
+            Ok(Ok(run_id)) => {
                 return Ok(StartedRun {
                     run_id,
                     attempts: attempt,
                     recovered: false,
                 });
             }
-            Err(failure) => failure,
+            Ok(Err(failure)) => failure,
+            Err(_) => StartAttemptError {
+                error: glue_codeartifact_aws::AwsError {
+                    operation: glue_codeartifact_aws::Operation::StartJobRun,
+                    kind: glue_codeartifact_aws::AwsErrorKind::Timeout,
+                    code: None,
+                    message: "the deadline came while the request was in flight".to_owned(),
+                },
+                outcome: SendOutcome::NoAnswer,
+            },
         };
         let may_retry = attempt < max_attempts;
         let cause = failure.error.to_string();

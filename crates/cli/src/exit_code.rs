@@ -75,6 +75,7 @@ impl Exit {
             Error::VpcEndpoint(_) => Exit::AwsRejected,
             Error::Unreachable { .. } => Exit::Unreachable,
             Error::StartOutcomeUnknown { .. } => Exit::StartOutcomeUnknown,
+            Error::DeadlineReached { .. } => Exit::Unreachable,
             Error::InvalidParameter { .. }
             | Error::ConcurrentRunsExceeded { .. }
             | Error::ConcurrentEdit { .. }

@@ -7,7 +7,7 @@ use glue_codeartifact_domain::{
     installer_option::{
         IndexMode, InstallerOptionError, merge_inline_modules, merge_installer_option,
     },
-    preflight::modules::parse_modules,
+    preflight::modules::{ModuleItem, parse_modules},
     run_plan::IndexPlacement,
     secret::AuthToken,
 };
@@ -117,7 +117,10 @@ fn endpoints_with_characters_that_split_or_need_quoting_are_refused() {
 
 /// fuzz/requirements (and proptest before it): pep508_rs 0.9 panics on a
 /// name or extra that ends in `-`, `_` or `.` followed by more text; the
-/// pre-check must catch every such form.
+/// pre-check must catch every such form. And (found by fuzzing) after a
+/// whole marker it measures the next word in characters and slices it in
+/// bytes: `0;"">"">\0\u{b51}`, `a; python_version > '3' é`. A non-ASCII
+/// marker is now refused.
 #[test]
 fn requirement_parser_inputs_that_once_panicked() {
     for value in [
@@ -127,6 +130,10 @@ fn requirement_parser_inputs_that_once_panicked() {
         "a_ >1",
         "a. [b]",
         "x[y.]==1",
+        "0;\"\">\"\">\0\u{b51}",
+        "a; python_version > '3' é",
+        "a; python_version > '3' >é x",
+        "a; python_version > '3' andé",
     ] {
         for placement in [
             IndexPlacement::InstallerOption,
@@ -135,4 +142,9 @@ fn requirement_parser_inputs_that_once_panicked() {
             let _ = parse_modules(value, placement);
         }
     }
+    let items = parse_modules("a; python_version > '3' é", IndexPlacement::InstallerOption);
+    assert!(
+        matches!(&items[..], [ModuleItem::Invalid { reason, .. }] if reason.contains("markers are ASCII")),
+        "{items:?}"
+    );
 }

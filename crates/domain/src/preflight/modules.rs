@@ -274,8 +274,19 @@ fn classify(item: &str, inline: bool) -> ModuleItem {
 /// Rejects what `pep508_rs` 0.9 would panic on instead of returning an
 /// error: a name or extra ending in `-`, `_` or `.` followed by more text
 /// (`acme-==1`, `acme[x-]`). Its parser assumes its own character checks
-/// match the name validation, and `expect`s it.
+/// match the name validation, and `expect`s it. And a non-ASCII character
+/// in the environment marker (`a; python_version > '3' é`, found by
+/// fuzzing): after a whole marker, its parser measures the next word in
+/// characters and slices it in bytes, which panics inside a multi-byte
+/// character.
 fn guard_pep508(item: &str) -> Result<(), String> {
+    if let Some((_, marker)) = item.split_once(';')
+        && let Some(c) = marker.chars().find(|c| !c.is_ascii())
+    {
+        return Err(format!(
+            "not a PEP 508 requirement (its environment marker contains {c:?}; markers are ASCII)"
+        ));
+    }
     let identifier = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
     let bad_end = |run: &str| run.ends_with(['-', '_', '.']);
     let rest = item.trim_start();

@@ -479,3 +479,68 @@ fn timeouts_are_configurable_and_validated() {
     }
     assert!(stack.moto.job_runs(&job).is_empty());
 }
+
+/// The SDK's adaptive retry mode (client-side rate limiting) retries the
+/// read calls too, and StartJobRun keeps its own policy. A *throttled* read
+/// in adaptive mode is another matter: the SDK's rate limiter then waits
+/// about 20 seconds before the retry (seen in its debug log: "client rate
+/// limiter delayed a request … sleep_time=19.99"), past the default
+/// operation timeout, so the call fails with exit 10 instead. README.md says
+/// so, and keeps `standard` as the default.
+#[test]
+fn adaptive_retry_mode() {
+    let stack = Stack::new();
+    let job = stack.spark_job(|j| j);
+    stack.emulator.inject_fault(Fault {
+        operation: EmulatorOp::GetAuthorizationToken,
+        kind: FaultKind::Unavailable,
+        count: Some(2),
+    });
+    stack.moto.inject_glue_fault(&GlueFault::new(
+        "GetJob",
+        &job,
+        GlueFaultKind::InternalError,
+        2,
+    ));
+    stack.moto.inject_glue_fault(&GlueFault::new(
+        "StartJobRun",
+        &job,
+        GlueFaultKind::Throttle,
+        1,
+    ));
+    let adaptive = [
+        ("AWS_MAX_ATTEMPTS", MAX_ATTEMPTS),
+        ("AWS_RETRY_MODE", "adaptive"),
+    ];
+    let args = [
+        "start",
+        "--job",
+        &job,
+        "--domain",
+        DOMAIN,
+        "--repository",
+        REPOSITORY,
+    ];
+    let run = stack.cli_env(&args, &adaptive);
+    run.assert_code(0);
+    let runs = stack.moto.job_runs(&job);
+    assert_eq!(runs.len(), 1);
+    assert_eq!(run.stdout.trim(), runs[0].id);
+    assert_eq!(stack.moto.sent_requests("GetJob", &job).len(), 3);
+    assert_eq!(stack.sent_runs(&job).len(), 2);
+
+    // A throttled read: the rate limiter's wait outlasts the operation
+    // timeout (here 3 s, to keep the test short).
+    stack.emulator.inject_fault(Fault {
+        operation: EmulatorOp::GetRepositoryEndpoint,
+        kind: FaultKind::Throttle,
+        count: Some(1),
+    });
+    let started = Instant::now();
+    let mut env = adaptive.to_vec();
+    env.push(("GLUE_CODEARTIFACT_OPERATION_TIMEOUT", "3s"));
+    let run = stack.cli_env(&args, &env);
+    run.assert_code(10);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(stack.moto.job_runs(&job).len(), 1, "no second run");
+}

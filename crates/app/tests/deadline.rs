@@ -45,20 +45,22 @@ fn fixture() -> Fixture {
         .unwrap();
     // The timeouts the CLI and the Lambda use by default, via the real
     // settings loader: attempt 8 s, operation 12 s, 3 attempts.
-    let config = |endpoint: String| {
-        let settings = AwsSettings {
-            region: Some("us-east-1".into()),
-            timeouts: Timeouts::default(),
-            ..AwsSettings::default()
-        };
-        temp_env(endpoint, || {
-            runtime.block_on(glue_codeartifact_aws::load_sdk_config(&settings))
-        })
-        .unwrap()
+    let settings = AwsSettings {
+        region: Some("us-east-1".into()),
+        timeouts: Timeouts::default(),
+        ..AwsSettings::default()
     };
+    let load = || {
+        runtime
+            .block_on(glue_codeartifact_aws::load_sdk_config(&settings))
+            .unwrap()
+    };
+    // The clients are built under the lock too: a client reads the
+    // environment's endpoint settings when it is built, and a parallel
+    // fixture may be pointing AWS_ENDPOINT_URL elsewhere.
     let services = Services {
-        glue: Glue::new(&config(moto.url.clone())),
-        codeartifact: CodeArtifact::new(&config(emulator.base_url())),
+        glue: temp_env(moto.url.clone(), || Glue::new(&load())),
+        codeartifact: temp_env(emulator.base_url(), || CodeArtifact::new(&load())),
         region: "us-east-1".into(),
     };
     Fixture {

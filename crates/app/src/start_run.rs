@@ -25,16 +25,24 @@
 //!      [`Error::StartOutcomeUnknown`] says a run may or may not have
 //!      started and how to check (exit code 14).
 //!
+//! The Lambda's warm cache reuses a token, so two starts of the same job
+//! with the same arguments carry the same index URL. The look-up therefore
+//! skips runs this process already reported as another start's, and when an
+//! earlier start with the same arguments ended unknown, a run it finds
+//! cannot be attributed and this start ends unknown too (`Ledger`).
+//!
 //! So one start never makes two runs, except in one narrow case this module
 //! cannot rule out: Glue answers 5xx *and* had created a run that stays
 //! invisible to `GetJobRuns` for longer than the look-ups wait.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::hash::{Hash, Hasher};
+use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
 use glue_codeartifact_aws::{
     Glue,
-    start_run::{FoundRun, SendOutcome, StartAttemptError},
+    start_run::{FoundRun, LOOKUP_CLOCK_SKEW, SendOutcome, StartAttemptError},
 };
 
 use crate::Error;
@@ -85,6 +93,24 @@ pub(crate) async fn start_run_once(
     job: &str,
     arguments: &BTreeMap<String, String>,
     deadline: Option<Instant>,
+) -> Result<StartedRun, StartRunError> {
+    let fingerprint = fingerprint(job, arguments);
+    let result = start_run_inner(glue, job, arguments, deadline, fingerprint).await;
+    let mut ledger = LEDGER.lock().unwrap_or_else(|e| e.into_inner());
+    match &result {
+        Ok(run) => ledger.claim(run.run_id.clone()),
+        Err(StartRunError::Unknown(_)) => ledger.unresolved(fingerprint, SystemTime::now()),
+        Err(StartRunError::Aws(_)) => {}
+    }
+    result
+}
+
+async fn start_run_inner(
+    glue: &Glue,
+    job: &str,
+    arguments: &BTreeMap<String, String>,
+    deadline: Option<Instant>,
+    fingerprint: u64,
 ) -> Result<StartedRun, StartRunError> {
     let (max_attempts, budget) = glue.call_limits();
     let budget = Instant::now() + budget.unwrap_or(DEFAULT_BUDGET);
@@ -143,6 +169,22 @@ pub(crate) async fn start_run_once(
                     &LOOKUPS_AFTER_FAILED_ANSWER
                 };
                 match look_up(glue, job, first_sent, arguments, waits, deadline).await {
+                    Ok(Some(found))
+                        if LEDGER
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .has_unresolved(fingerprint, first_sent) =>
+                    {
+                        return Err(StartRunError::Unknown(Error::StartOutcomeUnknown {
+                            job: job.to_owned(),
+                            since: first_sent,
+                            cause,
+                            lookup: format!(
+                                "GetJobRuns shows run {} with this start's arguments, but an earlier start with the same arguments (and the same cached token) also lost its answer, so which start that run belongs to cannot be told",
+                                found.run_id
+                            ),
+                        }));
+                    }
                     Ok(Some(found)) => {
                         tracing::warn!(
                             job,
@@ -209,7 +251,13 @@ async fn look_up(
             break;
         }
         let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, glue.find_run(job, since, arguments)).await {
+        let claimed = |id: &str| {
+            LEDGER
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_claimed(id)
+        };
+        match tokio::time::timeout(left, glue.find_run(job, since, arguments, &claimed)).await {
             Ok(Ok(Some(found))) => return Ok(Some(found)),
             Ok(Ok(None)) => looked = true,
             Ok(Err(e)) => last_error = Some(e.to_string()),
@@ -223,6 +271,65 @@ async fn look_up(
     }
 }
 
+/// What this process knows of its own starts, for the look-up. The Lambda's
+/// warm cache reuses a token across invocations, so two starts of the same
+/// job with the same arguments carry the same index URL, and a look-up could
+/// take an earlier start's run for its own (and report a run that this
+/// start did not make). So runs already reported as started are excluded
+/// from look-ups, and when an earlier start with the same arguments ended
+/// unknown, a run found later cannot be attributed and stays unknown.
+/// (The CLI mints a token per process, so its index URLs never repeat.)
+struct Ledger {
+    claimed: VecDeque<String>,
+    unresolved: VecDeque<(u64, SystemTime)>,
+}
+
+/// How many run IDs and unresolved starts the ledger keeps.
+const LEDGER_CAPACITY: usize = 4096;
+
+static LEDGER: Mutex<Ledger> = Mutex::new(Ledger {
+    claimed: VecDeque::new(),
+    unresolved: VecDeque::new(),
+});
+
+impl Ledger {
+    fn claim(&mut self, run_id: String) {
+        if self.claimed.len() == LEDGER_CAPACITY {
+            self.claimed.pop_front();
+        }
+        self.claimed.push_back(run_id);
+    }
+
+    fn is_claimed(&self, run_id: &str) -> bool {
+        self.claimed.iter().any(|id| id == run_id)
+    }
+
+    fn unresolved(&mut self, fingerprint: u64, at: SystemTime) {
+        if self.unresolved.len() == LEDGER_CAPACITY {
+            self.unresolved.pop_front();
+        }
+        self.unresolved.push_back((fingerprint, at));
+    }
+
+    /// Whether a start with these arguments ended unknown within the
+    /// look-up's window before `since`.
+    fn has_unresolved(&self, fingerprint: u64, since: SystemTime) -> bool {
+        let earliest = since.checked_sub(LOOKUP_CLOCK_SKEW).unwrap_or(since);
+        self.unresolved
+            .iter()
+            .any(|(f, at)| *f == fingerprint && *at >= earliest)
+    }
+}
+
+/// A process-local fingerprint of a start: the job and every argument sent
+/// (the token included). Never leaves the process.
+fn fingerprint(job: &str, arguments: &BTreeMap<String, String>) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    job.hash(&mut hasher);
+    arguments.hash(&mut hasher);
+    hasher.finish()
+}
+
 /// Sleeps `wait` if that ends before `deadline`; false (without sleeping)
 /// if it would not.
 async fn sleep_within(wait: Duration, deadline: Instant) -> bool {
@@ -231,4 +338,34 @@ async fn sleep_within(wait: Duration, deadline: Instant) -> bool {
     }
     tokio::time::sleep(wait).await;
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ledger_excludes_claimed_runs_and_remembers_unknown_starts() {
+        let mut ledger = Ledger {
+            claimed: VecDeque::new(),
+            unresolved: VecDeque::new(),
+        };
+        ledger.claim("jr_1".into());
+        assert!(ledger.is_claimed("jr_1"));
+        assert!(!ledger.is_claimed("jr_2"));
+        for i in 0..LEDGER_CAPACITY {
+            ledger.claim(format!("jr_x{i}"));
+        }
+        assert!(!ledger.is_claimed("jr_1"), "the oldest is forgotten");
+        assert_eq!(ledger.claimed.len(), LEDGER_CAPACITY);
+
+        let args: BTreeMap<String, String> = [("--a".to_owned(), "1".to_owned())].into();
+        let f = fingerprint("job", &args);
+        assert_ne!(f, fingerprint("other", &args));
+        let now = SystemTime::now();
+        assert!(!ledger.has_unresolved(f, now));
+        ledger.unresolved(f, now - Duration::from_secs(60));
+        assert!(ledger.has_unresolved(f, now));
+        assert!(!ledger.has_unresolved(f, now + LOOKUP_CLOCK_SKEW * 2));
+    }
 }

@@ -140,14 +140,17 @@ impl Glue {
     }
 
     /// `GetJobRuns`: the newest run of `job` that started at or after
-    /// `since` (less [`LOOKUP_CLOCK_SKEW`]) and carries every one of
-    /// `arguments` with the same value. With a fresh token in the index URL
-    /// among them, that is the run our `StartJobRun` started, if any.
+    /// `since` (less [`LOOKUP_CLOCK_SKEW`]), carries every one of
+    /// `arguments` with the same value, and is not `excluded` (runs the
+    /// caller already knows to be another start's). With a fresh token in
+    /// the index URL among the arguments, that is the run our `StartJobRun`
+    /// started, if any.
     pub async fn find_run(
         &self,
         job: &str,
         since: SystemTime,
         arguments: &BTreeMap<String, String>,
+        excluded: &(dyn Fn(&str) -> bool + Sync),
     ) -> Result<Option<FoundRun>, AwsError> {
         const OP: Operation = Operation::GetJobRuns;
         let earliest = since.checked_sub(LOOKUP_CLOCK_SKEW).unwrap_or(since);
@@ -173,7 +176,7 @@ impl Glue {
                         .iter()
                         .all(|(k, v)| sent.get(k).is_some_and(|s| s == v))
                 });
-                let Some(run_id) = run.id().filter(|_| carries_ours) else {
+                let Some(run_id) = run.id().filter(|id| carries_ours && !excluded(id)) else {
                     continue;
                 };
                 let newer = best

@@ -12,10 +12,15 @@
 //! | `TokenTooShort` | a minted token would expire before the run's installs | no |
 //! | `InvalidParameter`, `InvalidEndpoint`, `Configuration` | AWS rejected a value, or the setup is wrong | no |
 //! | `Throttled`, `Unreachable`, `ConcurrentRunsExceeded`, `ServiceError` | transient AWS failures | yes |
+//! | `DeadlineReached` | the invocation's deadline came before AWS answered the reads; nothing was started | yes |
+//! | `StartOutcomeUnknown` | `StartJobRun`'s answer was lost and the run could not be found: a run may have started | **no**: check the job's runs first |
 //!
 //! Every bad-input error is raised before any AWS call, so nothing was
-//! started. A retryable error may come from `StartJobRun` itself; with
-//! `Unreachable` the run may in rare cases have started anyway.
+//! started. A retryable error that comes from `StartJobRun` itself proves
+//! that no run started (a throttle, a connection never made); an answer
+//! lost after sending is looked up, and reported as `StartOutcomeUnknown`
+//! if the run cannot be found (see `glue_codeartifact_app::start_run`), so
+//! retrying a retryable error never starts a second run.
 
 use glue_codeartifact_app::Error as StartError;
 use lambda_runtime::Diagnostic;
@@ -74,7 +79,11 @@ impl HandlerError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self.error_type(),
-            "Throttled" | "Unreachable" | "ConcurrentRunsExceeded" | "ServiceError"
+            "Throttled"
+                | "Unreachable"
+                | "ConcurrentRunsExceeded"
+                | "ServiceError"
+                | "DeadlineReached"
         )
     }
 }
@@ -95,6 +104,8 @@ pub fn start_error_type(err: &StartError) -> &'static str {
         StartError::Plan(_) => "JobNotSupported",
         StartError::IndexUrl(_) => "InvalidEndpoint",
         StartError::TokenLife(_) => "TokenTooShort",
+        StartError::DeadlineReached { .. } => "DeadlineReached",
+        StartError::StartOutcomeUnknown { .. } => "StartOutcomeUnknown",
         _ => "ServiceError",
     }
 }
@@ -132,5 +143,17 @@ mod tests {
         let diagnostic = Diagnostic::from(refused);
         assert_eq!(diagnostic.error_type, "JobNotAllowed");
         assert!(diagnostic.error_message.contains("ALLOWED_JOBS"));
+        // A run may have started: a retry of the event could start a second.
+        let unknown = HandlerError::Start(StartError::StartOutcomeUnknown {
+            job: "x".into(),
+            since: std::time::SystemTime::UNIX_EPOCH,
+            cause: "reset".into(),
+            lookup: "none found".into(),
+        });
+        assert_eq!(unknown.error_type(), "StartOutcomeUnknown");
+        assert!(!unknown.is_retryable());
+        let late = HandlerError::Start(StartError::DeadlineReached { job: "x".into() });
+        assert_eq!(late.error_type(), "DeadlineReached");
+        assert!(late.is_retryable());
     }
 }

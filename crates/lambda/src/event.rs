@@ -20,8 +20,8 @@ use std::{collections::BTreeMap, fmt};
 use glue_codeartifact_app::start::StartRequest;
 use glue_codeartifact_domain::{
     duration::TokenDuration,
-    job_pattern::MAX_JOB_NAME_LEN,
-    run_plan::{RunArgument, RunArgumentError},
+    job_pattern::{MAX_JOB_NAME_LEN, check_job_name},
+    run_plan::{RunArgument, RunArgumentError, check_arguments_size},
 };
 use serde::Deserialize;
 
@@ -104,11 +104,16 @@ impl StartEvent {
             )));
         }
         if job.len() != self.job_name.len() || job.chars().count() > MAX_JOB_NAME_LEN {
+            // A huge name is not echoed whole into the error and the logs.
+            let mut shown: String = self.job_name.chars().take(64).collect();
+            if shown.len() < self.job_name.len() {
+                shown.push('…');
+            }
             return Err(HandlerError::InvalidEvent(format!(
-                "job_name {:?} is not a Glue job name (leading or trailing spaces, or longer than {MAX_JOB_NAME_LEN} characters)",
-                self.job_name
+                "job_name {shown:?} is not a Glue job name (leading or trailing spaces, or longer than {MAX_JOB_NAME_LEN} characters)"
             )));
         }
+        check_job_name(job).map_err(|e| HandlerError::InvalidEvent(format!("job_name: {e}")))?;
         if !settings.allowed_jobs.allows(job) {
             return Err(HandlerError::JobNotAllowed {
                 job: job.to_owned(),
@@ -127,6 +132,8 @@ impl StartEvent {
             .into_iter()
             .map(|(key, value)| argument(key, value))
             .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| HandlerError::InvalidEvent(format!("invalid arguments: {e}")))?;
+        check_arguments_size(&arguments)
             .map_err(|e| HandlerError::InvalidEvent(format!("invalid arguments: {e}")))?;
         let duration = match &self.duration {
             Some(text) => {

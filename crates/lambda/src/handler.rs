@@ -1,17 +1,21 @@
 //! The handler: one event in, one run started (or a clear error out).
 
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use glue_codeartifact_app::{
-    Services, WarmCache,
+    Error as StartError, Services, WarmCache,
     doctor::{DoctorRequest, doctor},
-    start::start_cached,
+    start::{start_cached, start_cached_until},
 };
 use glue_codeartifact_domain::preflight::{Finding, Severity};
 use lambda_runtime::LambdaEvent;
 use serde::Serialize;
 
-use crate::{error::HandlerError, event::StartEvent, settings::Settings};
+use crate::{
+    error::HandlerError,
+    event::StartEvent,
+    settings::{DEADLINE_MARGIN, Settings},
+};
 
 /// What the function keeps between invocations of one execution
 /// environment: the settings, the AWS clients and the warm cache.
@@ -62,7 +66,8 @@ pub async fn handler(
     event: LambdaEvent<serde_json::Value>,
     state: &State,
 ) -> Result<StartResponse, HandlerError> {
-    let (payload, _context) = event.into_parts();
+    let (payload, context) = event.into_parts();
+    let answer_by = answer_by(context.deadline, SystemTime::now(), Instant::now());
     let mut preflight = false;
     let request = StartEvent::from_json(payload)
         .and_then(|event| {
@@ -73,22 +78,36 @@ pub async fn handler(
             tracing::warn!(error_type = err.error_type(), error = %err, "event refused; nothing started");
         })?;
     let preflight_warnings = if preflight {
-        Some(run_preflight(state, &request).await?)
+        let checks = run_preflight(state, &request);
+        let checked = match answer_by {
+            Some(by) => tokio::time::timeout_at(by.into(), checks)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(HandlerError::Start(StartError::DeadlineReached {
+                        job: request.job.clone(),
+                    }))
+                }),
+            None => checks.await,
+        };
+        Some(checked.inspect_err(|err| {
+            tracing::error!(job = %request.job, error_type = err.error_type(), error = %err, "preflight did not finish; nothing started");
+        })?)
     } else {
         None
     };
-    let outcome = start_cached(&state.services, &state.cache, &request)
-        .await
-        .map_err(HandlerError::from)
-        .inspect_err(|err| {
-            tracing::error!(
-                job = %request.job,
-                error_type = err.error_type(),
-                retryable = err.is_retryable(),
-                error = %err,
-                "start failed"
-            );
-        })?;
+    let started = match answer_by {
+        Some(by) => start_cached_until(&state.services, &state.cache, &request, by).await,
+        None => start_cached(&state.services, &state.cache, &request).await,
+    };
+    let outcome = started.map_err(HandlerError::from).inspect_err(|err| {
+        tracing::error!(
+            job = %request.job,
+            error_type = err.error_type(),
+            retryable = err.is_retryable(),
+            error = %err,
+            "start failed"
+        );
+    })?;
     Ok(StartResponse {
         job_name: outcome.job,
         job_run_id: outcome.job_run_id.unwrap_or_default(),
@@ -138,6 +157,47 @@ async fn run_preflight(
     Ok(of(Severity::Warning).collect())
 }
 
+/// The instant by which the invocation must answer: its deadline (epoch
+/// milliseconds, from the Runtime API) less [`DEADLINE_MARGIN`], so that an
+/// error is reported before Lambda stops the function. `None` when the
+/// deadline is not a real one: cargo-lambda's local Runtime API sends a
+/// fixed `600000` (ten minutes after 1970), and a deadline more than a day
+/// in the past can only be such a placeholder.
+pub fn answer_by(deadline_ms: u64, now: SystemTime, now_instant: Instant) -> Option<Instant> {
+    let deadline = UNIX_EPOCH + Duration::from_millis(deadline_ms);
+    match deadline.duration_since(now) {
+        Ok(left) => Some(now_instant + left.saturating_sub(DEADLINE_MARGIN)),
+        Err(past) if past.duration() < Duration::from_secs(24 * 60 * 60) => Some(now_instant),
+        Err(_) => None,
+    }
+}
+
 fn rfc3339(t: SystemTime) -> String {
     humantime::format_rfc3339_seconds(t).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_answer_is_due_a_margin_before_the_deadline() {
+        let now = SystemTime::now();
+        let instant = Instant::now();
+        let ms = |t: SystemTime| t.duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
+        let by = answer_by(ms(now + Duration::from_secs(30)), now, instant).unwrap();
+        let left = by - instant;
+        assert!(
+            left <= Duration::from_secs(29) && left > Duration::from_millis(28_900),
+            "{left:?}"
+        );
+        // Less than the margin left, or just past: answer at once.
+        let by = answer_by(ms(now + Duration::from_millis(300)), now, instant).unwrap();
+        assert_eq!(by, instant);
+        let by = answer_by(ms(now - Duration::from_secs(5)), now, instant).unwrap();
+        assert_eq!(by, instant);
+        // cargo-lambda's placeholder, and other impossible deadlines.
+        assert_eq!(answer_by(600_000, now, instant), None);
+        assert_eq!(answer_by(0, now, instant), None);
+    }
 }

@@ -60,7 +60,11 @@ impl InitError {
 /// `AWS_ENDPOINT_URL_*`).
 pub async fn cold_start() -> Result<State, InitError> {
     let settings = Settings::from_env()?;
-    let services = Services::load(&AwsSettings::default()).await?;
+    let services = Services::load(&AwsSettings {
+        timeouts: settings.timeouts,
+        ..AwsSettings::default()
+    })
+    .await?;
     if settings.allowed_jobs.allows_everything() {
         tracing::warn!(
             allowed_jobs = %settings.allowed_jobs,

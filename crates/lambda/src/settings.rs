@@ -18,6 +18,13 @@
 //! | `ALLOWED_EVENT_OVERRIDES` | event fields that may override the settings: `duration`, `mode` | none |
 //! | `GLUE_CODEARTIFACT_ENDPOINT_TYPE` | `ipv4` or `dualstack` | CodeArtifact's default |
 //! | `GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST` | a `codeartifact.repositories` VPC endpoint's DNS name (no private DNS) | none |
+//! | `GLUE_CODEARTIFACT_CONNECT_TIMEOUT` | connecting to AWS (`--connect-timeout`) | `3s` |
+//! | `GLUE_CODEARTIFACT_ATTEMPT_TIMEOUT` | one attempt of an AWS call (`--attempt-timeout`) | `8s` |
+//! | `GLUE_CODEARTIFACT_OPERATION_TIMEOUT` | one AWS call, its retries included (`--operation-timeout`) | `12s` |
+//!
+//! Whatever the timeouts, every invocation also ends before its own deadline
+//! (the function's timeout), less a margin ([`DEADLINE_MARGIN`]), with a
+//! clear error rather than being killed.
 //!
 //! A served token must have `GLUE_CODEARTIFACT_MIN_TOKEN_LIFE` plus a
 //! one-minute safety margin left ([`DEFAULT_SAFETY_MARGIN`]), so the duration
@@ -26,6 +33,10 @@
 use std::{fmt, time::Duration};
 
 use glue_codeartifact_app::RepositoryRef;
+use glue_codeartifact_aws::{
+    Timeouts,
+    config::{ATTEMPT_TIMEOUT_ENV, CONNECT_TIMEOUT_ENV, OPERATION_TIMEOUT_ENV},
+};
 use glue_codeartifact_domain::{
     duration::TokenDuration,
     installer_option::IndexMode,
@@ -112,7 +123,14 @@ pub struct Settings {
     pub allowed_jobs: JobPatterns,
     /// The event fields that may override settings.
     pub overrides: Vec<Override>,
+    /// How long AWS calls may take.
+    pub timeouts: Timeouts,
 }
+
+/// How long before the invocation's deadline the function gives up on AWS
+/// and answers with an error, so that it answers at all: the error must
+/// reach the Runtime API before Lambda stops the function.
+pub const DEADLINE_MARGIN: Duration = Duration::from_millis(1000);
 
 /// Why the settings are invalid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -208,7 +226,19 @@ impl Settings {
                 )));
             }
         };
+        let timeouts = Timeouts::from_lookup(get).map_err(|reason| {
+            let name = [
+                CONNECT_TIMEOUT_ENV,
+                ATTEMPT_TIMEOUT_ENV,
+                OPERATION_TIMEOUT_ENV,
+            ]
+            .into_iter()
+            .find(|name| reason.starts_with(name))
+            .unwrap_or(OPERATION_TIMEOUT_ENV);
+            invalid(name)(reason)
+        })?;
         Ok(Settings {
+            timeouts,
             repository: RepositoryRef {
                 domain,
                 domain_owner,

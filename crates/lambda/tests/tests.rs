@@ -6,4 +6,5 @@ mod util;
 
 mod events;
 mod handler;
+mod reliability;
 mod runtime;

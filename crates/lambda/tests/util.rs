@@ -285,6 +285,11 @@ impl Lambda {
             .collect()
     }
 
+    /// The function process's id (for reading its memory in /proc).
+    pub fn function_pid(&self) -> Option<u32> {
+        self.function.as_ref().map(Child::id)
+    }
+
     /// Whether the function process has exited.
     pub fn function_exited(&mut self) -> bool {
         self.function

@@ -83,15 +83,15 @@ pub async fn handler(
             Some(by) => tokio::time::timeout_at(by.into(), checks)
                 .await
                 .unwrap_or_else(|_| {
-                    Err(HandlerError::Start(StartError::DeadlineReached {
+                    let err = HandlerError::Start(StartError::DeadlineReached {
                         job: request.job.clone(),
-                    }))
+                    });
+                    tracing::error!(job = %request.job, error_type = err.error_type(), error = %err, "preflight did not finish before the deadline; nothing started");
+                    Err(err)
                 }),
             None => checks.await,
         };
-        Some(checked.inspect_err(|err| {
-            tracing::error!(job = %request.job, error_type = err.error_type(), error = %err, "preflight did not finish; nothing started");
-        })?)
+        Some(checked?)
     } else {
         None
     };

@@ -286,23 +286,8 @@ def matches(record: dict[str, Any], operation: str | None, job: str | None) -> b
     return True
 
 
-def read_body(environ: dict[str, Any]) -> bytes:
-    """The request body, whether sized by Content-Length or terminated (chunked)."""
-    stream = environ["wsgi.input"]
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > 0:
-        return stream.read(length)
-    if environ.get("wsgi.input_terminated"):
-        return stream.read()
-    return b""
-
-
-def respond(start_response: Callable[..., Any], status: str, body: bytes, headers: list[tuple[str, str]] | None = None) -> list[bytes]:
-    start_response(status, (headers or []) + [("Content-Length", str(len(body)))])
-    return [body]
+# The body reader and the plain responder are glue_faults.py's (one copy).
+from glue_faults import read_body, respond  # noqa: E402  (next to this script)
 
 
 # --------------------------------------------------------------------------

@@ -7,10 +7,16 @@
 //! and a cached token that still meets the freshness rule are used instead
 //! of their calls: a warm invocation is `GetJob`, then `StartJobRun`, with
 //! no CodeArtifact call at all.
+//!
+//! Several jobs ([`start_many`]) share one token, and each job's run starts
+//! as soon as that job has been read.
 
-use std::time::{Instant, SystemTime};
+use std::{
+    sync::Arc,
+    time::{Instant, SystemTime},
+};
 
-use futures_util::{StreamExt, stream};
+use futures_util::{FutureExt, future};
 use glue_codeartifact_aws::IssuedToken;
 use glue_codeartifact_domain::{
     duration::TokenDuration,
@@ -20,8 +26,12 @@ use glue_codeartifact_domain::{
     run_plan::{RunArgument, RunPlan, plan_run},
     token_cache::{CachedToken, EndpointKey, Freshness, TokenKey},
 };
+use tokio::sync::{Semaphore, watch};
 
-use crate::{Error, RepositoryRef, Services, error::Context, warm_cache::WarmCache};
+use crate::{
+    Error, RepositoryRef, Services, error::Context, index_url::IssuedIndexUrl,
+    warm_cache::WarmCache,
+};
 
 /// What to start.
 #[derive(Clone, Debug)]
@@ -270,12 +280,20 @@ impl StartManyOutcome {
     }
 }
 
-/// Starts a run of each of `jobs` (`request.job` is ignored) with one token,
-/// at most `concurrency` calls at a time. The token and endpoint are fetched
-/// while the jobs are read, then the runs are started: two sequential
-/// rounds of calls, each `ceil(jobs / concurrency)` calls deep. Fails as a
-/// whole only when there is no index URL; a failure on one job is reported
-/// in its result and does not stop the others.
+/// Starts a run of each of `jobs` (`request.job` is ignored) with one token.
+///
+/// Each job is a pipeline of its own: read it (`GetJob`, at most
+/// `concurrency` reads at a time), wait for the index URL, start its run
+/// (`StartJobRun`, at most `concurrency` starts at a time). The endpoint and
+/// token are fetched once, alongside the first reads. A job's run starts as
+/// soon as that job has been read, so reads and starts overlap and the
+/// critical path is 1 + `ceil(jobs / concurrency)` rounds of calls, not
+/// twice that. Per-job `GetJob` rather than one `BatchGetJobs`: a batch read
+/// fails as a whole when any one job's read is denied, and a failure on one
+/// job must not stop the others.
+///
+/// Fails as a whole only when there is no index URL (and then starts
+/// nothing); a failure on one job is reported in its result.
 pub async fn start_many(
     services: &Services,
     request: &StartRequest,
@@ -284,59 +302,65 @@ pub async fn start_many(
 ) -> Result<StartManyOutcome, Error> {
     let concurrency = concurrency.max(1);
     let repository = &request.repository;
-    let read_jobs = stream::iter(jobs.iter().enumerate())
-        .map(|(i, name)| async move {
+    let reads = Semaphore::new(concurrency);
+    let starts = Semaphore::new(concurrency);
+    let (publish, issued) = watch::channel(None::<Arc<IssuedIndexUrl>>);
+    let fetch = async move {
+        let url = crate::index_url::index_url(
+            services,
+            repository,
+            request.duration,
+            PackageFormat::Pypi,
+        )
+        .await?;
+        let url = Arc::new(url);
+        publish.send_replace(Some(Arc::clone(&url)));
+        Ok::<_, Error>(url)
+    };
+    let (reads, starts) = (&reads, &starts);
+    let runs = future::join_all(jobs.iter().map(|name| {
+        let mut issued = issued.clone();
+        async move {
             let cx = Context {
                 job: Some(name),
                 repository,
                 region: &services.region,
             };
-            let job = services
-                .glue
-                .get_job(name)
-                .await
-                .map_err(|e| Error::from_aws(e, cx));
-            (i, job)
-        })
-        .buffer_unordered(concurrency)
-        .collect::<Vec<_>>();
-    let (issued, read) = tokio::join!(
-        crate::index_url::index_url(services, repository, request.duration, PackageFormat::Pypi),
-        read_jobs
-    );
-    let issued = issued?;
-    let started = stream::iter(read)
-        .map(|(i, job)| {
-            let url = &issued.url;
-            async move {
-                let name = &jobs[i];
-                let result = match job {
-                    Ok(job) => {
-                        let index = TokenIndex {
-                            url,
-                            expiration: issued.expiration,
-                            cached: false,
-                        };
-                        plan_and_start(services, request, name, job, index, None).await
-                    }
-                    Err(e) => Err(e),
-                };
-                if let Err(e) = &result {
-                    tracing::warn!(job = %name, error = %e, "job run not started");
+            let job = {
+                let _permit = reads.acquire().await.expect("never closed");
+                services.glue.get_job(name).await
+            };
+            let result = match job {
+                Ok(job) => {
+                    // Without an index URL the fetch has failed, and its
+                    // error ends `start_many` (and this future with it).
+                    let Some(url) = issued
+                        .wait_for(Option::is_some)
+                        .await
+                        .ok()
+                        .and_then(|u| u.clone())
+                    else {
+                        return std::future::pending().await;
+                    };
+                    let index = TokenIndex {
+                        url: &url.url,
+                        expiration: url.expiration,
+                        cached: false,
+                    };
+                    let _permit = starts.acquire().await.expect("never closed");
+                    plan_and_start(services, request, name, job, index, None).await
                 }
-                (i, result)
+                Err(e) => Err(Error::from_aws(e, cx)),
+            };
+            if let Err(e) = &result {
+                tracing::warn!(job = %name, error = %e, "job run not started");
             }
-        })
-        .buffer_unordered(concurrency)
-        .collect::<Vec<_>>()
-        .await;
-    let mut started = started;
-    started.sort_by_key(|(i, _)| *i);
+            (name.clone(), result)
+        }
+    }));
+    let (issued, runs) = tokio::try_join!(fetch, runs.map(Ok))?;
     Ok(StartManyOutcome {
         token_expiration: issued.expiration,
-        runs: started
-            .into_iter()
-            .map(|(i, result)| (jobs[i].clone(), result))
-            .collect(),
+        runs,
     })
 }

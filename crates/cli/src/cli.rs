@@ -216,7 +216,8 @@ pub struct StartArgs {
     #[arg(long, value_name = "FILE")]
     pub jobs_from: Option<std::path::PathBuf>,
 
-    /// With several jobs: how many AWS calls run at once.
+    /// With several jobs: how many jobs are read (GetJob), and how many
+    /// runs are started (StartJobRun), at once.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
 

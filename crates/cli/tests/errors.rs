@@ -284,3 +284,33 @@ fn invalid_input_is_rejected_before_any_aws_call() {
     );
     assert_nothing_started(&stack, &job);
 }
+
+#[test]
+fn several_jobs_start_nothing_without_a_token() {
+    let stack = Stack::new();
+    let jobs = [
+        stack.spark_job(|j| j),
+        stack.spark_job(|j| j),
+        stack.spark_job(|j| j),
+    ];
+    stack.emulator.inject_fault(Fault {
+        operation: Operation::GetAuthorizationToken,
+        kind: FaultKind::AccessDenied {
+            action: String::new(),
+        },
+        count: None,
+    });
+    let run = stack.start(
+        &jobs[0],
+        &["--job", &jobs[1], "--job", &jobs[2], "--concurrency", "1"],
+    );
+    run.assert_code(ACCESS_DENIED);
+    assert!(
+        run.stderr.contains("codeartifact:GetAuthorizationToken"),
+        "{}",
+        run.stderr
+    );
+    for job in &jobs {
+        assert_nothing_started(&stack, job);
+    }
+}

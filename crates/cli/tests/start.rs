@@ -271,3 +271,35 @@ fn several_jobs_share_one_token_and_a_missing_one_does_not_stop_the_others() {
         text.stdout
     );
 }
+
+#[test]
+fn each_job_starts_as_soon_as_it_is_read() {
+    // With --concurrency 1, job b's read is held for 3 s. Job a, read
+    // before it, must not wait for it: its run starts while b is still
+    // being read. (Reading every job before starting any would start both
+    // runs after the 3 s, within moments of each other.)
+    const HELD: std::time::Duration = std::time::Duration::from_secs(3);
+    let stack = Stack::new();
+    let a = stack.spark_job(|j| j);
+    let b = stack.spark_job(|j| j);
+    stack.moto.inject_glue_fault(&test_stack::GlueFault::new(
+        "GetJob",
+        &b,
+        test_stack::GlueFaultKind::Delay(HELD),
+        1,
+    ));
+    let run = stack.start(&a, &["--job", &b, "--concurrency", "1"]);
+    run.assert_code(0);
+    let started_on = |job: &str| {
+        let runs = stack.moto.job_runs(job);
+        assert_eq!(runs.len(), 1, "one run of {job}");
+        runs[0].started_on.expect("StartedOn")
+    };
+    let gap = started_on(&b)
+        .duration_since(started_on(&a))
+        .unwrap_or_else(|_| panic!("{b} started before {a}, which was read first"));
+    assert!(
+        gap >= HELD - std::time::Duration::from_secs(1),
+        "{a}'s run started only {gap:?} before {b}'s: it waited for {b} to be read"
+    );
+}

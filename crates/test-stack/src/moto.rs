@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::process::{Child, Stdio};
 use std::sync::OnceLock;
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use aws_sdk_glue::Client;
 use aws_sdk_glue::config::timeout::TimeoutConfig;
@@ -202,6 +202,7 @@ impl Moto {
                         .arguments()
                         .map(|a| a.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
                         .unwrap_or_default(),
+                    started_on: run.started_on().and_then(|t| SystemTime::try_from(*t).ok()),
                 }
             }));
             match page.next_token() {
@@ -363,6 +364,8 @@ pub struct JobRunSummary {
     pub state: String,
     /// The run's arguments; moto shows them merged with the job's.
     pub arguments: BTreeMap<String, String>,
+    /// `StartedOn`: when Glue accepted the StartJobRun.
+    pub started_on: Option<SystemTime>,
 }
 
 fn non_empty(map: &BTreeMap<String, String>) -> Option<HashMap<String, String>> {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use codeartifact_emulator::{Config, EmulatorHandle, Repository};
 use glue_codeartifact_app::{
     Error, RepositoryRef, Services, WarmCache,
-    start::{StartRequest, start_cached_until},
+    start::{StartOutcome, StartRequest, start_cached_until},
 };
 use glue_codeartifact_aws::{AwsSettings, CodeArtifact, Glue, Timeouts};
 use glue_codeartifact_domain::{
@@ -128,25 +128,41 @@ fn cache() -> WarmCache {
     ))
 }
 
-#[test]
-fn slow_reads_end_at_the_deadline_with_nothing_started() {
-    let f = fixture();
+/// Starts a new job whose `operation` call Glue holds back for `held`,
+/// with a deadline `deadline` from now; returns the job, the result and how
+/// long the call took.
+fn start_held(
+    f: &Fixture,
+    operation: &str,
+    held: Duration,
+    deadline: Duration,
+) -> (String, Result<StartOutcome, Error>, Duration) {
     let job = job(f.moto);
     f.moto.inject_glue_fault(&GlueFault::new(
-        "GetJob",
+        operation,
         &job,
-        GlueFaultKind::Delay(Duration::from_secs(6)),
+        GlueFaultKind::Delay(held),
         1,
     ));
     let started = Instant::now();
-    let deadline = started + Duration::from_millis(1500);
     let result = f.runtime.block_on(start_cached_until(
         &f.services,
         &cache(),
         &request(&job),
-        deadline,
+        started + deadline,
     ));
-    let elapsed = started.elapsed();
+    (job, result, started.elapsed())
+}
+
+#[test]
+fn slow_reads_end_at_the_deadline_with_nothing_started() {
+    let f = fixture();
+    let (job, result, elapsed) = start_held(
+        &f,
+        "GetJob",
+        Duration::from_secs(6),
+        Duration::from_millis(1500),
+    );
     assert!(
         elapsed < Duration::from_millis(1800),
         "ended after {elapsed:?}"
@@ -161,22 +177,12 @@ fn slow_reads_end_at_the_deadline_with_nothing_started() {
 #[test]
 fn a_start_in_flight_at_the_deadline_is_reported_as_unknown() {
     let f = fixture();
-    let job = job(f.moto);
-    f.moto.inject_glue_fault(&GlueFault::new(
+    let (job, result, elapsed) = start_held(
+        &f,
         "StartJobRun",
-        &job,
-        GlueFaultKind::Delay(Duration::from_secs(4)),
-        1,
-    ));
-    let started = Instant::now();
-    let deadline = started + Duration::from_secs(2);
-    let result = f.runtime.block_on(start_cached_until(
-        &f.services,
-        &cache(),
-        &request(&job),
-        deadline,
-    ));
-    let elapsed = started.elapsed();
+        Duration::from_secs(4),
+        Duration::from_secs(2),
+    );
     assert!(
         elapsed < Duration::from_millis(2300),
         "ended after {elapsed:?}"

@@ -166,18 +166,7 @@ fn throttling_that_outlasts_the_retries() {
         kind: FaultKind::Throttle,
         count: None,
     });
-    let run = stack.cli_env(
-        &[
-            "start",
-            "--job",
-            &job,
-            "--domain",
-            DOMAIN,
-            "--repository",
-            REPOSITORY,
-        ],
-        &[("AWS_MAX_ATTEMPTS", "2")],
-    );
+    let run = stack.start_env(&job, &[], &[("AWS_MAX_ATTEMPTS", "2")]);
     run.assert_code(THROTTLED);
     assert!(run.stderr.contains("throttled"), "{}", run.stderr);
     assert_eq!(
@@ -198,18 +187,7 @@ fn throttling_within_the_retries_succeeds() {
         count: Some(1),
     });
     stack
-        .cli_env(
-            &[
-                "start",
-                "--job",
-                &job,
-                "--domain",
-                DOMAIN,
-                "--repository",
-                REPOSITORY,
-            ],
-            &[("AWS_MAX_ATTEMPTS", "3")],
-        )
+        .start_env(&job, &[], &[("AWS_MAX_ATTEMPTS", "3")])
         .assert_code(0);
     assert_eq!(stack.sent_runs(&job).len(), 1);
 }
@@ -218,16 +196,9 @@ fn throttling_within_the_retries_succeeds() {
 fn no_credentials() {
     let stack = Stack::new();
     let job = stack.spark_job(|j| j);
-    let run = stack.cli_env(
-        &[
-            "start",
-            "--job",
-            &job,
-            "--domain",
-            DOMAIN,
-            "--repository",
-            REPOSITORY,
-        ],
+    let run = stack.start_env(
+        &job,
+        &[],
         &[("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", "")],
     );
     run.assert_code(CREDENTIALS);

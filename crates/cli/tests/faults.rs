@@ -148,15 +148,9 @@ pub fn run_schedule(stack: &Stack, schedule: &Schedule, log: &str) -> Outcome {
         stack.spark_job(|j| j.default_argument("--python-modules-installer-option", "--upgrade"));
     stack.emulator.clear_faults();
     inject(stack, &job, schedule);
-    let run = stack.cli_env(
+    let run = stack.start_env(
+        &job,
         &[
-            "start",
-            "--job",
-            &job,
-            "--domain",
-            DOMAIN,
-            "--repository",
-            REPOSITORY,
             "--attempt-timeout",
             ATTEMPT_TIMEOUT,
             "--operation-timeout",
@@ -368,18 +362,7 @@ fn a_failed_look_up_is_reported() {
     let mut denied = GlueFault::new("GetJobRuns", &job, GlueFaultKind::AccessDenied, 1);
     denied.count = None;
     stack.moto.inject_glue_fault(&denied);
-    let run = stack.cli_env(
-        &[
-            "start",
-            "--job",
-            &job,
-            "--domain",
-            DOMAIN,
-            "--repository",
-            REPOSITORY,
-        ],
-        &[("AWS_MAX_ATTEMPTS", MAX_ATTEMPTS)],
-    );
+    let run = stack.start_env(&job, &[], &[("AWS_MAX_ATTEMPTS", MAX_ATTEMPTS)]);
     stack.moto.clear_glue_faults(&job);
     run.assert_code(14);
     assert!(
@@ -404,18 +387,7 @@ fn start_job_run_denied_is_not_retried() {
         GlueFaultKind::AccessDenied,
         1,
     ));
-    let run = stack.cli_env(
-        &[
-            "start",
-            "--job",
-            &job,
-            "--domain",
-            DOMAIN,
-            "--repository",
-            REPOSITORY,
-        ],
-        &[("AWS_MAX_ATTEMPTS", MAX_ATTEMPTS)],
-    );
+    let run = stack.start_env(&job, &[], &[("AWS_MAX_ATTEMPTS", MAX_ATTEMPTS)]);
     run.assert_code(5);
     assert!(run.stderr.contains("glue:StartJobRun"), "{}", run.stderr);
     assert_eq!(stack.sent_runs(&job).len(), 1);
@@ -436,18 +408,7 @@ fn timeouts_are_configurable_and_validated() {
         1,
     ));
     let started = Instant::now();
-    let run = stack.cli_env(
-        &[
-            "start",
-            "--job",
-            &job,
-            "--domain",
-            DOMAIN,
-            "--repository",
-            REPOSITORY,
-        ],
-        &[("GLUE_CODEARTIFACT_ATTEMPT_TIMEOUT", "500ms")],
-    );
+    let run = stack.start_env(&job, &[], &[("GLUE_CODEARTIFACT_ATTEMPT_TIMEOUT", "500ms")]);
     run.assert_code(10);
     assert!(
         started.elapsed() < SLOW_READ,

@@ -46,17 +46,9 @@ fn the_vpc_endpoint_host_also_reads_the_environment_and_rejects_garbage() {
     let stack = Stack::new();
     let job = stack.spark_job(|j| j);
     let host = format!("localhost:{}", port(&stack));
-    let run = stack.cli_env(
-        &[
-            "start",
-            "--job",
-            &job,
-            "--domain",
-            DOMAIN,
-            "--repository",
-            REPOSITORY,
-            "--dry-run",
-        ],
+    let run = stack.start_env(
+        &job,
+        &["--dry-run"],
         &[("GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST", &host)],
     );
     run.assert_code(0);

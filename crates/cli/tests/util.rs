@@ -79,6 +79,11 @@ impl Stack {
 
     /// `start` with the stand-ins' domain and repository.
     pub fn start(&self, job: &str, extra: &[&str]) -> Run {
+        self.start_env(job, extra, &[])
+    }
+
+    /// [`Stack::start`] with extra environment variables.
+    pub fn start_env(&self, job: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
         let mut args = vec![
             "start",
             "--job",
@@ -89,7 +94,7 @@ impl Stack {
             REPOSITORY,
         ];
         args.extend_from_slice(extra);
-        self.cli(&args)
+        self.cli_env(&args, env)
     }
 
     /// The `StartJobRun` requests moto received for `job`.

@@ -339,110 +339,116 @@ mod tests {
         }
     }
 
+    /// Checks each `(wheel file name, target, expected)` row.
+    fn assert_fits(rows: &[(&str, &PythonTarget, Compatibility)]) {
+        for (f, target, expected) in rows {
+            assert_eq!(compatibility(&wheel(f), target), *expected, "{f}");
+        }
+    }
+
     #[test]
     fn pure_wheels_fit_every_python_3() {
-        for f in [
-            "a-1-py3-none-any.whl",
-            "a-1-py2.py3-none-any.whl",
-            "a-1-py310-none-any.whl",
-            "a-1-py38-none-any.whl",
-            "a-1-cp310-none-any.whl",
-        ] {
-            assert_eq!(
-                compatibility(&wheel(f), &PY310_AL2),
-                Compatibility::Compatible,
-                "{f}"
-            );
-        }
-        for f in [
-            "a-1-py2-none-any.whl",
-            "a-1-py311-none-any.whl",
-            "a-1-cp39-none-any.whl",
-            "a-1-pp310-none-any.whl",
-        ] {
-            assert_eq!(
-                compatibility(&wheel(f), &PY310_AL2),
-                Compatibility::Python,
-                "{f}"
-            );
-        }
+        use Compatibility::{Compatible, Python};
+        assert_fits(&[
+            ("a-1-py3-none-any.whl", &PY310_AL2, Compatible),
+            ("a-1-py2.py3-none-any.whl", &PY310_AL2, Compatible),
+            ("a-1-py310-none-any.whl", &PY310_AL2, Compatible),
+            ("a-1-py38-none-any.whl", &PY310_AL2, Compatible),
+            ("a-1-cp310-none-any.whl", &PY310_AL2, Compatible),
+            ("a-1-py2-none-any.whl", &PY310_AL2, Python),
+            ("a-1-py311-none-any.whl", &PY310_AL2, Python),
+            ("a-1-cp39-none-any.whl", &PY310_AL2, Python),
+            ("a-1-pp310-none-any.whl", &PY310_AL2, Python),
+        ]);
     }
 
     #[test]
     fn binary_wheels_need_the_exact_cpython_or_abi3() {
-        let fits = |f: &str, t: &PythonTarget| compatibility(&wheel(f), t);
-        assert_eq!(
-            fits("a-1-cp310-cp310-manylinux2014_x86_64.whl", &PY310_AL2),
-            Compatibility::Compatible
-        );
-        assert_eq!(
-            fits("a-1-cp312-cp312-manylinux2014_x86_64.whl", &PY310_AL2),
-            Compatibility::Python
-        );
-        assert_eq!(
-            fits("a-1-cp38-abi3-manylinux2014_x86_64.whl", &PY310_AL2),
-            Compatibility::Compatible
-        );
-        assert_eq!(
-            fits("a-1-cp311-abi3-manylinux2014_x86_64.whl", &PY310_AL2),
-            Compatibility::Python
-        );
-        assert_eq!(
-            fits("a-1-cp37-cp37m-manylinux1_x86_64.whl", &PY37_AMI),
-            Compatibility::Compatible
-        );
-        assert_eq!(
-            fits("a-1-cp310-cp310m-manylinux1_x86_64.whl", &PY310_AL2),
-            Compatibility::Python
-        );
+        use Compatibility::{Compatible, Python};
+        assert_fits(&[
+            (
+                "a-1-cp310-cp310-manylinux2014_x86_64.whl",
+                &PY310_AL2,
+                Compatible,
+            ),
+            (
+                "a-1-cp312-cp312-manylinux2014_x86_64.whl",
+                &PY310_AL2,
+                Python,
+            ),
+            (
+                "a-1-cp38-abi3-manylinux2014_x86_64.whl",
+                &PY310_AL2,
+                Compatible,
+            ),
+            (
+                "a-1-cp311-abi3-manylinux2014_x86_64.whl",
+                &PY310_AL2,
+                Python,
+            ),
+            (
+                "a-1-cp37-cp37m-manylinux1_x86_64.whl",
+                &PY37_AMI,
+                Compatible,
+            ),
+            ("a-1-cp310-cp310m-manylinux1_x86_64.whl", &PY310_AL2, Python),
+        ]);
     }
 
     #[test]
     fn platforms_and_glibc() {
-        let fits = |f: &str, t: &PythonTarget| compatibility(&wheel(f), t);
-        assert_eq!(
-            fits("a-1-cp310-cp310-linux_x86_64.whl", &PY310_AL2),
-            Compatibility::Compatible
-        );
-        assert_eq!(
-            fits("a-1-cp310-cp310-manylinux_2_28_x86_64.whl", &PY310_AL2),
-            Compatibility::Glibc
-        );
-        assert_eq!(
-            fits(
+        use Compatibility::{Aarch64, Compatible, Glibc, Platform};
+        let any_glibc = PythonTarget::cpython3(10, None);
+        assert_fits(&[
+            ("a-1-cp310-cp310-linux_x86_64.whl", &PY310_AL2, Compatible),
+            (
                 "a-1-cp310-cp310-manylinux_2_28_x86_64.whl",
-                &PythonTarget::cpython3(10, None)
+                &PY310_AL2,
+                Glibc,
             ),
-            Compatibility::Compatible
-        );
-        assert_eq!(
-            fits("a-1-cp37-cp37m-manylinux2014_x86_64.whl", &PY37_AMI),
-            Compatibility::Compatible
-        );
-        assert_eq!(
-            fits("a-1-cp37-cp37m-manylinux_2_24_x86_64.whl", &PY37_AMI),
-            Compatibility::Glibc
-        );
-        assert_eq!(
-            fits("a-1-cp310-cp310-manylinux2014_aarch64.whl", &PY310_AL2),
-            Compatibility::Aarch64
-        );
-        assert_eq!(
-            fits(
+            (
+                "a-1-cp310-cp310-manylinux_2_28_x86_64.whl",
+                &any_glibc,
+                Compatible,
+            ),
+            (
+                "a-1-cp37-cp37m-manylinux2014_x86_64.whl",
+                &PY37_AMI,
+                Compatible,
+            ),
+            ("a-1-cp37-cp37m-manylinux_2_24_x86_64.whl", &PY37_AMI, Glibc),
+            (
+                "a-1-cp310-cp310-manylinux2014_aarch64.whl",
+                &PY310_AL2,
+                Aarch64,
+            ),
+            (
                 "a-1-cp310-cp310-manylinux2014_aarch64.manylinux2014_x86_64.whl",
-                &PY310_AL2
+                &PY310_AL2,
+                Compatible,
             ),
-            Compatibility::Compatible
-        );
-        for f in [
-            "a-1-cp310-cp310-macosx_11_0_arm64.whl",
-            "a-1-cp310-cp310-win_amd64.whl",
-            "a-1-cp310-cp310-musllinux_1_1_x86_64.whl",
-            "a-1-cp310-cp310-manylinux_x_y_x86_64.whl",
-            "a-1-cp310-cp310-manylinux2014_i686.whl",
-        ] {
-            assert_eq!(fits(f, &PY310_AL2), Compatibility::Platform, "{f}");
-        }
+            (
+                "a-1-cp310-cp310-macosx_11_0_arm64.whl",
+                &PY310_AL2,
+                Platform,
+            ),
+            ("a-1-cp310-cp310-win_amd64.whl", &PY310_AL2, Platform),
+            (
+                "a-1-cp310-cp310-musllinux_1_1_x86_64.whl",
+                &PY310_AL2,
+                Platform,
+            ),
+            (
+                "a-1-cp310-cp310-manylinux_x_y_x86_64.whl",
+                &PY310_AL2,
+                Platform,
+            ),
+            (
+                "a-1-cp310-cp310-manylinux2014_i686.whl",
+                &PY310_AL2,
+                Platform,
+            ),
+        ]);
     }
 
     #[test]

@@ -108,6 +108,17 @@ pub enum Error {
         /// The region asked.
         region: String,
     },
+    /// Every job a refresh selected is outside the allowed jobs.
+    #[error(
+        "none of the jobs selected ({}) is allowed ({allowed}), so nothing was refreshed; allow them (the Lambda function's ALLOWED_JOBS) or select other jobs",
+        some_names(skipped)
+    )]
+    NoJobsAllowed {
+        /// The jobs selected, none allowed.
+        skipped: Vec<String>,
+        /// The allowed jobs (names and patterns).
+        allowed: String,
+    },
     /// The job cannot be updated without changing more than its arguments.
     #[error(transparent)]
     JobUpdate(#[from] JobUpdateError),
@@ -153,6 +164,21 @@ pub enum Error {
         /// What the look-up found (or why it could not be made).
         lookup: String,
     },
+}
+
+/// Up to ten names, and how many more: a selection by tag may be long.
+fn some_names(names: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut text = names
+        .iter()
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        text.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    text
 }
 
 /// What the use case was about, to name it in an error.

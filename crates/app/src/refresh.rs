@@ -15,6 +15,7 @@ use glue_codeartifact_domain::{
     duration::TokenDuration,
     index_url::{IndexUrl, PackageFormat},
     installer_option::IndexMode,
+    job_pattern::JobPatterns,
     run_plan::plan_run,
     secret::SecretText,
 };
@@ -50,6 +51,10 @@ pub struct RefreshRequest {
     pub dry_run: bool,
     /// How many jobs are read and updated at once.
     pub concurrency: usize,
+    /// Only these jobs may be touched (the Lambda's `ALLOWED_JOBS`); a
+    /// selected job outside them is skipped, never read or updated. `None`:
+    /// every selected job.
+    pub allowed: Option<JobPatterns>,
 }
 
 /// One job's refresh.
@@ -70,6 +75,9 @@ pub struct RefreshOutcome {
     pub token_expiration: SystemTime,
     /// Each job, in name order, with its result.
     pub jobs: Vec<(String, Result<RefreshedJob, Error>)>,
+    /// The selected jobs that [`RefreshRequest::allowed`] does not allow,
+    /// in name order: not touched.
+    pub skipped: Vec<String>,
 }
 
 impl RefreshOutcome {
@@ -80,8 +88,10 @@ impl RefreshOutcome {
 }
 
 /// Refreshes the selected jobs. Fails as a whole only when no job can be
-/// refreshed at all (no token, no jobs); a failure on one job is reported
-/// in its result and does not stop the others.
+/// refreshed at all (no token, no jobs, no allowed job); a failure on one
+/// job is reported in its result and does not stop the others. The token is
+/// minted here, for this refresh: never a cached one, whose remaining life
+/// would be shorter than `duration`.
 pub async fn refresh(
     services: &Services,
     request: &RefreshRequest,
@@ -114,6 +124,24 @@ pub async fn refresh(
             names
         }
     };
+    let (names, skipped): (Vec<String>, Vec<String>) = match &request.allowed {
+        Some(allowed) => names.into_iter().partition(|name| allowed.allows(name)),
+        None => (names, Vec::new()),
+    };
+    for name in &skipped {
+        tracing::info!(job = %name, "job skipped: not allowed");
+    }
+    if names.is_empty() {
+        // Only reachable with an allowlist: every selection is non-empty.
+        return Err(Error::NoJobsAllowed {
+            skipped,
+            allowed: request
+                .allowed
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        });
+    }
     let IssuedIndexUrl { url, expiration } =
         index_url(services, repository, request.duration, PackageFormat::Pypi).await?;
     tracing::info!(jobs = names.len(), "refreshing jobs with one token");
@@ -140,6 +168,7 @@ pub async fn refresh(
     Ok(RefreshOutcome {
         token_expiration: expiration,
         jobs,
+        skipped,
     })
 }
 

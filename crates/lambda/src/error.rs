@@ -4,7 +4,10 @@
 //! | `errorType` | meaning | retry? |
 //! |---|---|---|
 //! | `InvalidEvent` | unknown field, wrong type, missing or bad value | no |
-//! | `JobNotAllowed` | the job is outside `ALLOWED_JOBS` | no |
+//! | `JobNotAllowed` | the job (or one a refresh names) is outside `ALLOWED_JOBS` | no |
+//! | `RefreshNotEnabled` | a refresh event, but `REFRESH_ENABLED` is not `true` | no |
+//! | `NoJobsWithTags`, `NoJobsAllowed` | a refresh by tags found no job, or none that `ALLOWED_JOBS` allows | no |
+//! | `RefreshIncomplete` | a refresh failed on some jobs and refreshed the others | if a job's failure is (a refresh is idempotent) |
 //! | `OverrideNotAllowed` | the event sets a field `ALLOWED_EVENT_OVERRIDES` does not list | no |
 //! | `JobNotFound`, `RepositoryNotFound` | no such Glue job, domain or repository | no |
 //! | `AccessDenied`, `Credentials` | the role lacks a permission, or has no valid credentials | no |
@@ -12,7 +15,7 @@
 //! | `TokenTooShort` | a minted token would expire before the run's installs | no |
 //! | `InvalidParameter`, `InvalidEndpoint`, `Configuration` | AWS rejected a value, or the setup is wrong | no |
 //! | `Throttled`, `Unreachable`, `ConcurrentRunsExceeded`, `ServiceError` | transient AWS failures | yes |
-//! | `DeadlineReached` | the invocation's deadline came before AWS answered the reads; nothing was started | yes |
+//! | `DeadlineReached` | the invocation's deadline came before AWS answered the reads; nothing was started (a refresh: some jobs may be refreshed) | yes |
 //! | `StartOutcomeUnknown` | `StartJobRun`'s answer was lost and the run could not be found: a run may have started | **no**: check the job's runs first |
 //!
 //! Every bad-input error is raised before any AWS call, so nothing was
@@ -25,7 +28,7 @@
 use glue_codeartifact_app::Error as StartError;
 use lambda_runtime::Diagnostic;
 
-use crate::settings::{ALLOWED_EVENT_OVERRIDES, ALLOWED_JOBS, Override};
+use crate::settings::{ALLOWED_EVENT_OVERRIDES, ALLOWED_JOBS, Override, REFRESH_ENABLED};
 
 /// Why an invocation failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,6 +44,28 @@ pub enum HandlerError {
         /// The job asked for.
         job: String,
     },
+    /// A refresh event names a job outside the allowlist: nothing was
+    /// refreshed.
+    #[error(
+        "job {job:?} is not in {ALLOWED_JOBS}, so this function will not refresh it, and refreshed nothing; add the job (or a pattern matching it) to {ALLOWED_JOBS} (the AllowedJobs parameter of deploy/template.yaml, which also grants the role glue:UpdateJob on it when refresh is enabled), or drop it from refresh.job_names"
+    )]
+    RefreshJobNotAllowed {
+        /// The job named.
+        job: String,
+    },
+    /// A refresh event reached a deployment without refresh.
+    #[error(
+        "this function was deployed without refresh, so it refreshes no job; to serve {{\"refresh\": …}} events, deploy it with EnableRefresh=true (deploy/template.yaml: sets {REFRESH_ENABLED}=true and grants the role glue:UpdateJob, glue:ListJobs and iam:PassRole on the Glue jobs' roles), or send a start event {{\"job_name\": …}}"
+    )]
+    RefreshNotEnabled,
+    /// A refresh failed on some jobs (and refreshed the others).
+    #[error("{}", refresh_incomplete_message(.0))]
+    RefreshIncomplete(RefreshFailures),
+    /// The invocation's deadline came before a refresh finished.
+    #[error(
+        "the invocation's deadline came before the refresh finished; some jobs may be refreshed and others not. A refresh is idempotent: invoke it again, or give the function a longer timeout (or select fewer jobs per event)"
+    )]
+    RefreshDeadlineReached,
     /// The event sets a field the deployment does not let it override.
     #[error(
         "the event sets {field}, but this deployment does not let events override {setting}; drop {field} from the event, or add {field} to {ALLOWED_EVENT_OVERRIDES}",
@@ -68,24 +93,91 @@ impl HandlerError {
     pub fn error_type(&self) -> &'static str {
         match self {
             HandlerError::InvalidEvent(_) => "InvalidEvent",
-            HandlerError::JobNotAllowed { .. } => "JobNotAllowed",
+            HandlerError::JobNotAllowed { .. } | HandlerError::RefreshJobNotAllowed { .. } => {
+                "JobNotAllowed"
+            }
+            HandlerError::RefreshNotEnabled => "RefreshNotEnabled",
+            HandlerError::RefreshIncomplete(_) => "RefreshIncomplete",
+            HandlerError::RefreshDeadlineReached => "DeadlineReached",
             HandlerError::OverrideNotAllowed { .. } => "OverrideNotAllowed",
             HandlerError::PreflightFailed { .. } => "PreflightFailed",
             HandlerError::Start(err) => start_error_type(err),
         }
     }
 
-    /// Whether the same event may succeed later.
+    /// Whether the same event may succeed later. A refresh that failed on
+    /// some jobs may, when one of their failures is transient.
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self.error_type(),
-            "Throttled"
-                | "Unreachable"
-                | "ConcurrentRunsExceeded"
-                | "ServiceError"
-                | "DeadlineReached"
-        )
+        if let HandlerError::RefreshIncomplete(failures) = self {
+            return failures.failed.iter().any(|f| f.retryable);
+        }
+        is_retryable_type(self.error_type())
     }
+}
+
+/// Whether an `errorType` names a transient failure.
+pub fn is_retryable_type(error_type: &str) -> bool {
+    matches!(
+        error_type,
+        "Throttled"
+            | "Unreachable"
+            | "ConcurrentRunsExceeded"
+            | "ServiceError"
+            | "DeadlineReached"
+            | "ConcurrentEdit"
+    )
+}
+
+/// The jobs a refresh could not refresh, and how many it did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshFailures {
+    /// Jobs refreshed.
+    pub refreshed: usize,
+    /// Jobs skipped (outside `ALLOWED_JOBS`).
+    pub skipped: usize,
+    /// When the token written into the refreshed jobs expires (RFC 3339).
+    pub token_expiration: String,
+    /// Each job that failed.
+    pub failed: Vec<JobFailure>,
+}
+
+/// One job a refresh could not refresh.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobFailure {
+    /// The job.
+    pub job: String,
+    /// The failure's `errorType`.
+    pub error_type: &'static str,
+    /// Whether it is transient.
+    pub retryable: bool,
+    /// What went wrong and how to fix it.
+    pub message: String,
+}
+
+fn refresh_incomplete_message(f: &RefreshFailures) -> String {
+    // Bounded: a selection by tag may be long, and the message is logged.
+    const SHOWN: usize = 5;
+    let mut jobs: Vec<String> = f
+        .failed
+        .iter()
+        .take(SHOWN)
+        .map(|j| format!("{:?}: {}: {}", j.job, j.error_type, j.message))
+        .collect();
+    if f.failed.len() > SHOWN {
+        jobs.push(format!(
+            "and {} more (see the logs)",
+            f.failed.len() - SHOWN
+        ));
+    }
+    format!(
+        "refresh failed on {} of {} jobs ({} refreshed, their token expires at {}; {} skipped): {}. A refresh is idempotent: once the cause is fixed, invoking it again is safe",
+        f.failed.len(),
+        f.failed.len() + f.refreshed,
+        f.refreshed,
+        f.token_expiration,
+        f.skipped,
+        jobs.join("; ")
+    )
 }
 
 /// The `errorType` of a use-case error.
@@ -106,6 +198,10 @@ pub fn start_error_type(err: &StartError) -> &'static str {
         StartError::TokenLife(_) => "TokenTooShort",
         StartError::DeadlineReached { .. } => "DeadlineReached",
         StartError::StartOutcomeUnknown { .. } => "StartOutcomeUnknown",
+        StartError::NoJobsWithTags { .. } => "NoJobsWithTags",
+        StartError::NoJobsAllowed { .. } => "NoJobsAllowed",
+        StartError::JobUpdate(_) => "JobNotSupported",
+        StartError::ConcurrentEdit { .. } => "ConcurrentEdit",
         _ => "ServiceError",
     }
 }
@@ -155,5 +251,40 @@ mod tests {
         let late = HandlerError::Start(StartError::DeadlineReached { job: "x".into() });
         assert_eq!(late.error_type(), "DeadlineReached");
         assert!(late.is_retryable());
+    }
+
+    #[test]
+    fn an_incomplete_refresh_names_each_failure_and_is_retryable_if_one_is() {
+        let failure = |job: &str, error_type: &'static str| JobFailure {
+            job: job.into(),
+            error_type,
+            retryable: is_retryable_type(error_type),
+            message: format!("{job} went wrong"),
+        };
+        let mut failures = RefreshFailures {
+            refreshed: 2,
+            skipped: 1,
+            token_expiration: "2026-01-01T12:00:00Z".into(),
+            failed: vec![failure("gone", "JobNotFound")],
+        };
+        let err = HandlerError::RefreshIncomplete(failures.clone());
+        assert_eq!(err.error_type(), "RefreshIncomplete");
+        assert!(!err.is_retryable(), "a missing job stays missing");
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("refresh failed on 1 of 3 jobs (2 refreshed, their token expires at 2026-01-01T12:00:00Z; 1 skipped)")
+                && msg.contains("\"gone\": JobNotFound: gone went wrong")
+                && msg.contains("idempotent"),
+            "{msg}"
+        );
+        failures.failed.push(failure("busy", "Throttled"));
+        assert!(HandlerError::RefreshIncomplete(failures.clone()).is_retryable());
+        // A long selection stays a bounded message.
+        failures.failed = (0..40)
+            .map(|i| failure(&format!("job-{i}"), "AccessDenied"))
+            .collect();
+        let msg = HandlerError::RefreshIncomplete(failures).to_string();
+        assert!(msg.contains("and 35 more (see the logs)"), "{msg}");
+        assert!(!msg.contains("job-5"), "{msg}");
     }
 }

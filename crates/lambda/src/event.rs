@@ -17,9 +17,13 @@
 
 use std::{collections::BTreeMap, fmt};
 
-use glue_codeartifact_app::start::StartRequest;
+use glue_codeartifact_app::{
+    refresh::{JobSelector, RefreshRequest},
+    start::StartRequest,
+};
 use glue_codeartifact_domain::{
     duration::TokenDuration,
+    installer_option::IndexMode,
     job_pattern::{MAX_JOB_NAME_LEN, check_job_name},
     run_plan::{RunArgument, RunArgumentError, check_arguments_size},
 };
@@ -27,7 +31,7 @@ use serde::Deserialize;
 
 use crate::{
     error::HandlerError,
-    settings::{Override, Settings, parse_mode},
+    settings::{Override, REFRESH_CONCURRENCY, Settings, check_refresh_duration, parse_mode},
 };
 
 /// What one invocation asks for.
@@ -97,36 +101,18 @@ impl StartEvent {
     /// Checks the event against the deployment's settings and turns it into
     /// a start request. Nothing here calls AWS.
     pub fn validate(self, settings: &Settings) -> Result<StartRequest, HandlerError> {
-        let job = self.job_name.trim();
-        if job.is_empty() {
+        if self.job_name.trim().is_empty() {
             return Err(HandlerError::InvalidEvent(format!(
                 "job_name is empty; send {EVENT_SHAPE}"
             )));
         }
-        if job.len() != self.job_name.len() || job.chars().count() > MAX_JOB_NAME_LEN {
-            // A huge name is not echoed whole into the error and the logs.
-            let mut shown: String = self.job_name.chars().take(64).collect();
-            if shown.len() < self.job_name.len() {
-                shown.push('…');
-            }
-            return Err(HandlerError::InvalidEvent(format!(
-                "job_name {shown:?} is not a Glue job name (leading or trailing spaces, or longer than {MAX_JOB_NAME_LEN} characters)"
-            )));
-        }
-        check_job_name(job).map_err(|e| HandlerError::InvalidEvent(format!("job_name: {e}")))?;
+        let job = job_name("job_name", &self.job_name)?;
         if !settings.allowed_jobs.allows(job) {
             return Err(HandlerError::JobNotAllowed {
                 job: job.to_owned(),
             });
         }
-        for (field, given) in [
-            (Override::Duration, self.duration.is_some()),
-            (Override::Mode, self.mode.is_some()),
-        ] {
-            if given && !settings.allows_override(field) {
-                return Err(HandlerError::OverrideNotAllowed { field });
-            }
-        }
+        check_overrides(settings, &self.duration, &self.mode)?;
         let arguments = self
             .arguments
             .into_iter()
@@ -148,11 +134,7 @@ impl StartEvent {
             }
             None => settings.duration,
         };
-        let mode = match &self.mode {
-            Some(text) => parse_mode(text)
-                .map_err(|e| HandlerError::InvalidEvent(format!("invalid mode: {e}")))?,
-            None => settings.mode,
-        };
+        let mode = mode(settings, self.mode.as_deref())?;
         Ok(StartRequest {
             job: job.to_owned(),
             repository: settings.repository.clone(),
@@ -161,6 +143,231 @@ impl StartEvent {
             arguments,
             dry_run: false,
         })
+    }
+}
+
+/// A refresh event: write a fresh index URL into the `DefaultArguments` of
+/// the jobs it selects, so that runs Glue starts itself (triggers,
+/// workflows, schedules, the console) install private packages too.
+///
+/// ```json
+/// {"refresh": {"job_names": ["nightly-etl", "reports"]}}
+/// {"refresh": {"tags": {"team": "data"}}, "duration": "12h", "mode": "index-url"}
+/// ```
+///
+/// `refresh` holds exactly one of `job_names` (every one must match
+/// `ALLOWED_JOBS`, or the whole event is refused and nothing changes) and
+/// `tags` (the jobs carrying all of them, Glue `ListJobs`; those outside
+/// `ALLOWED_JOBS` are skipped, never touched). `duration` and `mode`
+/// override the deployment's `GLUE_CODEARTIFACT_REFRESH_DURATION` and
+/// `GLUE_CODEARTIFACT_MODE` where `ALLOWED_EVENT_OVERRIDES` lists them. The
+/// deployment must have `REFRESH_ENABLED=true`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshEvent {
+    /// Which jobs.
+    pub refresh: RefreshSelection,
+    /// The token's lifetime, if the deployment lets events choose it.
+    #[serde(default)]
+    pub duration: Option<String>,
+    /// `index-url` or `extra-index-url`, if the deployment lets events
+    /// choose it.
+    #[serde(default)]
+    pub mode: Option<String>,
+}
+
+/// The jobs a refresh event selects: exactly one of the two fields.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshSelection {
+    /// These jobs, by name.
+    #[serde(default)]
+    pub job_names: Option<Vec<String>>,
+    /// Every job that carries all of these tags.
+    #[serde(default)]
+    pub tags: Option<BTreeMap<String, String>>,
+}
+
+/// The shape of a valid refresh event, for error messages.
+pub const REFRESH_SHAPE: &str = r#"{"refresh": {"job_names": ["..."]}} or {"refresh": {"tags": {"key": "value"}}}, optionally with "duration": "12h" and "mode": "index-url" (see docs/lambda-event.schema.json)"#;
+
+/// Most jobs one refresh event may name (each is read, updated and read
+/// again within the invocation's timeout).
+pub const MAX_REFRESH_JOB_NAMES: usize = 50;
+/// Most tags a selection may have (Glue `ListJobs`: 0 to 50 entries).
+pub const MAX_REFRESH_TAGS: usize = 50;
+/// Glue tag keys: 1 to 128 characters.
+pub const MAX_TAG_KEY_LEN: usize = 128;
+/// Glue tag values: at most 256 characters.
+pub const MAX_TAG_VALUE_LEN: usize = 256;
+
+impl RefreshEvent {
+    /// Whether `value` is shaped like a refresh event (an object with a
+    /// `refresh` field); anything else is read as a start event.
+    pub fn is_refresh(value: &serde_json::Value) -> bool {
+        value.get("refresh").is_some()
+    }
+
+    /// Reads a refresh event from the JSON the function was invoked with.
+    pub fn from_json(value: serde_json::Value) -> Result<RefreshEvent, HandlerError> {
+        serde_path_to_error::deserialize(value).map_err(|err| {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            let at = if path == "." || path.is_empty() {
+                String::new()
+            } else {
+                format!(" at {path}")
+            };
+            HandlerError::InvalidEvent(format!("{inner}{at}; send {REFRESH_SHAPE}"))
+        })
+    }
+
+    /// Checks the event against the deployment's settings and turns it into
+    /// a refresh request. Nothing here calls AWS: a job named outside
+    /// `ALLOWED_JOBS` refuses the whole event before anything changes.
+    pub fn validate(self, settings: &Settings) -> Result<RefreshRequest, HandlerError> {
+        if !settings.refresh_enabled {
+            return Err(HandlerError::RefreshNotEnabled);
+        }
+        let jobs = match (self.refresh.job_names, self.refresh.tags) {
+            (Some(names), None) => JobSelector::Names(refresh_job_names(settings, names)?),
+            (None, Some(tags)) => JobSelector::Tags(refresh_tags(tags)?),
+            (Some(_), Some(_)) | (None, None) => {
+                return Err(HandlerError::InvalidEvent(format!(
+                    "refresh must hold exactly one of job_names and tags; send {REFRESH_SHAPE}"
+                )));
+            }
+        };
+        check_overrides(settings, &self.duration, &self.mode)?;
+        let duration = match &self.duration {
+            Some(text) => {
+                let duration = text
+                    .parse::<TokenDuration>()
+                    .map_err(|e| HandlerError::InvalidEvent(e.to_string()))?;
+                check_refresh_duration(duration, settings.freshness)
+                    .map_err(|e| HandlerError::InvalidEvent(format!("invalid duration: {e}")))?;
+                duration
+            }
+            None => settings.refresh_duration,
+        };
+        Ok(RefreshRequest {
+            jobs,
+            repository: settings.repository.clone(),
+            duration,
+            mode: mode(settings, self.mode.as_deref())?,
+            dry_run: false,
+            concurrency: REFRESH_CONCURRENCY,
+            allowed: Some(settings.allowed_jobs.clone()),
+        })
+    }
+}
+
+fn refresh_job_names(settings: &Settings, names: Vec<String>) -> Result<Vec<String>, HandlerError> {
+    if names.is_empty() {
+        return Err(HandlerError::InvalidEvent(format!(
+            "refresh.job_names is empty; name at least one job, or select by tags: {REFRESH_SHAPE}"
+        )));
+    }
+    if names.len() > MAX_REFRESH_JOB_NAMES {
+        return Err(HandlerError::InvalidEvent(format!(
+            "refresh.job_names names {} jobs, more than the {MAX_REFRESH_JOB_NAMES} one event may; split them over several events (or schedules)",
+            names.len()
+        )));
+    }
+    let mut checked = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        let job = job_name(&format!("refresh.job_names[{i}]"), name)?;
+        if !settings.allowed_jobs.allows(job) {
+            return Err(HandlerError::RefreshJobNotAllowed {
+                job: job.to_owned(),
+            });
+        }
+        checked.push(job.to_owned());
+    }
+    Ok(checked)
+}
+
+fn refresh_tags(tags: BTreeMap<String, String>) -> Result<BTreeMap<String, String>, HandlerError> {
+    if tags.is_empty() {
+        return Err(HandlerError::InvalidEvent(format!(
+            "refresh.tags is empty, which would select every job; give at least one tag, or name the jobs: {REFRESH_SHAPE}"
+        )));
+    }
+    if tags.len() > MAX_REFRESH_TAGS {
+        return Err(HandlerError::InvalidEvent(format!(
+            "refresh.tags has {} tags, more than the {MAX_REFRESH_TAGS} Glue's ListJobs takes",
+            tags.len()
+        )));
+    }
+    for (key, value) in &tags {
+        let key_len = key.chars().count();
+        if key.trim().is_empty() || key_len > MAX_TAG_KEY_LEN {
+            return Err(HandlerError::InvalidEvent(format!(
+                "refresh.tags: the key {:?} is not a Glue tag key (1 to {MAX_TAG_KEY_LEN} characters, not blank)",
+                shorten(key)
+            )));
+        }
+        if value.chars().count() > MAX_TAG_VALUE_LEN {
+            return Err(HandlerError::InvalidEvent(format!(
+                "refresh.tags.{}: the value is longer than the {MAX_TAG_VALUE_LEN} characters of a Glue tag value",
+                shorten(key)
+            )));
+        }
+    }
+    Ok(tags)
+}
+
+/// A job name from the event, checked as the CLI checks `--job`; `field`
+/// names where it came from.
+fn job_name<'a>(field: &str, name: &'a str) -> Result<&'a str, HandlerError> {
+    let job = name.trim();
+    if job.is_empty() {
+        return Err(HandlerError::InvalidEvent(format!("{field} is empty")));
+    }
+    if job.len() != name.len() || job.chars().count() > MAX_JOB_NAME_LEN {
+        return Err(HandlerError::InvalidEvent(format!(
+            "{field} {:?} is not a Glue job name (leading or trailing spaces, or longer than {MAX_JOB_NAME_LEN} characters)",
+            shorten(name)
+        )));
+    }
+    check_job_name(job).map_err(|e| HandlerError::InvalidEvent(format!("{field}: {e}")))?;
+    Ok(job)
+}
+
+/// A huge value is not echoed whole into the error and the logs.
+fn shorten(text: &str) -> String {
+    let mut shown: String = text.chars().take(64).collect();
+    if shown.len() < text.len() {
+        shown.push('…');
+    }
+    shown
+}
+
+/// Refuses `duration` and `mode` where the deployment does not let events
+/// set them.
+fn check_overrides(
+    settings: &Settings,
+    duration: &Option<String>,
+    mode: &Option<String>,
+) -> Result<(), HandlerError> {
+    for (field, given) in [
+        (Override::Duration, duration.is_some()),
+        (Override::Mode, mode.is_some()),
+    ] {
+        if given && !settings.allows_override(field) {
+            return Err(HandlerError::OverrideNotAllowed { field });
+        }
+    }
+    Ok(())
+}
+
+/// The event's mode, or the deployment's.
+fn mode(settings: &Settings, mode: Option<&str>) -> Result<IndexMode, HandlerError> {
+    match mode {
+        Some(text) => {
+            parse_mode(text).map_err(|e| HandlerError::InvalidEvent(format!("invalid mode: {e}")))
+        }
+        None => Ok(settings.mode),
     }
 }
 
@@ -353,6 +560,239 @@ mod tests {
             .validate(&settings("duration"))
             .unwrap_err();
         assert_eq!(err.error_type(), "OverrideNotAllowed");
+    }
+
+    fn refresh_settings(overrides: &str) -> Settings {
+        Settings::from_lookup(|name| {
+            match name {
+                "GLUE_CODEARTIFACT_DOMAIN" => Some("acme"),
+                "GLUE_CODEARTIFACT_REPOSITORY" => Some("py"),
+                "ALLOWED_JOBS" => Some("nightly-*,adhoc"),
+                "ALLOWED_EVENT_OVERRIDES" => Some(overrides),
+                "REFRESH_ENABLED" => Some("true"),
+                _ => None,
+            }
+            .map(str::to_owned)
+        })
+        .unwrap()
+    }
+
+    fn refresh(
+        value: serde_json::Value,
+        settings: &Settings,
+    ) -> Result<RefreshRequest, HandlerError> {
+        assert!(RefreshEvent::is_refresh(&value), "{value}");
+        RefreshEvent::from_json(value).and_then(|e| e.validate(settings))
+    }
+
+    #[test]
+    fn refresh_events_by_name_and_by_tags() {
+        let s = refresh_settings("");
+        let request = refresh(
+            json!({"refresh": {"job_names": ["nightly-b", "adhoc", "nightly-a"]}}),
+            &s,
+        )
+        .unwrap();
+        assert_eq!(
+            request.jobs,
+            JobSelector::Names(vec!["nightly-b".into(), "adhoc".into(), "nightly-a".into()])
+        );
+        assert_eq!(
+            request.duration.as_secs(),
+            43_200,
+            "the refresh duration, not the start's"
+        );
+        assert_eq!(request.mode, IndexMode::IndexUrl);
+        assert!(!request.dry_run);
+        assert_eq!(
+            request.allowed.as_ref().map(ToString::to_string).as_deref(),
+            Some("nightly-*,adhoc")
+        );
+
+        let request = refresh(
+            json!({"refresh": {"tags": {"team": "data", "env": ""}}, "duration": "10h", "mode": "extra-index-url"}),
+            &refresh_settings("duration,mode"),
+        )
+        .unwrap();
+        assert_eq!(
+            request.jobs,
+            JobSelector::Tags(
+                [
+                    ("env".into(), String::new()),
+                    ("team".into(), "data".into())
+                ]
+                .into()
+            )
+        );
+        assert_eq!(request.duration.as_secs(), 36_000);
+        assert_eq!(request.mode, IndexMode::ExtraIndexUrl);
+        assert!(
+            refresh(
+                json!({"refresh": {"tags": {"a": "b"}}, "duration": null, "mode": null}),
+                &s
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_start_event_is_not_a_refresh_event() {
+        assert!(!RefreshEvent::is_refresh(&json!({"job_name": "adhoc"})));
+        assert!(!RefreshEvent::is_refresh(&json!("refresh")));
+        assert!(!RefreshEvent::is_refresh(&json!(["refresh"])));
+        assert!(RefreshEvent::is_refresh(&json!({"refresh": null})));
+    }
+
+    #[test]
+    fn a_named_job_outside_the_allowlist_refuses_the_whole_refresh() {
+        let err = refresh(
+            json!({"refresh": {"job_names": ["nightly-etl", "payroll", "adhoc"]}}),
+            &refresh_settings(""),
+        )
+        .unwrap_err();
+        assert_eq!(err.error_type(), "JobNotAllowed");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("\"payroll\"")
+                && msg.contains("ALLOWED_JOBS")
+                && msg.contains("refreshed nothing"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn refresh_is_refused_where_it_is_not_enabled() {
+        let err = refresh(json!({"refresh": {"job_names": ["adhoc"]}}), &settings("")).unwrap_err();
+        assert_eq!(err.error_type(), "RefreshNotEnabled");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("EnableRefresh") && msg.contains("REFRESH_ENABLED"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn malformed_refresh_events_say_what_is_wrong() {
+        let s = refresh_settings("duration,mode");
+        let cases = [
+            (
+                json!({"refresh": {}}),
+                "InvalidEvent",
+                "exactly one of job_names and tags",
+            ),
+            (
+                json!({"refresh": {"job_names": ["adhoc"], "tags": {"a": "b"}}}),
+                "InvalidEvent",
+                "exactly one of job_names and tags",
+            ),
+            (
+                json!({"refresh": {"job_names": []}}),
+                "InvalidEvent",
+                "job_names is empty",
+            ),
+            (
+                json!({"refresh": {"tags": {}}}),
+                "InvalidEvent",
+                "would select every job",
+            ),
+            (
+                json!({"refresh": {"jobs": ["adhoc"]}}),
+                "InvalidEvent",
+                "unknown field `jobs`",
+            ),
+            (
+                json!({"refresh": {"job_names": ["adhoc"]}, "job_name": "adhoc"}),
+                "InvalidEvent",
+                "unknown field `job_name`",
+            ),
+            (
+                json!({"refresh": {"job_names": "adhoc"}}),
+                "InvalidEvent",
+                "at refresh.job_names",
+            ),
+            (
+                json!({"refresh": {"job_names": [5]}}),
+                "InvalidEvent",
+                "at refresh.job_names[0]",
+            ),
+            (
+                json!({"refresh": {"tags": {"team": 1}}}),
+                "InvalidEvent",
+                "at refresh.tags.team",
+            ),
+            (json!({"refresh": ["adhoc"]}), "InvalidEvent", "at refresh"),
+            (json!({"refresh": null}), "InvalidEvent", "at refresh"),
+            (
+                json!({"refresh": {"job_names": ["adhoc", " nightly-x"]}}),
+                "InvalidEvent",
+                "refresh.job_names[1] \" nightly-x\" is not a Glue job name",
+            ),
+            (
+                json!({"refresh": {"job_names": ["adhoc\nx"]}}),
+                "InvalidEvent",
+                "single line",
+            ),
+            (
+                json!({"refresh": {"tags": {" ": "x"}}}),
+                "InvalidEvent",
+                "not a Glue tag key",
+            ),
+            (
+                json!({"refresh": {"tags": {"k": "v".repeat(257)}}}),
+                "InvalidEvent",
+                "longer than the 256 characters",
+            ),
+            (
+                json!({"refresh": {"tags": {"a": "b"}}, "duration": "0"}),
+                "InvalidEvent",
+                "known life",
+            ),
+            (
+                json!({"refresh": {"tags": {"a": "b"}}, "duration": "15m"}),
+                "InvalidEvent",
+                "minimum token life",
+            ),
+            (
+                json!({"refresh": {"tags": {"a": "b"}}, "duration": "13h"}),
+                "InvalidEvent",
+                "900 to 43200",
+            ),
+            (
+                json!({"refresh": {"tags": {"a": "b"}}, "mode": "pip"}),
+                "InvalidEvent",
+                "index-url or extra-index-url",
+            ),
+        ];
+        for (value, error_type, expected) in cases {
+            let err = refresh(value.clone(), &s).unwrap_err();
+            assert_eq!(err.error_type(), error_type, "{value}: {err}");
+            assert!(err.to_string().contains(expected), "{value}: {err}");
+        }
+        let many: Vec<String> = (0..51).map(|i| format!("nightly-{i}")).collect();
+        let err = refresh(json!({"refresh": {"job_names": many}}), &s).unwrap_err();
+        assert!(err.to_string().contains("more than the 50"), "{err}");
+        let many: BTreeMap<String, String> =
+            (0..51).map(|i| (format!("k{i}"), "v".into())).collect();
+        let err = refresh(json!({"refresh": {"tags": many}}), &s).unwrap_err();
+        assert!(err.to_string().contains("more than the 50"), "{err}");
+    }
+
+    #[test]
+    fn refresh_overrides_need_the_deployment_s_consent() {
+        for (value, field) in [
+            (
+                json!({"refresh": {"tags": {"a": "b"}}, "duration": "12h"}),
+                "duration",
+            ),
+            (
+                json!({"refresh": {"tags": {"a": "b"}}, "mode": "index-url"}),
+                "mode",
+            ),
+        ] {
+            let err = refresh(value, &refresh_settings("")).unwrap_err();
+            assert_eq!(err.error_type(), "OverrideNotAllowed");
+            assert!(err.to_string().contains(field), "{err}");
+        }
     }
 
     #[test]

@@ -1,10 +1,14 @@
-//! The handler: one event in, one run started (or a clear error out).
+//! The handlers: one event in, one run started or some jobs refreshed (or
+//! a clear error out). [`invoke`] tells the two events apart by their
+//! shape and is what the function's runtime calls; [`handler`] serves start
+//! events, [`refresh_handler`] refresh events.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use glue_codeartifact_app::{
     Error as StartError, Services, WarmCache,
     doctor::{DoctorRequest, doctor},
+    refresh::refresh,
     start::{start_cached, start_cached_until},
 };
 use glue_codeartifact_domain::preflight::{Finding, Severity};
@@ -12,8 +16,8 @@ use lambda_runtime::LambdaEvent;
 use serde::Serialize;
 
 use crate::{
-    error::HandlerError,
-    event::StartEvent,
+    error::{HandlerError, JobFailure, RefreshFailures, is_retryable_type, start_error_type},
+    event::{RefreshEvent, StartEvent},
     settings::{DEADLINE_MARGIN, Settings},
 };
 
@@ -60,8 +64,177 @@ pub struct StartResponse {
     pub preflight_warnings: Option<Vec<Finding>>,
 }
 
-/// Handles one invocation: validates the event (no AWS call if it is
-/// refused), then starts the run through the warm cache.
+/// What an invocation answers: a start's or a refresh's response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Response {
+    /// A run was started.
+    Start(StartResponse),
+    /// Jobs were refreshed.
+    Refresh(RefreshResponse),
+}
+
+/// Handles one invocation, whichever event it is: an object with a
+/// `refresh` field is a refresh event ([`refresh_handler`]), anything else
+/// a start event ([`handler`]).
+pub async fn invoke(
+    event: LambdaEvent<serde_json::Value>,
+    state: &State,
+) -> Result<Response, HandlerError> {
+    if RefreshEvent::is_refresh(&event.payload) {
+        refresh_handler(event, state).await.map(Response::Refresh)
+    } else {
+        handler(event, state).await.map(Response::Start)
+    }
+}
+
+/// A refresh's response: counts and each job's result, never a token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RefreshResponse {
+    /// When the token written into the jobs expires (RFC 3339, UTC).
+    pub token_expiration: String,
+    /// Jobs refreshed.
+    pub refreshed: usize,
+    /// Jobs that failed (the invocation then fails with
+    /// `RefreshIncomplete`, so a response never has any).
+    pub failed: usize,
+    /// Jobs selected by tag that `ALLOWED_JOBS` does not allow: not touched.
+    pub skipped: usize,
+    /// Each job, in name order.
+    pub jobs: Vec<RefreshedJobReport>,
+}
+
+/// One job of a refresh.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RefreshedJobReport {
+    /// The Glue job.
+    pub job_name: String,
+    /// `refreshed`, `failed` or `skipped`.
+    pub status: &'static str,
+    /// The default argument that now holds the index URL (its value is not
+    /// returned: it holds the token).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub argument_key: Option<String>,
+    /// Why the job failed: its `errorType`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_type: Option<&'static str>,
+    /// Why the job failed, and how to fix it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Handles a refresh event: validates it (no AWS call if it is refused),
+/// mints a fresh token (never the warm cache's: a cached token would expire
+/// before the duration the schedule counts on) and writes the index URL
+/// into each selected job. Fails with `RefreshIncomplete` when some job
+/// failed, after refreshing the others.
+pub async fn refresh_handler(
+    event: LambdaEvent<serde_json::Value>,
+    state: &State,
+) -> Result<RefreshResponse, HandlerError> {
+    let (payload, context) = event.into_parts();
+    let answer_by = answer_by(context.deadline, SystemTime::now(), Instant::now());
+    let refused = |err: &HandlerError| {
+        tracing::warn!(error_type = err.error_type(), error = %err, "refresh event refused; nothing changed");
+    };
+    if !state.settings.refresh_enabled {
+        let err = HandlerError::RefreshNotEnabled;
+        refused(&err);
+        return Err(err);
+    }
+    let request = RefreshEvent::from_json(payload)
+        .and_then(|event| event.validate(&state.settings))
+        .inspect_err(refused)?;
+    let refreshing = refresh(&state.services, &request);
+    // Past the deadline the refresh is abandoned, an UpdateJob perhaps in
+    // flight: harmless, as a refresh is idempotent.
+    let outcome = match answer_by {
+        Some(by) => match tokio::time::timeout_at(by.into(), refreshing).await {
+            Ok(result) => result.map_err(HandlerError::from),
+            Err(_) => Err(HandlerError::RefreshDeadlineReached),
+        },
+        None => refreshing.await.map_err(HandlerError::from),
+    };
+    let outcome = outcome.inspect_err(|err| {
+        tracing::error!(
+            error_type = err.error_type(),
+            retryable = err.is_retryable(),
+            error = %err,
+            "refresh failed"
+        );
+    })?;
+    let token_expiration = rfc3339(outcome.token_expiration);
+    let mut jobs: Vec<RefreshedJobReport> = Vec::new();
+    let mut failed = Vec::new();
+    for (job, result) in outcome.jobs {
+        match result {
+            Ok(refreshed) => jobs.push(RefreshedJobReport {
+                job_name: job,
+                status: "refreshed",
+                argument_key: Some(refreshed.key),
+                error_type: None,
+                error: None,
+            }),
+            Err(err) => {
+                let error_type = start_error_type(&err);
+                failed.push(JobFailure {
+                    job: job.clone(),
+                    error_type,
+                    retryable: is_retryable_type(error_type),
+                    message: err.to_string(),
+                });
+                jobs.push(RefreshedJobReport {
+                    job_name: job,
+                    status: "failed",
+                    argument_key: None,
+                    error_type: Some(error_type),
+                    error: Some(err.to_string()),
+                });
+            }
+        }
+    }
+    jobs.extend(outcome.skipped.iter().map(|job| RefreshedJobReport {
+        job_name: job.clone(),
+        status: "skipped",
+        argument_key: None,
+        error_type: None,
+        error: None,
+    }));
+    jobs.sort_by(|a, b| a.job_name.cmp(&b.job_name));
+    let refreshed = jobs.iter().filter(|j| j.status == "refreshed").count();
+    tracing::info!(
+        refreshed,
+        failed = failed.len(),
+        skipped = outcome.skipped.len(),
+        token_expiration = %token_expiration,
+        "refresh done"
+    );
+    if !failed.is_empty() {
+        let err = HandlerError::RefreshIncomplete(RefreshFailures {
+            refreshed,
+            skipped: outcome.skipped.len(),
+            token_expiration,
+            failed,
+        });
+        tracing::error!(
+            error_type = err.error_type(),
+            retryable = err.is_retryable(),
+            error = %err,
+            "refresh incomplete"
+        );
+        return Err(err);
+    }
+    Ok(RefreshResponse {
+        token_expiration,
+        refreshed,
+        failed: 0,
+        skipped: outcome.skipped.len(),
+        jobs,
+    })
+}
+
+/// Handles a start event: validates it (no AWS call if it is refused),
+/// then starts the run through the warm cache.
 pub async fn handler(
     event: LambdaEvent<serde_json::Value>,
     state: &State,

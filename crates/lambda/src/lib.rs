@@ -4,12 +4,14 @@
 //!
 //! The binary (`bootstrap`, see `src/main.rs`) reads its [`Settings`] from
 //! the environment once at cold start, builds the AWS clients once, and
-//! passes references to every invocation of [`handler`]. The handler is a
-//! plain `async fn`, so tests call it directly with a `LambdaEvent`.
+//! passes references to every invocation of [`invoke`], which hands a start
+//! event to [`handler`] and a refresh event (`{"refresh": …}`) to
+//! [`refresh_handler`]. They are plain `async fn`s, so tests call them
+//! directly with a `LambdaEvent`.
 //!
 //! - [`settings`]: the environment variables, validated at cold start;
-//! - [`event`]: the event and its validation (allowlist, overrides);
-//! - [`handler`]: one invocation, and the response for Step Functions;
+//! - [`event`]: the events and their validation (allowlist, overrides);
+//! - [`handler`]: one invocation, and the responses for Step Functions;
 //! - [`error`]: `errorType`s that tell bad input from transient failures;
 //! - [`logging`]: JSON logs through `tracing`, never a token.
 //!
@@ -30,8 +32,10 @@ use glue_codeartifact_app::Services;
 use glue_codeartifact_aws::AwsSettings;
 
 pub use error::HandlerError;
-pub use event::StartEvent;
-pub use handler::{StartResponse, State, handler};
+pub use event::{RefreshEvent, StartEvent};
+pub use handler::{
+    RefreshResponse, Response, StartResponse, State, handler, invoke, refresh_handler,
+};
 pub use settings::Settings;
 
 /// Why the cold start failed.
@@ -78,6 +82,8 @@ pub async fn cold_start() -> Result<State, InitError> {
         min_token_life_seconds = settings.freshness.min_life().as_secs(),
         mode = settings.mode.as_str(),
         allowed_jobs = %settings.allowed_jobs,
+        refresh_enabled = settings.refresh_enabled,
+        refresh_duration = %settings.refresh_duration,
         "cold start"
     );
     Ok(State::new(settings, services))

@@ -2,7 +2,7 @@
 //! the cold start once, then serves invocations with references to the
 //! state it built.
 
-use glue_codeartifact_lambda::{cold_start, handler, logging, report_init_error};
+use glue_codeartifact_lambda::{cold_start, invoke, logging, report_init_error};
 use lambda_runtime::{LambdaEvent, service_fn};
 
 #[tokio::main]
@@ -18,7 +18,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     };
     let state = &state;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
-        handler(event, state)
+        invoke(event, state)
     }))
     .await
 }

@@ -18,6 +18,8 @@
 //! | `ALLOWED_EVENT_OVERRIDES` | event fields that may override the settings: `duration`, `mode` | none |
 //! | `GLUE_CODEARTIFACT_ENDPOINT_TYPE` | `ipv4` or `dualstack` | CodeArtifact's default |
 //! | `GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST` | a `codeartifact.repositories` VPC endpoint's DNS name (no private DNS) | none |
+//! | `REFRESH_ENABLED` | `true` lets `{"refresh": …}` events rewrite the allowed jobs' `DefaultArguments` (the role then needs `glue:UpdateJob`, `glue:ListJobs`, `iam:PassRole`) | `false` |
+//! | `GLUE_CODEARTIFACT_REFRESH_DURATION` | lifetime of the token a refresh writes (`15m`–`12h`): longer than the schedule's interval plus a run's start-up | `12h` |
 //! | `GLUE_CODEARTIFACT_CONNECT_TIMEOUT` | connecting to AWS (`--connect-timeout`) | `3s` |
 //! | `GLUE_CODEARTIFACT_ATTEMPT_TIMEOUT` | one attempt of an AWS call (`--attempt-timeout`) | `8s` |
 //! | `GLUE_CODEARTIFACT_OPERATION_TIMEOUT` | one AWS call, its retries included (`--operation-timeout`) | `12s` |
@@ -28,7 +30,9 @@
 //!
 //! A served token must have `GLUE_CODEARTIFACT_MIN_TOKEN_LIFE` plus a
 //! one-minute safety margin left ([`DEFAULT_SAFETY_MARGIN`]), so the duration
-//! must be longer than both together.
+//! must be longer than both together. So must the refresh duration, when
+//! refresh is enabled, and it may not be `0`: a token that lives "as long as
+//! the function's credentials" has a life no schedule can be planned on.
 
 use std::{fmt, time::Duration};
 
@@ -66,11 +70,22 @@ pub const ENDPOINT_TYPE: &str = "GLUE_CODEARTIFACT_ENDPOINT_TYPE";
 pub const REPOSITORY_ENDPOINT_HOST: &str = "GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST";
 /// The event fields that may override settings.
 pub const ALLOWED_EVENT_OVERRIDES: &str = "ALLOWED_EVENT_OVERRIDES";
+/// Whether refresh events are served (`true` or `false`).
+pub const REFRESH_ENABLED: &str = "REFRESH_ENABLED";
+/// The lifetime of the token a refresh writes into job definitions (the
+/// CLI's `refresh --duration`, and `refresh_duration` in its config file).
+pub const REFRESH_DURATION: &str = "GLUE_CODEARTIFACT_REFRESH_DURATION";
 
 /// The default token duration in seconds (1 h, as `glue-codeartifact start`).
 pub const DEFAULT_DURATION_SECS: u64 = 3600;
 /// The default minimum remaining life of a served token.
 pub const DEFAULT_MIN_TOKEN_LIFE: Duration = Duration::from_secs(30 * 60);
+/// The default lifetime of a refresh's token (12 h, as `glue-codeartifact
+/// refresh`): a schedule every 8 hours leaves 4 hours for a run's start-up.
+pub const DEFAULT_REFRESH_DURATION_SECS: u64 = 43_200;
+/// How many jobs a refresh reads and updates at once (the CLI's default
+/// `--concurrency`).
+pub const REFRESH_CONCURRENCY: usize = 4;
 
 /// An event field that a deployment may let events override.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,6 +140,10 @@ pub struct Settings {
     pub overrides: Vec<Override>,
     /// How long AWS calls may take.
     pub timeouts: Timeouts,
+    /// Whether refresh events are served.
+    pub refresh_enabled: bool,
+    /// The lifetime of a refresh's token, unless an event overrides it.
+    pub refresh_duration: TokenDuration,
 }
 
 /// How long before the invocation's deadline the function gives up on AWS
@@ -226,6 +245,29 @@ impl Settings {
                 )));
             }
         };
+        let refresh_enabled = match get(REFRESH_ENABLED).as_deref().map(str::trim) {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(invalid(REFRESH_ENABLED)(format!(
+                    "{other:?} is not a switch; use true or false"
+                )));
+            }
+        };
+        let refresh_duration = match get(REFRESH_DURATION) {
+            Some(text) => text
+                .parse::<TokenDuration>()
+                .map_err(|e| invalid(REFRESH_DURATION)(e.to_string()))?,
+            None => TokenDuration::from_secs(DEFAULT_REFRESH_DURATION_SECS)
+                .map_err(|e| invalid(REFRESH_DURATION)(e.to_string()))?,
+        };
+        if refresh_enabled {
+            check_refresh_duration(refresh_duration, freshness).map_err(|e| {
+                invalid(REFRESH_DURATION)(format!(
+                    "{e} (set by {REFRESH_DURATION} and {MIN_TOKEN_LIFE})"
+                ))
+            })?;
+        }
         let timeouts = Timeouts::from_lookup(get).map_err(|reason| {
             let name = [
                 CONNECT_TIMEOUT_ENV,
@@ -251,6 +293,8 @@ impl Settings {
             mode,
             allowed_jobs,
             overrides,
+            refresh_enabled,
+            refresh_duration,
         })
     }
 
@@ -258,6 +302,21 @@ impl Settings {
     pub fn allows_override(&self, field: Override) -> bool {
         self.overrides.contains(&field)
     }
+}
+
+/// Checks the lifetime of a token a refresh would write: a known one (not
+/// `0`, the caller's credentials' life, which no schedule can plan on), and
+/// longer than a served token's minimum life plus the margin (`freshness`):
+/// a job started just after the refresh needs at least that.
+pub fn check_refresh_duration(duration: TokenDuration, freshness: Freshness) -> Result<(), String> {
+    if duration.is_caller_credentials() {
+        return Err(
+            "a refresh needs a token of known life: 0 (the credentials' life) cannot be planned on; use 15m to 12h, longer than the schedule's interval plus a run's start-up".to_owned(),
+        );
+    }
+    freshness
+        .check_duration(duration)
+        .map_err(|e| e.to_string())
 }
 
 /// Parses `index-url` or `extra-index-url`.
@@ -341,6 +400,41 @@ mod tests {
         assert!(s.allowed_jobs.allows("nightly-etl"));
         assert!(!s.allowed_jobs.allows("other"));
         assert!(s.overrides.is_empty());
+        assert!(!s.refresh_enabled);
+        assert_eq!(s.refresh_duration.as_secs(), 43_200);
+    }
+
+    #[test]
+    fn refresh_settings() {
+        let s = settings(&with(&[
+            (REFRESH_ENABLED, "true"),
+            (REFRESH_DURATION, "10h"),
+        ]))
+        .unwrap();
+        assert!(s.refresh_enabled);
+        assert_eq!(s.refresh_duration.as_secs(), 36_000);
+        assert!(
+            !settings(&with(&[(REFRESH_ENABLED, "false")]))
+                .unwrap()
+                .refresh_enabled
+        );
+        // A refresh token of unknown life, or one shorter than the minimum
+        // life, is refused when refresh is enabled.
+        for (duration, expected) in [("0", "known life"), ("30m", "minimum token life")] {
+            let err = settings(&with(&[
+                (REFRESH_ENABLED, "true"),
+                (REFRESH_DURATION, duration),
+            ]))
+            .unwrap_err()
+            .to_string();
+            assert!(
+                err.starts_with(REFRESH_DURATION) && err.contains(expected),
+                "{err}"
+            );
+        }
+        // … and ignored when it is not: a start-only deployment is not
+        // broken by a setting it does not use.
+        assert!(settings(&with(&[(REFRESH_DURATION, "0")])).is_ok());
     }
 
     #[test]
@@ -373,6 +467,8 @@ mod tests {
             (with(&[(DURATION, "13h")]), DURATION),
             (with(&[(MIN_TOKEN_LIFE, "soon")]), MIN_TOKEN_LIFE),
             (with(&[(MODE, "index")]), MODE),
+            (with(&[(REFRESH_ENABLED, "yes")]), REFRESH_ENABLED),
+            (with(&[(REFRESH_DURATION, "13h")]), REFRESH_DURATION),
             (
                 with(&[(ALLOWED_EVENT_OVERRIDES, "job_name")]),
                 ALLOWED_EVENT_OVERRIDES,

@@ -6,5 +6,6 @@ mod util;
 
 mod events;
 mod handler;
+mod refresh;
 mod reliability;
 mod runtime;

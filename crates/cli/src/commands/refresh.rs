@@ -29,6 +29,7 @@ pub async fn run(
         mode: args.mode.into(),
         dry_run: args.dry_run,
         concurrency: usize::from(args.concurrency),
+        allowed: None,
     };
     let services = services(settings).await?;
     let outcome = refresh(&services, &request).await?;

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use codeartifact_emulator::{Fault, FaultKind, Operation, Stats};
-use glue_codeartifact_lambda::{HandlerError, StartResponse, State, handler};
+use glue_codeartifact_lambda::{HandlerError, Response, State, invoke};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 use test_stack::{GlueFault, GlueFaultKind, JobSpec, unique_name};
@@ -20,18 +20,19 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
-/// The handler with an invocation context whose deadline is `left` away.
+/// The function's entry point (start and refresh events alike) with an
+/// invocation context whose deadline is `left` away.
 async fn invoke_with_deadline(
     state: &State,
     event: Value,
     left: Duration,
-) -> Result<StartResponse, HandlerError> {
+) -> Result<Response, HandlerError> {
     let mut context = Context::default();
     context.deadline = (SystemTime::now() + left)
         .duration_since(UNIX_EPOCH)
         .expect("after 1970")
         .as_millis() as u64;
-    handler(LambdaEvent::new(event, context), state).await
+    invoke(LambdaEvent::new(event, context), state).await
 }
 
 #[test]
@@ -106,6 +107,9 @@ fn a_start_within_the_deadline_is_unaffected() {
             Duration::from_secs(30),
         ))
         .unwrap();
+    let Response::Start(response) = response else {
+        panic!("{response:?}")
+    };
     let runs = stack.moto.job_runs(&job);
     assert_eq!(runs.len(), 1);
     assert_eq!(response.job_run_id, runs[0].id);
@@ -172,6 +176,7 @@ fn the_catalogue_s_bad_events_are_refused_before_any_aws_call() {
     let state = stack.state(&[
         ("ALLOWED_JOBS", "nightly-*,adhoc"),
         ("ALLOWED_EVENT_OVERRIDES", "duration,mode"),
+        ("REFRESH_ENABLED", "true"),
     ]);
     let rows = catalogue_events();
     assert!(rows.len() >= 15, "{} event rows", rows.len());
@@ -259,6 +264,104 @@ fn no_token_in_the_function_s_logs_under_faults_and_bad_events() {
         // One run per invocation, none for the one whose answer was lost
         // before the run started: never two.
         assert_eq!(stack.moto.job_runs(&job).len(), 4);
+    }
+}
+
+/// The real `bootstrap` with refresh enabled, at trace level (and at the
+/// default level), on every refresh path: by name and by tags (a job
+/// skipped), a missing job, an UpdateJob that fails, a token that cannot be
+/// minted, a deadline, and the catalogue's bad refresh events. No token in
+/// the function's logs or in any response.
+#[test]
+fn no_token_in_the_function_s_logs_on_the_refresh_paths() {
+    for level in ["trace", "info"] {
+        let stack = Stack::new();
+        let team = unique_name("team");
+        let tagged = |prefix: &str| {
+            let name = unique_name(prefix);
+            stack.moto.create_job(
+                &JobSpec::spark(&name)
+                    .default_argument("--additional-python-modules", "acme-tools==1.2.0")
+                    .tag("team", &team),
+            );
+            name
+        };
+        let a = tagged("leak-r");
+        let b = tagged("leak-r");
+        let outside = tagged("leak-other");
+        let mut env = settings(&stack, "leak-r-*", level);
+        env.push(pair("REFRESH_ENABLED", "true"));
+        let lambda = Lambda::start(&stack, &env);
+        let by_tags = json!({"refresh": {"tags": {"team": team}}});
+        let by_names = json!({"refresh": {"job_names": [a, b]}});
+
+        let mut answers = vec![lambda.invoke(&by_tags).body, lambda.invoke(&by_names).body];
+        assert_eq!(answers[0]["refreshed"], 2, "{}", answers[0]);
+        assert_eq!(answers[0]["skipped"], 1, "{}", answers[0]);
+        assert_eq!(answers[1]["refreshed"], 2, "{}", answers[1]);
+        let missing = json!({"refresh": {"job_names": [a, unique_name("leak-r-gone")]}});
+        answers.push(lambda.invoke(&missing).body);
+        // Every attempt of b's UpdateJob fails (3 attempts).
+        stack.moto.inject_glue_fault(&GlueFault::new(
+            "UpdateJob",
+            &b,
+            GlueFaultKind::InternalError,
+            3,
+        ));
+        answers.push(lambda.invoke(&by_names).body);
+        // No token at all: the whole refresh fails.
+        stack.emulator.inject_fault(Fault {
+            operation: Operation::GetAuthorizationToken,
+            kind: FaultKind::AccessDenied {
+                action: "codeartifact:GetAuthorizationToken".into(),
+            },
+            count: Some(1),
+        });
+        answers.push(lambda.invoke(&by_names).body);
+        let types: Vec<&str> = answers[2..]
+            .iter()
+            .map(|a| a["errorType"].as_str().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            types,
+            ["RefreshIncomplete", "RefreshIncomplete", "AccessDenied"],
+            "{answers:#?}"
+        );
+        for (id, bad, _, _) in catalogue_events() {
+            if bad.get("refresh").is_some() {
+                let answer = lambda.invoke(&bad).body;
+                assert!(answer.get("errorType").is_some(), "row {id}: {answer}");
+                answers.push(answer);
+            }
+        }
+        let log = lambda.function_log();
+        assert!(stack.emulator.issued_tokens().len() >= 3);
+        stack.assert_no_token(&log, &format!("the function's logs at {level}"));
+        for answer in &answers {
+            stack.assert_no_token(&answer.to_string(), "a response");
+        }
+        lambda.log_lines();
+        // The tokens did reach the jobs: the test looks where they are.
+        let option =
+            stack.moto.job(&a).default_arguments().unwrap()["--python-modules-installer-option"]
+                .clone();
+        assert!(
+            stack
+                .emulator
+                .issued_tokens()
+                .iter()
+                .any(|t| option.contains(t.as_str())),
+            "{}",
+            option.len()
+        );
+        let untouched = stack.moto.job(&outside);
+        assert!(
+            untouched
+                .default_arguments()
+                .unwrap()
+                .get("--python-modules-installer-option")
+                .is_none()
+        );
     }
 }
 

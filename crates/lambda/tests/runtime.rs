@@ -229,6 +229,11 @@ fn a_malformed_event_is_rejected() {
         let msg = lambda.invoke(&event).error("InvalidEvent");
         assert!(msg.contains(expected), "{event}: {msg}");
     }
+    // This deployment has no refresh: a refresh event says so.
+    let msg = lambda
+        .invoke(&json!({"refresh": {"job_names": [job]}}))
+        .error("RefreshNotEnabled");
+    assert!(msg.contains("EnableRefresh=true"), "{msg}");
     assert!(stack.sent_runs(&job).is_empty());
     assert_eq!(stack.emulator.stats(), Stats::default());
     assert_logs(&stack, &lambda);
@@ -302,4 +307,89 @@ fn invalid_settings_fail_the_cold_start_with_the_init_error() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(stack.emulator.stats(), Stats::default());
+}
+
+#[test]
+fn refreshes_jobs_by_tag_when_invoked_with_cargo_lambda() {
+    let stack = Stack::new();
+    let team = test_stack::unique_name("team");
+    let tagged = |prefix: &str| {
+        let name = test_stack::unique_name(prefix);
+        stack.moto.create_job(
+            &test_stack::JobSpec::spark(&name)
+                .default_argument("--additional-python-modules", "acme-tools==1.2.0")
+                .tag("team", &team),
+        );
+        name
+    };
+    let allowed = tagged("rw-ok");
+    let outside = tagged("rw-no");
+    let env = settings(&stack, "rw-ok-*", &[("REFRESH_ENABLED", "true")]);
+    let lambda = Lambda::start(&stack, &env);
+
+    // A start first, so the function is warm.
+    lambda.invoke(&json!({"job_name": allowed})).ok();
+    let event = json!({"refresh": {"tags": {"team": team}}});
+    let (ok, stdout, stderr) = lambda.invoke_with_cargo_lambda(&event);
+    assert!(ok, "cargo lambda invoke failed\n{stdout}\n{stderr}");
+    let response: Value =
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
+    stack.assert_no_token(&stdout, "the response");
+    assert_eq!(response["refreshed"], 1, "{response}");
+    assert_eq!(response["failed"], 0);
+    assert_eq!(response["skipped"], 1);
+    let mut expected = vec![
+        json!({"job_name": allowed, "status": "refreshed", "argument_key": "--python-modules-installer-option"}),
+        json!({"job_name": outside, "status": "skipped"}),
+    ];
+    expected.sort_by_key(|j| j["job_name"].as_str().unwrap().to_owned());
+    assert_eq!(response["jobs"], json!(expected));
+    assert!(
+        response["token_expiration"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z')
+    );
+    assert_eq!(
+        stack.emulator.stats().get_authorization_token,
+        2,
+        "the refresh minted its own token"
+    );
+    let option =
+        stack.moto.job(&allowed).default_arguments().unwrap()["--python-modules-installer-option"]
+            .clone();
+    let refresh_token = token_of(&option);
+    assert_eq!(stack.emulator.issued_tokens()[1], refresh_token);
+    assert!(
+        stack
+            .moto
+            .job(&outside)
+            .default_arguments()
+            .unwrap()
+            .get("--python-modules-installer-option")
+            .is_none()
+    );
+
+    // A job that vanished: the invocation fails, naming it.
+    let missing = test_stack::unique_name("rw-ok-missing");
+    let answer = lambda.invoke(&json!({"refresh": {"job_names": [allowed, missing]}}));
+    let msg = answer.error("RefreshIncomplete");
+    assert!(
+        msg.contains(&format!("{missing:?}: JobNotFound")) && msg.contains("1 refreshed"),
+        "{msg}"
+    );
+    stack.assert_no_token(&answer.body.to_string(), "the error");
+
+    let lines = assert_logs(&stack, &lambda);
+    let done = lines_with(&lines, "refresh done");
+    assert_eq!(done.len(), 2, "{lines:#?}");
+    assert_eq!(done[0]["refreshed"], 1);
+    assert_eq!(done[0]["skipped"], 1);
+    assert!(done[0]["span"]["requestId"].is_string(), "{:#?}", done[0]);
+    let skipped = lines_with(&lines, "job skipped: not allowed");
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0]["job"], outside.as_str());
+    let incomplete = lines_with(&lines, "refresh incomplete");
+    assert_eq!(incomplete.len(), 1);
+    assert_eq!(incomplete[0]["error_type"], "RefreshIncomplete");
 }

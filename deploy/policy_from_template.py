@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Print the minting policy that deploy/template.yaml attaches to the
-function's role, evaluated for given parameters, as JSON.
+"""Print the policy that deploy/template.yaml gives the function's role (its
+inline minting policy, then the refresh policy when the parameters enable
+it), evaluated for given parameters, as JSON (or, with
+--schedule-input RESOURCE, the event a schedule of the template sends).
 
 A test compares it with `glue-codeartifact iam-policy` for the same inputs,
-so that the template and the CLI cannot drift apart. The template is read
+so that the template and the CLI cannot drift apart; another parses the
+refresh schedule's event with the function's own event type. The template is read
 with cfn-lint's decoder (which understands the !Sub/!If short forms) and the
 few intrinsic functions the policy uses are evaluated here: Ref, Fn::Sub,
 Fn::Join, Fn::Split, Fn::Select, Fn::If, Fn::Equals, Fn::Not, Fn::And,
@@ -11,6 +14,10 @@ Fn::Or, Condition, and AWS::NoValue.
 
     policy_from_template.py --account 123456789012 --region us-east-1 \
         --param Domain=acme --param Repository=py --param AllowedJobs=a,b-*
+    policy_from_template.py ... --param EnableRefresh=true \
+        --param GlueJobRoleArns=arn:aws:iam::123456789012:role/etl \
+        --param RefreshScheduleExpression='rate(8 hours)' \
+        --param RefreshScheduleTag=team=data --schedule-input RefreshSchedule
 """
 
 import argparse
@@ -24,6 +31,7 @@ from cfnlint.decode import decode
 TEMPLATE = Path(__file__).resolve().parent / "template.yaml"
 ROLE = "FunctionRole"
 POLICY = "glue-codeartifact-minting"
+REFRESH_POLICY = "RefreshPolicy"
 NO_VALUE = object()
 
 
@@ -113,6 +121,11 @@ def main():
     parser.add_argument("--partition", default="aws")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--template", default=str(TEMPLATE))
+    parser.add_argument(
+        "--schedule-input",
+        metavar="RESOURCE",
+        help="print the Target.Input of this AWS::Scheduler::Schedule instead (nothing if its Condition is false)",
+    )
     args = parser.parse_args()
     params = dict(p.split("=", 1) for p in args.param)
     template, problems = decode(args.template)
@@ -125,11 +138,23 @@ def main():
         "AWS::StackName": "stack",
     }
     evaluator = Evaluator(template, params, pseudo)
+    if args.schedule_input:
+        schedule = template["Resources"][args.schedule_input]
+        if "Condition" in schedule and not evaluator.condition(schedule["Condition"]):
+            return
+        print(evaluator.eval(schedule["Properties"]["Target"]["Input"]))
+        return
     role = template["Resources"][ROLE]["Properties"]
     policies = [p for p in role["Policies"] if p["PolicyName"] == POLICY]
     if len(policies) != 1:
         raise SystemExit(f"{ROLE} has no single policy named {POLICY}")
-    json.dump(evaluator.eval(policies[0]["PolicyDocument"]), sys.stdout, indent=2)
+    document = evaluator.eval(policies[0]["PolicyDocument"])
+    refresh = template["Resources"].get(REFRESH_POLICY)
+    if refresh and evaluator.condition(refresh["Condition"]):
+        if refresh["Properties"]["Roles"] != [{"Ref": ROLE}]:
+            raise SystemExit(f"{REFRESH_POLICY} is not attached to {ROLE} alone")
+        document["Statement"] += evaluator.eval(refresh["Properties"]["PolicyDocument"])["Statement"]
+    json.dump(document, sys.stdout, indent=2)
     print()
 
 

@@ -124,7 +124,9 @@ pub enum Command {
     /// codeartifact:GetRepositoryEndpoint and ReadFromRepository on the
     /// repository (a token can only read what its minter may read), and
     /// glue:GetJob, glue:StartJobRun and glue:GetJobRuns (to find a run whose
-    /// answer was lost) on the given jobs only. A token
+    /// answer was lost) on the given jobs only. With --refresh, also
+    /// glue:UpdateJob on the jobs, glue:ListJobs, and iam:PassRole on the
+    /// jobs' roles (--glue-job-role-arn) towards Glue only. A token
     /// carries its minter's permissions: give that identity no publish or
     /// write permission on the domain. deploy/template.yaml attaches the
     /// same policy to the Lambda's role. Makes no AWS call.
@@ -402,6 +404,23 @@ pub struct IamPolicyArgs {
     /// ARN partition (aws, aws-cn, aws-us-gov).
     #[arg(long, default_value = "aws")]
     pub partition: String,
+
+    /// Add refresh mode's permissions (the Lambda's REFRESH_ENABLED=true):
+    /// glue:UpdateJob on the jobs, glue:ListJobs, and iam:PassRole on the
+    /// jobs' roles towards Glue only.
+    #[arg(long, requires = "glue_job_role_arns")]
+    pub refresh: bool,
+
+    /// With --refresh: the IAM role of a Glue job to refresh, as an ARN
+    /// (repeatable, or comma-separated; `*` in the name as IAM reads it).
+    /// UpdateJob passes each job's role to Glue.
+    #[arg(
+        long = "glue-job-role-arn",
+        value_name = "ARN",
+        value_delimiter = ',',
+        requires = "refresh"
+    )]
+    pub glue_job_role_arns: Vec<String>,
 }
 
 /// `--mode`.

@@ -1,5 +1,6 @@
 //! `iam-policy`: the document, its audit by parliament, and its equality
-//! with the policy deploy/template.yaml gives the Lambda's role.
+//! with the policy deploy/template.yaml gives the Lambda's role, for a
+//! start-only deployment and for one with refresh enabled.
 
 use std::{io::Write, process::Stdio};
 
@@ -22,6 +23,18 @@ const ARGS: [&str; 12] = [
     "123456789012",
     "--region=eu-west-1",
 ];
+
+/// `--refresh` and two job roles, after [`ARGS`].
+const REFRESH_ARGS: [&str; 4] = [
+    "--refresh",
+    "--glue-job-role-arn",
+    "arn:aws:iam::123456789012:role/glue-etl",
+    "--glue-job-role-arn=arn:aws:iam::123456789012:role/service-role/glue-reports-*",
+];
+
+fn with_refresh() -> Vec<&'static str> {
+    ARGS.iter().chain(REFRESH_ARGS.iter()).copied().collect()
+}
 
 fn policy(args: &[&str]) -> Value {
     let run = run_cli(args, &[]);
@@ -71,6 +84,87 @@ fn prints_the_least_privilege_policy() {
         run.stderr
     );
     assert!(!run.stderr.contains("use * for"), "{}", run.stderr);
+}
+
+#[test]
+fn refresh_adds_update_job_list_jobs_and_pass_role_towards_glue() {
+    let plain = policy(&ARGS);
+    let refresh = policy(&with_refresh());
+    let statements = refresh["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 7);
+    assert_eq!(
+        statements[..4],
+        plain["Statement"].as_array().unwrap()[..],
+        "the start statements stay as they are"
+    );
+    assert_eq!(
+        statements[4],
+        json!({
+            "Sid": "RefreshAllowedGlueJobs",
+            "Effect": "Allow",
+            "Action": ["glue:UpdateJob"],
+            "Resource": [
+                "arn:aws:glue:eu-west-1:123456789012:job/nightly-etl",
+                "arn:aws:glue:eu-west-1:123456789012:job/reports-*"
+            ]
+        })
+    );
+    assert_eq!(
+        statements[5],
+        json!({"Sid": "ListGlueJobsByTag", "Effect": "Allow", "Action": ["glue:ListJobs"], "Resource": ["*"]})
+    );
+    assert_eq!(
+        statements[6],
+        json!({
+            "Sid": "PassGlueJobRoles",
+            "Effect": "Allow",
+            "Action": ["iam:PassRole"],
+            "Resource": [
+                "arn:aws:iam::123456789012:role/glue-etl",
+                "arn:aws:iam::123456789012:role/service-role/glue-reports-*"
+            ],
+            "Condition": {"StringEquals": {"iam:PassedToService": "glue.amazonaws.com"}}
+        })
+    );
+    // Comma-separated roles are the same list.
+    let mut comma: Vec<&str> = ARGS.to_vec();
+    comma.extend([
+        "--refresh",
+        "--glue-job-role-arn",
+        "arn:aws:iam::123456789012:role/glue-etl,arn:aws:iam::123456789012:role/service-role/glue-reports-*",
+    ]);
+    assert_eq!(policy(&comma), refresh);
+}
+
+#[test]
+fn refresh_and_job_roles_go_together() {
+    let cases: [(&[&str], &str); 4] = [
+        (&["--refresh"], "--glue-job-role-arn"),
+        (
+            &["--glue-job-role-arn", "arn:aws:iam::123456789012:role/etl"],
+            "--refresh",
+        ),
+        (
+            &["--refresh", "--glue-job-role-arn", "glue-etl"],
+            "invalid --glue-job-role-arn",
+        ),
+        (
+            &[
+                "--refresh",
+                "--glue-job-role-arn",
+                "arn:aws-cn:iam::123456789012:role/etl",
+            ],
+            "in the policy's partition",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let mut args = ARGS.to_vec();
+        args.extend_from_slice(extra);
+        let run = run_cli(&args, &[]);
+        run.assert_code(2);
+        assert!(run.stderr.contains(expected), "{extra:?}: {}", run.stderr);
+        assert!(run.stdout.is_empty());
+    }
 }
 
 #[test]
@@ -160,15 +254,21 @@ fn refuses_invalid_input() {
 
 #[test]
 fn parliament_finds_nothing() {
-    let policy = policy(&ARGS);
     let parliament = repo_root().join(".venv/bin/parliament");
     assert!(
         parliament.exists(),
         "{} is missing; run scripts/setup",
         parliament.display()
     );
+    for args in [ARGS.to_vec(), with_refresh()] {
+        audit(&parliament, &policy(&args));
+    }
+}
+
+/// parliament's findings on `policy`: none.
+fn audit(parliament: &std::path::Path, policy: &Value) {
     // parliament reads the policy from stdin; its --file refuses without a TTY.
-    let mut child = command_with_env(&parliament, &[])
+    let mut child = command_with_env(parliament, &[])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -190,7 +290,7 @@ fn parliament_finds_nothing() {
     assert_eq!(
         stdout.trim(),
         "",
-        "parliament findings:\n{stdout}\n{stderr}"
+        "parliament findings on {policy}:\n{stdout}\n{stderr}"
     );
 }
 
@@ -198,15 +298,29 @@ fn parliament_finds_nothing() {
 fn the_template_attaches_the_same_policy() {
     // deploy/policy_from_template.py evaluates the role's inline policy in
     // deploy/template.yaml for given parameters (cfn-lint's template decoder).
-    let cases: [(&[&str], &str, &str); 2] = [
-        (&["nightly-etl"], "", "us-east-1"),
+    // The roles: none (start only), or the Glue jobs' roles (refresh).
+    let roles = [
+        "arn:aws:iam::123456789012:role/glue-etl",
+        "arn:aws:iam::123456789012:role/service-role/glue-*",
+    ];
+    let cases: [(&[&str], &str, &str, &[&str]); 4] = [
+        (&["nightly-etl"], "", "us-east-1", &[]),
         (
             &["nightly-etl", "reports-*", "adhoc-?"],
             "111122223333",
             "eu-west-1",
+            &[],
+        ),
+        (&["nightly-etl"], "", "us-east-1", &roles[..1]),
+        (
+            &["nightly-etl", "reports-*", "adhoc-?"],
+            "111122223333",
+            "eu-west-1",
+            &roles,
         ),
     ];
-    for (jobs, owner, region) in cases {
+    for (jobs, owner, region, job_roles) in cases {
+        let joined_roles = job_roles.join(",");
         let joined = jobs.join(",");
         let mut args = vec![
             "iam-policy",
@@ -224,6 +338,9 @@ fn the_template_attaches_the_same_policy() {
         if !owner.is_empty() {
             args.extend(["--domain-owner", owner]);
         }
+        if !job_roles.is_empty() {
+            args.extend(["--refresh", "--glue-job-role-arn", &joined_roles]);
+        }
         let from_cli = policy(&args);
         let out = command_with_env(repo_root().join(".venv/bin/python"), &[])
             .arg(repo_root().join("deploy/policy_from_template.py"))
@@ -238,6 +355,10 @@ fn the_template_attaches_the_same_policy() {
             .arg(format!("AllowedJobs={joined}"))
             .arg("--param")
             .arg(format!("DomainOwner={owner}"))
+            .arg("--param")
+            .arg(format!("EnableRefresh={}", !job_roles.is_empty()))
+            .arg("--param")
+            .arg(format!("GlueJobRoleArns={joined_roles}"))
             .current_dir(repo_root())
             .output()
             .expect("python runs");
@@ -249,8 +370,10 @@ fn the_template_attaches_the_same_policy() {
         );
         let from_template: Value = serde_json::from_str(&stdout).unwrap();
         assert_eq!(
-            from_template, from_cli,
-            "the template's policy drifted from iam-policy's"
+            from_template,
+            from_cli,
+            "the template's policy drifted from iam-policy's (refresh: {})",
+            !job_roles.is_empty()
         );
     }
 }

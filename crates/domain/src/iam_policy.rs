@@ -15,6 +15,19 @@
 //!   jobs' ARNs only. `GetJobRuns` finds the run a `StartJobRun` started
 //!   when its answer was lost, instead of starting a second one.
 //!
+//! Refresh mode (the Lambda's `REFRESH_ENABLED`, `iam-policy --refresh`) adds
+//! [`refresh_statements`]:
+//!
+//! - `glue:UpdateJob` on the same jobs' ARNs;
+//! - `glue:ListJobs` on `*`, for selecting jobs by tags: the Service
+//!   Authorization Reference lists no resource type for it (and the tags are
+//!   a filter of `ListJobs` itself, so `glue:GetTags` is not needed);
+//! - `iam:PassRole` on the jobs' roles, only when `iam:PassedToService` is
+//!   `glue.amazonaws.com`: `UpdateJob` sends the job's role back, and
+//!   editing a job needs `iam:PassRole` on its role (Glue developer guide,
+//!   "IAM permissions for auto upgrade": "the same rights as to edit a job:
+//!   glue:UpdateJob … and iam:PassRole on the job role").
+//!
 //! Because the token carries the minter's permissions, that identity should
 //! hold **no** publish or write permission on the domain
 //! ([`MINTER_WARNING`]): a token that leaks from a job's arguments can then
@@ -78,6 +91,80 @@ pub struct PolicyScope {
     pub repository: String,
     /// The Glue jobs that may be started.
     pub jobs: JobPatterns,
+}
+
+/// The condition on `iam:PassRole`: only towards Glue.
+pub const PASSED_TO_GLUE: (&str, &str) = ("iam:PassedToService", "glue.amazonaws.com");
+
+/// The statements refresh mode adds to [`minting_policy`]'s for `scope`:
+/// `glue:UpdateJob` on the jobs, `glue:ListJobs`, and `iam:PassRole` on
+/// `job_roles` (the jobs' roles, ARNs in `scope`'s partition; `*` may
+/// stand in the role's name, as IAM reads it) towards Glue only.
+pub fn refresh_statements(
+    scope: &PolicyScope,
+    job_roles: &[String],
+) -> Result<Vec<Statement>, PolicyError> {
+    // The same checks of the scope, and the same jobs.
+    minting_policy(scope)?;
+    let jobs = job_arns(scope);
+    if job_roles.is_empty() {
+        return Err(PolicyError::Invalid {
+            what: "Glue job role",
+            value: String::new(),
+            expected: "at least one role ARN: UpdateJob passes each job's role to Glue",
+        });
+    }
+    for role in job_roles {
+        check(
+            role,
+            "Glue job role",
+            |r| is_role_arn(r, &scope.partition),
+            "an IAM role ARN in the policy's partition, arn:PARTITION:iam::ACCOUNT:role/NAME",
+        )?;
+    }
+    let mut pass = allow("PassGlueJobRoles", vec!["iam:PassRole"], job_roles.to_vec());
+    pass.condition
+        .insert("StringEquals", BTreeMap::from([PASSED_TO_GLUE]));
+    Ok(vec![
+        allow("RefreshAllowedGlueJobs", vec!["glue:UpdateJob"], jobs),
+        allow(
+            "ListGlueJobsByTag",
+            vec!["glue:ListJobs"],
+            vec!["*".to_owned()],
+        ),
+        pass,
+    ])
+}
+
+/// `arn:PARTITION:iam::ACCOUNT:role/PATH/NAME`: IAM names and paths take
+/// letters, digits and `+=,.@_-` (and `/` between path parts); `*` is IAM's
+/// wildcard. Commas are refused here: lists of ARNs are comma-separated.
+fn is_role_arn(arn: &str, partition: &str) -> bool {
+    let Some(rest) = arn.strip_prefix("arn:") else {
+        return false;
+    };
+    let mut parts = rest.splitn(5, ':');
+    let (Some(p), Some("iam"), Some(""), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return false;
+    };
+    let Some(name) = resource.strip_prefix("role/") else {
+        return false;
+    };
+    p == partition
+        && account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && !name.is_empty()
+        && name.len() <= 512
+        && !name.ends_with('/')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=.@_-/*".contains(&b))
 }
 
 /// Why a policy could not be built.
@@ -190,12 +277,7 @@ pub fn minting_policy(scope: &PolicyScope) -> Result<PolicyDocument, PolicyError
         "StringEquals",
         BTreeMap::from([("sts:AWSServiceName", "codeartifact.amazonaws.com")]),
     );
-    let jobs = scope
-        .jobs
-        .patterns()
-        .iter()
-        .map(|job| format!("arn:{partition}:glue:{region}:{account}:job/{job}"))
-        .collect();
+    let jobs = job_arns(scope);
     Ok(PolicyDocument {
         version: POLICY_VERSION,
         statement: vec![
@@ -220,6 +302,22 @@ pub fn minting_policy(scope: &PolicyScope) -> Result<PolicyDocument, PolicyError
             ),
         ],
     })
+}
+
+/// The allowed jobs' ARNs.
+fn job_arns(scope: &PolicyScope) -> Vec<String> {
+    let PolicyScope {
+        partition,
+        region,
+        account,
+        ..
+    } = scope;
+    scope
+        .jobs
+        .patterns()
+        .iter()
+        .map(|job| format!("arn:{partition}:glue:{region}:{account}:job/{job}"))
+        .collect()
 }
 
 fn check(
@@ -382,6 +480,68 @@ mod tests {
             );
         }
         assert_eq!(actions.len(), 7);
+    }
+
+    #[test]
+    fn refresh_adds_update_list_and_pass_role_towards_glue_only() {
+        let roles = vec![
+            "arn:aws:iam::123456789012:role/etl".to_owned(),
+            "arn:aws:iam::123456789012:role/service-role/glue-*".to_owned(),
+        ];
+        let statements = refresh_statements(&scope("nightly-etl,reports-*"), &roles).unwrap();
+        let json = serde_json::to_value(&statements).unwrap();
+        let expected = serde_json::json!([
+            {
+                "Sid": "RefreshAllowedGlueJobs",
+                "Effect": "Allow",
+                "Action": ["glue:UpdateJob"],
+                "Resource": [
+                    "arn:aws:glue:us-east-1:123456789012:job/nightly-etl",
+                    "arn:aws:glue:us-east-1:123456789012:job/reports-*"
+                ]
+            },
+            {
+                "Sid": "ListGlueJobsByTag",
+                "Effect": "Allow",
+                "Action": ["glue:ListJobs"],
+                "Resource": ["*"]
+            },
+            {
+                "Sid": "PassGlueJobRoles",
+                "Effect": "Allow",
+                "Action": ["iam:PassRole"],
+                "Resource": [
+                    "arn:aws:iam::123456789012:role/etl",
+                    "arn:aws:iam::123456789012:role/service-role/glue-*"
+                ],
+                "Condition": {"StringEquals": {"iam:PassedToService": "glue.amazonaws.com"}}
+            }
+        ]);
+        assert_eq!(json, expected);
+    }
+
+    #[test]
+    fn refresh_needs_role_arns_of_the_policy_s_partition() {
+        let s = scope("j");
+        let err = refresh_statements(&s, &[]).unwrap_err();
+        assert!(err.to_string().contains("at least one role ARN"), "{err}");
+        for bad in [
+            "etl",
+            "arn:aws:iam::123456789012:user/etl",
+            "arn:aws:iam::123456789012:role/",
+            "arn:aws:iam:us-east-1:123456789012:role/etl",
+            "arn:aws:iam::1234:role/etl",
+            "arn:aws-cn:iam::123456789012:role/etl",
+            "arn:aws:iam::123456789012:role/a,b",
+            "arn:aws:glue::123456789012:role/etl",
+            "arn:aws:iam::123456789012:role/etl$x",
+        ] {
+            let err = refresh_statements(&s, &[bad.to_owned()]).unwrap_err();
+            assert!(err.to_string().contains("Glue job role"), "{bad}: {err}");
+        }
+        let mut cn = scope("j");
+        cn.partition = "aws-cn".into();
+        assert!(refresh_statements(&cn, &["arn:aws-cn:iam::123456789012:role/etl".into()]).is_ok());
     }
 
     #[test]

@@ -27,7 +27,13 @@ def validator() -> jsonschema.protocols.Validator:
 
 
 def test_one_example_per_trigger_kind():
-    assert [p.stem for p in EXAMPLES] == ["eventbridge-rule", "manual", "scheduler", "step-functions"]
+    assert [p.stem for p in EXAMPLES] == [
+        "eventbridge-rule",
+        "manual",
+        "scheduler-refresh",  # sorted by file name: "-" before "."
+        "scheduler",
+        "step-functions",
+    ]
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
@@ -61,6 +67,28 @@ def test_schema_examples_are_valid(validator):
         {"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}},
         "nightly-etl",
         ["nightly-etl"],
+        # Refresh events (docs/bad-inputs.md, refresh-*).
+        {"refresh": {}},
+        {"refresh": None},
+        {"refresh": {"job_names": ["j"], "tags": {"team": "data"}}},
+        {"refresh": {"jobs": ["j"]}},
+        {"refresh": {"tags": {"team": "data"}}, "job_name": "j"},
+        {"refresh": {"job_names": ["j"]}, "arguments": {"--day": "1"}},
+        {"refresh": {"job_names": ["j"]}, "preflight": True},
+        {"refresh": {"job_names": []}},
+        {"refresh": {"job_names": "j"}},
+        {"refresh": {"job_names": ["j", 5]}},
+        {"refresh": {"job_names": [" j"]}},
+        {"refresh": {"job_names": ["j\nx"]}},
+        {"refresh": {"job_names": [f"j{i}" for i in range(51)]}},
+        {"refresh": {"job_names": None, "tags": None}},
+        {"refresh": {"tags": {}}},
+        {"refresh": {"tags": {"team": 1}}},
+        {"refresh": {"tags": {" ": "data"}}},
+        {"refresh": {"tags": {"team": "a" * 257}}},
+        {"refresh": {"tags": {"team": "data"}}, "duration": "0"},
+        {"refresh": {"tags": {"team": "data"}}, "duration": 43200},
+        {"refresh": {"tags": {"team": "data"}}, "mode": "pip"},
     ],
     ids=repr,
 )
@@ -76,6 +104,10 @@ def test_what_the_function_refuses_the_schema_refuses(validator, event):
         {"job_name": "j", "duration": "1h 30m"},
         {"job_name": "j", "arguments": {}},
         {"job_name": "a job with spaces"},
+        {"refresh": {"job_names": ["nightly-etl", "reports"]}},
+        {"refresh": {"tags": {"team": "data", "env": ""}}, "duration": "12h", "mode": "index-url"},
+        {"refresh": {"job_names": ["j"], "tags": None}, "duration": None, "mode": None},
+        {"refresh": {"job_names": None, "tags": {"team": "data"}}},
     ],
     ids=repr,
 )

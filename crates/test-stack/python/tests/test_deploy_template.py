@@ -91,10 +91,54 @@ def test_the_function_gets_every_setting_it_reads(template):
 def test_the_schedule_is_optional_and_starts_one_job(template):
     resources = template["Resources"]
     assert resources["Schedule"]["Condition"] == "HasSchedule"
-    assert resources["ScheduleRole"]["Condition"] == "HasSchedule"
+    # The role Scheduler uses serves either schedule.
+    assert resources["ScheduleRole"]["Condition"] == "HasAnySchedule"
+    assert template["Conditions"]["HasAnySchedule"] == {
+        "Fn::Or": [{"Condition": "HasSchedule"}, {"Condition": "HasRefreshSchedule"}]
+    }
     target = resources["Schedule"]["Properties"]["Target"]
     assert target["Input"] == {"Fn::Sub": '{"job_name": "${ScheduleJob}"}'}
     assert template["Parameters"]["ScheduleJob"]["Default"] == ""
+
+
+def test_refresh_is_off_unless_enabled_and_its_schedule_is_optional(template):
+    # The refresh event the schedule sends is parsed by the function's own
+    # event type in crates/lambda/tests/events.rs; the refresh policy is
+    # compared with `iam-policy --refresh` in crates/cli/tests/iam_policy.rs.
+    params = template["Parameters"]
+    assert params["EnableRefresh"]["Default"] == "false"
+    assert params["RefreshTokenDuration"]["Default"] == "12h"
+    assert params["RefreshScheduleExpression"]["Default"] == ""
+    resources = template["Resources"]
+    assert resources["RefreshPolicy"]["Condition"] == "RefreshPermissions"
+    assert resources["RefreshPolicy"]["Properties"]["Roles"] == [{"Ref": "FunctionRole"}]
+    assert resources["RefreshSchedule"]["Condition"] == "HasRefreshSchedule"
+    assert resources["RefreshSchedule"]["DependsOn"] == "RefreshPolicy"
+    assert template["Conditions"]["HasRefreshSchedule"]["Fn::And"][0] == {"Condition": "RefreshEnabled"}
+    variables = resources["Function"]["Properties"]["Environment"]["Variables"]
+    assert variables["REFRESH_ENABLED"] == {"Ref": "EnableRefresh"}
+    assert variables["GLUE_CODEARTIFACT_REFRESH_DURATION"] == {"Ref": "RefreshTokenDuration"}
+    assert set(template["Rules"]) == {"RefreshNeedsGlueJobRoles", "RefreshScheduleNeedsRefreshAndJobs"}
+
+
+def test_refresh_parameter_patterns(template):
+    params = template["Parameters"]
+    roles = re.compile(params["GlueJobRoleArns"]["AllowedPattern"])
+    arn = "arn:aws:iam::123456789012:role/service-role/glue-*"
+    for good in ["", arn, ",".join([arn] * 10), "arn:aws-cn:iam::123456789012:role/etl"]:
+        assert roles.fullmatch(good), good
+    for bad in [",".join([arn] * 11), "glue-etl", "arn:aws:iam::1234:role/x", arn + ",", "arn:aws:iam::123456789012:user/x"]:
+        assert not roles.fullmatch(bad), bad
+    jobs = re.compile(params["RefreshScheduleJobs"]["AllowedPattern"])
+    for good in ["", "nightly-etl", "a,b-*"]:
+        assert jobs.fullmatch(good), good
+    for bad in ["a,,b", "a, b", 'a"b', "a\\b"]:
+        assert not jobs.fullmatch(bad), bad
+    tag = re.compile(params["RefreshScheduleTag"]["AllowedPattern"])
+    for good in ["", "team=data", "team="]:
+        assert tag.fullmatch(good), good
+    for bad in ["team", "=data", "a=b=c", "a=b,c=d", 'te"am=data']:
+        assert not tag.fullmatch(bad), bad
 
 
 def test_allowed_jobs_pattern_matches_the_ten_policy_slots(template):

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Print the policy that deploy/template.yaml gives the function's role (its
-inline minting policy, then the refresh policy when the parameters enable
-it), evaluated for given parameters, as JSON (or, with
---schedule-input RESOURCE, the event a schedule of the template sends).
+"""Print the policy that deploy/template.yaml gives a function's role (the
+start function's role, FunctionRole, by default; --role RefreshFunctionRole
+for the refresh function's), evaluated for given parameters, as JSON; nothing
+when the parameters do not create that role. Or, with --schedule-input
+RESOURCE, the event a schedule of the template sends.
 
-A test compares it with `glue-codeartifact iam-policy` for the same inputs,
-so that the template and the CLI cannot drift apart; another parses the
-refresh schedule's event with the function's own event type. The template is read
+A test compares each role's policy with `glue-codeartifact iam-policy` (and
+`iam-policy --refresh`) for the same inputs, so that the template and the CLI
+cannot drift apart; another parses the refresh schedule's event with the
+function's own event type. The template is read
 with cfn-lint's decoder (which understands the !Sub/!If short forms) and the
 few intrinsic functions the policy uses are evaluated here: Ref, Fn::Sub,
 Fn::Join, Fn::Split, Fn::Select, Fn::If, Fn::Equals, Fn::Not, Fn::And,
@@ -14,6 +16,9 @@ Fn::Or, Condition, and AWS::NoValue.
 
     policy_from_template.py --account 123456789012 --region us-east-1 \
         --param Domain=acme --param Repository=py --param AllowedJobs=a,b-*
+    policy_from_template.py ... --param EnableRefresh=true \
+        --param GlueJobRoleArns=arn:aws:iam::123456789012:role/etl \
+        --role RefreshFunctionRole
     policy_from_template.py ... --param EnableRefresh=true \
         --param GlueJobRoleArns=arn:aws:iam::123456789012:role/etl \
         --param RefreshScheduleExpression='rate(8 hours)' \
@@ -29,9 +34,11 @@ from pathlib import Path
 from cfnlint.decode import decode
 
 TEMPLATE = Path(__file__).resolve().parent / "template.yaml"
-ROLE = "FunctionRole"
-POLICY = "glue-codeartifact-minting"
-REFRESH_POLICY = "RefreshPolicy"
+# Each function's role, and the name of its glue-codeartifact policy.
+ROLES = {
+    "FunctionRole": "glue-codeartifact-start",
+    "RefreshFunctionRole": "glue-codeartifact-refresh",
+}
 NO_VALUE = object()
 
 
@@ -122,6 +129,12 @@ def main():
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--template", default=str(TEMPLATE))
     parser.add_argument(
+        "--role",
+        choices=sorted(ROLES),
+        default="FunctionRole",
+        help="the role whose policy to print (default: the start function's)",
+    )
+    parser.add_argument(
         "--schedule-input",
         metavar="RESOURCE",
         help="print the Target.Input of this AWS::Scheduler::Schedule instead (nothing if its Condition is false)",
@@ -144,16 +157,18 @@ def main():
             return
         print(evaluator.eval(schedule["Properties"]["Target"]["Input"]))
         return
-    role = template["Resources"][ROLE]["Properties"]
-    policies = [p for p in role["Policies"] if p["PolicyName"] == POLICY]
+    role = template["Resources"][args.role]
+    if "Condition" in role and not evaluator.condition(role["Condition"]):
+        return
+    name = ROLES[args.role]
+    policies = [p for p in role["Properties"]["Policies"] if p["PolicyName"] == name]
     if len(policies) != 1:
-        raise SystemExit(f"{ROLE} has no single policy named {POLICY}")
+        raise SystemExit(f"{args.role} has no single policy named {name}")
+    # Nothing else may grant the role permissions behind the test's back.
+    for resource_name, resource in template["Resources"].items():
+        if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            raise SystemExit(f"{resource_name}: policies belong inline in the roles")
     document = evaluator.eval(policies[0]["PolicyDocument"])
-    refresh = template["Resources"].get(REFRESH_POLICY)
-    if refresh and evaluator.condition(refresh["Condition"]):
-        if refresh["Properties"]["Roles"] != [{"Ref": ROLE}]:
-            raise SystemExit(f"{REFRESH_POLICY} is not attached to {ROLE} alone")
-        document["Statement"] += evaluator.eval(refresh["Properties"]["PolicyDocument"])["Statement"]
     json.dump(document, sys.stdout, indent=2)
     print()
 

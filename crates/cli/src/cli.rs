@@ -117,19 +117,23 @@ pub enum Command {
     /// start the runs yourself.
     Refresh(RefreshArgs),
     /// Print the least-privilege IAM policy of whoever mints tokens and
-    /// starts the jobs (the Lambda's role, or a user running `start`).
+    /// starts the jobs (the Lambda's start function, or a user running
+    /// `start`); with --refresh, of whoever refreshes them instead.
     ///
-    /// codeartifact:GetAuthorizationToken on the domain,
-    /// sts:GetServiceBearerToken for CodeArtifact only,
+    /// Both: codeartifact:GetAuthorizationToken on the domain,
+    /// sts:GetServiceBearerToken for CodeArtifact only, and
     /// codeartifact:GetRepositoryEndpoint and ReadFromRepository on the
-    /// repository (a token can only read what its minter may read), and
-    /// glue:GetJob, glue:StartJobRun and glue:GetJobRuns (to find a run whose
-    /// answer was lost) on the given jobs only. With --refresh, also
-    /// glue:UpdateJob on the jobs, glue:ListJobs, and iam:PassRole on the
-    /// jobs' roles (--glue-job-role-arn) towards Glue only. A token
-    /// carries its minter's permissions: give that identity no publish or
-    /// write permission on the domain. deploy/template.yaml attaches the
-    /// same policy to the Lambda's role. Makes no AWS call.
+    /// repository (a token can only read what its minter may read). Then the
+    /// start policy: glue:GetJob, glue:StartJobRun and glue:GetJobRuns (to find
+    /// a run whose answer was lost) on the given jobs only. The refresh policy
+    /// (--refresh): glue:GetJob and glue:UpdateJob on the jobs, glue:ListJobs,
+    /// and iam:PassRole on the jobs' roles (--glue-job-role-arn) towards Glue
+    /// only; nothing that starts a run. An identity that runs both `start` and
+    /// `refresh` needs both documents: run this twice and attach them as two
+    /// policies. A token carries its minter's permissions: give that identity
+    /// no publish or write permission on the domain. deploy/template.yaml
+    /// gives the same policies to the start function's and the refresh
+    /// function's roles. Makes no AWS call.
     IamPolicy(IamPolicyArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     ///
@@ -381,9 +385,9 @@ pub struct DoctorArgs {
 /// `iam-policy`.
 #[derive(Debug, Args)]
 pub struct IamPolicyArgs {
-    /// A Glue job the identity may start: a name, or a pattern with `*` and
-    /// `?` as IAM reads them (repeatable, or comma-separated; the Lambda's
-    /// ALLOWED_JOBS).
+    /// A Glue job the identity may start (with --refresh: refresh): a name,
+    /// or a pattern with `*` and `?` as IAM reads them (repeatable, or
+    /// comma-separated; the Lambda's ALLOWED_JOBS).
     #[arg(
         long = "job",
         env = "ALLOWED_JOBS",
@@ -405,9 +409,11 @@ pub struct IamPolicyArgs {
     #[arg(long, default_value = "aws")]
     pub partition: String,
 
-    /// Add refresh mode's permissions (the Lambda's REFRESH_ENABLED=true):
-    /// glue:UpdateJob on the jobs, glue:ListJobs, and iam:PassRole on the
-    /// jobs' roles towards Glue only.
+    /// Print the refresh role's policy instead of the start role's (the
+    /// Lambda's refresh function, or a user running `refresh`): the same
+    /// CodeArtifact statements, glue:GetJob and glue:UpdateJob on the jobs,
+    /// glue:ListJobs, and iam:PassRole on the jobs' roles towards Glue only;
+    /// no glue:StartJobRun.
     #[arg(long, requires = "glue_job_role_arns")]
     pub refresh: bool,
 

@@ -1,5 +1,6 @@
-//! `iam-policy`: the document, its audit by parliament, and its equality
-//! with the policy deploy/template.yaml gives the Lambda's role, for a
+//! `iam-policy`: the start and refresh documents, their audit by
+//! parliament, and their equality with the policies deploy/template.yaml
+//! gives the start function's and the refresh function's roles, for a
 //! start-only deployment and for one with refresh enabled.
 
 use std::{io::Write, process::Stdio};
@@ -24,7 +25,7 @@ const ARGS: [&str; 12] = [
     "--region=eu-west-1",
 ];
 
-/// `--refresh` and two job roles, after [`ARGS`].
+/// `--refresh` and two job roles, after [`ARGS`]: the refresh role's policy.
 const REFRESH_ARGS: [&str; 4] = [
     "--refresh",
     "--glue-job-role-arn",
@@ -87,22 +88,22 @@ fn prints_the_least_privilege_policy() {
 }
 
 #[test]
-fn refresh_adds_update_job_list_jobs_and_pass_role_towards_glue() {
-    let plain = policy(&ARGS);
+fn refresh_prints_the_refresh_role_s_policy_and_nothing_that_starts_a_run() {
+    let start = policy(&ARGS);
     let refresh = policy(&with_refresh());
     let statements = refresh["Statement"].as_array().unwrap();
-    assert_eq!(statements.len(), 7);
+    assert_eq!(statements.len(), 6, "{refresh:#}");
     assert_eq!(
-        statements[..4],
-        plain["Statement"].as_array().unwrap()[..],
-        "the start statements stay as they are"
+        statements[..3],
+        start["Statement"].as_array().unwrap()[..3],
+        "the same minting statements: the token a refresh writes must read the repository too"
     );
     assert_eq!(
-        statements[4],
+        statements[3],
         json!({
             "Sid": "RefreshAllowedGlueJobs",
             "Effect": "Allow",
-            "Action": ["glue:UpdateJob"],
+            "Action": ["glue:GetJob", "glue:UpdateJob"],
             "Resource": [
                 "arn:aws:glue:eu-west-1:123456789012:job/nightly-etl",
                 "arn:aws:glue:eu-west-1:123456789012:job/reports-*"
@@ -110,11 +111,11 @@ fn refresh_adds_update_job_list_jobs_and_pass_role_towards_glue() {
         })
     );
     assert_eq!(
-        statements[5],
+        statements[4],
         json!({"Sid": "ListGlueJobsByTag", "Effect": "Allow", "Action": ["glue:ListJobs"], "Resource": ["*"]})
     );
     assert_eq!(
-        statements[6],
+        statements[5],
         json!({
             "Sid": "PassGlueJobRoles",
             "Effect": "Allow",
@@ -126,6 +127,10 @@ fn refresh_adds_update_job_list_jobs_and_pass_role_towards_glue() {
             "Condition": {"StringEquals": {"iam:PassedToService": "glue.amazonaws.com"}}
         })
     );
+    let text = refresh.to_string();
+    assert!(!text.contains("glue:StartJobRun") && !text.contains("glue:GetJobRuns"));
+    let text = start.to_string();
+    assert!(!text.contains("glue:UpdateJob") && !text.contains("iam:PassRole"));
     // Comma-separated roles are the same list.
     let mut comma: Vec<&str> = ARGS.to_vec();
     comma.extend([
@@ -134,6 +139,17 @@ fn refresh_adds_update_job_list_jobs_and_pass_role_towards_glue() {
         "arn:aws:iam::123456789012:role/glue-etl,arn:aws:iam::123456789012:role/service-role/glue-reports-*",
     ]);
     assert_eq!(policy(&comma), refresh);
+}
+
+#[test]
+fn the_help_says_how_to_get_both_policies() {
+    let run = run_cli(&["iam-policy", "--help"], &[]);
+    run.assert_code(0);
+    let help = run.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains("needs both documents: run this twice and attach them as two policies"),
+        "{help}"
+    );
 }
 
 #[test]
@@ -295,10 +311,11 @@ fn audit(parliament: &std::path::Path, policy: &Value) {
 }
 
 #[test]
-fn the_template_attaches_the_same_policy() {
-    // deploy/policy_from_template.py evaluates the role's inline policy in
-    // deploy/template.yaml for given parameters (cfn-lint's template decoder).
-    // The roles: none (start only), or the Glue jobs' roles (refresh).
+fn the_template_attaches_the_same_policies() {
+    // deploy/policy_from_template.py evaluates a role's inline policy in
+    // deploy/template.yaml for given parameters (cfn-lint's template decoder):
+    // the start function's role, and the refresh function's role, which
+    // exists only when refresh is enabled (with the Glue jobs' roles).
     let roles = [
         "arn:aws:iam::123456789012:role/glue-etl",
         "arn:aws:iam::123456789012:role/service-role/glue-*",
@@ -320,6 +337,7 @@ fn the_template_attaches_the_same_policy() {
         ),
     ];
     for (jobs, owner, region, job_roles) in cases {
+        let refresh = !job_roles.is_empty();
         let joined_roles = job_roles.join(",");
         let joined = jobs.join(",");
         let mut args = vec![
@@ -338,42 +356,62 @@ fn the_template_attaches_the_same_policy() {
         if !owner.is_empty() {
             args.extend(["--domain-owner", owner]);
         }
-        if !job_roles.is_empty() {
-            args.extend(["--refresh", "--glue-job-role-arn", &joined_roles]);
-        }
-        let from_cli = policy(&args);
-        let out = command_with_env(repo_root().join(".venv/bin/python"), &[])
-            .arg(repo_root().join("deploy/policy_from_template.py"))
-            .args(["--account", "123456789012", "--region", region])
-            .args([
-                "--param",
-                "Domain=acme",
-                "--param",
-                "Repository=py-internal",
-            ])
-            .arg("--param")
-            .arg(format!("AllowedJobs={joined}"))
-            .arg("--param")
-            .arg(format!("DomainOwner={owner}"))
-            .arg("--param")
-            .arg(format!("EnableRefresh={}", !job_roles.is_empty()))
-            .arg("--param")
-            .arg(format!("GlueJobRoleArns={joined_roles}"))
-            .current_dir(repo_root())
-            .output()
-            .expect("python runs");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "policy_from_template.py failed:\n{stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let from_template: Value = serde_json::from_str(&stdout).unwrap();
+        let template = |role: &str| {
+            template_policy(
+                role,
+                region,
+                &[
+                    "Domain=acme".into(),
+                    "Repository=py-internal".into(),
+                    format!("AllowedJobs={joined}"),
+                    format!("DomainOwner={owner}"),
+                    format!("EnableRefresh={refresh}"),
+                    format!("GlueJobRoleArns={joined_roles}"),
+                ],
+            )
+        };
         assert_eq!(
-            from_template,
-            from_cli,
-            "the template's policy drifted from iam-policy's (refresh: {})",
-            !job_roles.is_empty()
+            template("FunctionRole"),
+            Some(policy(&args)),
+            "the start function's policy drifted from iam-policy's (refresh: {refresh})"
         );
+        let refresh_role = template("RefreshFunctionRole");
+        if refresh {
+            args.extend(["--refresh", "--glue-job-role-arn", &joined_roles]);
+            assert_eq!(
+                refresh_role,
+                Some(policy(&args)),
+                "the refresh function's policy drifted from iam-policy --refresh's"
+            );
+        } else {
+            assert_eq!(
+                refresh_role, None,
+                "a start-only deployment has a refresh role"
+            );
+        }
     }
+}
+
+/// The policy deploy/template.yaml gives `role` for `params`; `None` when
+/// the template creates no such role.
+fn template_policy(role: &str, region: &str, params: &[String]) -> Option<Value> {
+    let mut command = command_with_env(repo_root().join(".venv/bin/python"), &[]);
+    command
+        .arg(repo_root().join("deploy/policy_from_template.py"))
+        .args(["--account", "123456789012", "--region", region])
+        .args(["--role", role]);
+    for param in params {
+        command.arg("--param").arg(param);
+    }
+    let out = command
+        .current_dir(repo_root())
+        .output()
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "policy_from_template.py failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (!stdout.trim().is_empty()).then(|| serde_json::from_str(&stdout).unwrap())
 }

@@ -1,7 +1,12 @@
-//! The least-privilege IAM policy of the identity that mints tokens and
-//! starts runs (the Lambda's role, or a CI user running the CLI).
+//! The least-privilege IAM policies of the identities that mint tokens: the
+//! one that starts runs ([`start_policy`]: the Lambda's start function, or
+//! a CI user running `start`) and the one that writes index URLs into jobs
+//! ([`refresh_policy`]: the Lambda's refresh function, or whoever runs
+//! `refresh`). They are two documents because they are two roles in the
+//! SAM template: whoever may invoke the start function must not be able to
+//! rewrite job definitions through it.
 //!
-//! It grants exactly:
+//! Both grant the same minting statements:
 //!
 //! - `codeartifact:GetAuthorizationToken` on the domain ARN;
 //! - `sts:GetServiceBearerToken` on `*` (the action has no resource type),
@@ -10,15 +15,16 @@
 //! - `codeartifact:GetRepositoryEndpoint` and `codeartifact:ReadFromRepository`
 //!   on the repository ARN. A token carries the permissions of the identity
 //!   that minted it, so without `ReadFromRepository` pip gets 401/403 with
-//!   a perfectly valid token;
-//! - `glue:GetJob`, `glue:StartJobRun` and `glue:GetJobRuns` on the allowed
-//!   jobs' ARNs only. `GetJobRuns` finds the run a `StartJobRun` started
-//!   when its answer was lost, instead of starting a second one.
+//!   a perfectly valid token (a refreshed job's token as much as a run's).
 //!
-//! Refresh mode (the Lambda's `REFRESH_ENABLED`, `iam-policy --refresh`) adds
-//! [`refresh_statements`]:
+//! Then the start policy grants `glue:GetJob`, `glue:StartJobRun` and
+//! `glue:GetJobRuns` on the allowed jobs' ARNs only. `GetJobRuns` finds the
+//! run a `StartJobRun` started when its answer was lost, instead of
+//! starting a second one.
 //!
-//! - `glue:UpdateJob` on the same jobs' ARNs;
+//! The refresh policy grants, instead:
+//!
+//! - `glue:GetJob` and `glue:UpdateJob` on the same jobs' ARNs;
 //! - `glue:ListJobs` on `*`, for selecting jobs by tags: the Service
 //!   Authorization Reference lists no resource type for it (and the tags are
 //!   a filter of `ListJobs` itself, so `glue:GetTags` is not needed);
@@ -28,11 +34,16 @@
 //!   "IAM permissions for auto upgrade": "the same rights as to edit a job:
 //!   glue:UpdateJob … and iam:PassRole on the job role").
 //!
-//! Because the token carries the minter's permissions, that identity should
+//! and nothing that starts a run. An identity that does both (a CLI user
+//! running `start` and `refresh`) gets both documents, as two policies: the
+//! statement IDs of the minting statements repeat, and IAM wants them
+//! unique within one policy.
+//!
+//! Because the token carries the minter's permissions, each identity should
 //! hold **no** publish or write permission on the domain
 //! ([`MINTER_WARNING`]): a token that leaks from a job's arguments can then
 //! only read. The Glue job's own role needs no CodeArtifact permission: the
-//! token travels in the run's arguments.
+//! token travels in the run's (or the job's) arguments.
 //!
 //! ARN formats (CodeArtifact permissions reference; Glue "Specifying AWS
 //! Glue resource ARNs"): `arn:PARTITION:codeartifact:REGION:OWNER:domain/DOMAIN`,
@@ -41,7 +52,7 @@
 //! belong to the domain owner's account, the jobs to the caller's.
 //!
 //! ```
-//! use glue_codeartifact_domain::iam_policy::{PolicyScope, minting_policy};
+//! use glue_codeartifact_domain::iam_policy::{PolicyScope, refresh_policy, start_policy};
 //!
 //! let scope = PolicyScope {
 //!     partition: "aws".into(),
@@ -52,12 +63,15 @@
 //!     repository: "py-internal".into(),
 //!     jobs: "nightly-*".parse()?,
 //! };
-//! let policy = minting_policy(&scope)?;
-//! assert_eq!(policy.statement.len(), 4);
+//! let start = start_policy(&scope)?;
+//! assert_eq!(start.statement.len(), 4);
 //! assert_eq!(
-//!     policy.statement[3].resource,
+//!     start.statement[3].resource,
 //!     vec!["arn:aws:glue:us-east-1:123456789012:job/nightly-*"]
 //! );
+//! let refresh = refresh_policy(&scope, &["arn:aws:iam::123456789012:role/etl".into()])?;
+//! assert_eq!(refresh.statement[..3], start.statement[..3]);
+//! assert_eq!(refresh.statement[3].action, vec!["glue:GetJob", "glue:UpdateJob"]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -71,7 +85,7 @@ use crate::job_pattern::JobPatterns;
 pub const POLICY_VERSION: &str = "2012-10-17";
 
 /// What to tell whoever attaches the policy.
-pub const MINTER_WARNING: &str = "A CodeArtifact token carries the permissions of the identity that minted it. Give that identity (this role or user) no publish or write permission on the domain, so that a token leaked from a job run's arguments can only read. The Glue job's own role needs no CodeArtifact permission.";
+pub const MINTER_WARNING: &str = "A CodeArtifact token carries the permissions of the identity that minted it. Give that identity (this role or user) no publish or write permission on the domain, so that a token leaked from a run's or a job's arguments can only read. The Glue job's own role needs no CodeArtifact permission.";
 
 /// Where the policy applies.
 #[derive(Clone, Debug)]
@@ -96,17 +110,16 @@ pub struct PolicyScope {
 /// The condition on `iam:PassRole`: only towards Glue.
 pub const PASSED_TO_GLUE: (&str, &str) = ("iam:PassedToService", "glue.amazonaws.com");
 
-/// The statements refresh mode adds to [`minting_policy`]'s for `scope`:
-/// `glue:UpdateJob` on the jobs, `glue:ListJobs`, and `iam:PassRole` on
-/// `job_roles` (the jobs' roles, ARNs in `scope`'s partition; `*` may
-/// stand in the role's name, as IAM reads it) towards Glue only.
-pub fn refresh_statements(
+/// The refresh role's policy for `scope`: the minting statements,
+/// `glue:GetJob` and `glue:UpdateJob` on the jobs, `glue:ListJobs`, and
+/// `iam:PassRole` on `job_roles` (the jobs' roles, ARNs in `scope`'s
+/// partition; `*` may stand in the role's name, as IAM reads it) towards
+/// Glue only. Nothing that starts a run.
+pub fn refresh_policy(
     scope: &PolicyScope,
     job_roles: &[String],
-) -> Result<Vec<Statement>, PolicyError> {
-    // The same checks of the scope, and the same jobs.
-    minting_policy(scope)?;
-    let jobs = job_arns(scope);
+) -> Result<PolicyDocument, PolicyError> {
+    let mut statement = minting_statements(scope)?;
     if job_roles.is_empty() {
         return Err(PolicyError::Invalid {
             what: "Glue job role",
@@ -125,15 +138,23 @@ pub fn refresh_statements(
     let mut pass = allow("PassGlueJobRoles", vec!["iam:PassRole"], job_roles.to_vec());
     pass.condition
         .insert("StringEquals", BTreeMap::from([PASSED_TO_GLUE]));
-    Ok(vec![
-        allow("RefreshAllowedGlueJobs", vec!["glue:UpdateJob"], jobs),
+    statement.extend([
+        allow(
+            "RefreshAllowedGlueJobs",
+            vec!["glue:GetJob", "glue:UpdateJob"],
+            job_arns(scope),
+        ),
         allow(
             "ListGlueJobsByTag",
             vec!["glue:ListJobs"],
             vec!["*".to_owned()],
         ),
         pass,
-    ])
+    ]);
+    Ok(PolicyDocument {
+        version: POLICY_VERSION,
+        statement,
+    })
 }
 
 /// `arn:PARTITION:iam::ACCOUNT:role/PATH/NAME`: IAM names and paths take
@@ -223,8 +244,24 @@ fn allow(sid: &'static str, action: Vec<&'static str>, resource: Vec<String>) ->
     }
 }
 
-/// Builds the policy for `scope`.
-pub fn minting_policy(scope: &PolicyScope) -> Result<PolicyDocument, PolicyError> {
+/// The start role's policy for `scope`: the minting statements, and
+/// `glue:GetJob`, `glue:StartJobRun` and `glue:GetJobRuns` on the jobs.
+pub fn start_policy(scope: &PolicyScope) -> Result<PolicyDocument, PolicyError> {
+    let mut statement = minting_statements(scope)?;
+    statement.push(allow(
+        "StartAllowedGlueJobs",
+        vec!["glue:GetJob", "glue:StartJobRun", "glue:GetJobRuns"],
+        job_arns(scope),
+    ));
+    Ok(PolicyDocument {
+        version: POLICY_VERSION,
+        statement,
+    })
+}
+
+/// The statements both policies open with, after checking every part of
+/// `scope`: minting a token, and reading the repository with it.
+fn minting_statements(scope: &PolicyScope) -> Result<Vec<Statement>, PolicyError> {
     check(
         &scope.partition,
         "partition",
@@ -277,31 +314,22 @@ pub fn minting_policy(scope: &PolicyScope) -> Result<PolicyDocument, PolicyError
         "StringEquals",
         BTreeMap::from([("sts:AWSServiceName", "codeartifact.amazonaws.com")]),
     );
-    let jobs = job_arns(scope);
-    Ok(PolicyDocument {
-        version: POLICY_VERSION,
-        statement: vec![
-            allow(
-                "MintCodeArtifactToken",
-                vec!["codeartifact:GetAuthorizationToken"],
-                vec![format!("{codeartifact}:domain/{domain}")],
-            ),
-            bearer,
-            allow(
-                "ReadCodeArtifactRepository",
-                vec![
-                    "codeartifact:GetRepositoryEndpoint",
-                    "codeartifact:ReadFromRepository",
-                ],
-                vec![format!("{codeartifact}:repository/{domain}/{repository}")],
-            ),
-            allow(
-                "StartAllowedGlueJobs",
-                vec!["glue:GetJob", "glue:StartJobRun", "glue:GetJobRuns"],
-                jobs,
-            ),
-        ],
-    })
+    Ok(vec![
+        allow(
+            "MintCodeArtifactToken",
+            vec!["codeartifact:GetAuthorizationToken"],
+            vec![format!("{codeartifact}:domain/{domain}")],
+        ),
+        bearer,
+        allow(
+            "ReadCodeArtifactRepository",
+            vec![
+                "codeartifact:GetRepositoryEndpoint",
+                "codeartifact:ReadFromRepository",
+            ],
+            vec![format!("{codeartifact}:repository/{domain}/{repository}")],
+        ),
+    ])
 }
 
 /// The allowed jobs' ARNs.
@@ -387,126 +415,85 @@ mod tests {
         }
     }
 
-    #[test]
-    fn pins_the_document() {
-        let policy = minting_policy(&scope("nightly-etl,reports-*")).unwrap();
-        let json = serde_json::to_value(&policy).unwrap();
-        let expected = serde_json::json!({
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "MintCodeArtifactToken",
-                    "Effect": "Allow",
-                    "Action": ["codeartifact:GetAuthorizationToken"],
-                    "Resource": ["arn:aws:codeartifact:us-east-1:123456789012:domain/acme"]
-                },
-                {
-                    "Sid": "CodeArtifactBearerToken",
-                    "Effect": "Allow",
-                    "Action": ["sts:GetServiceBearerToken"],
-                    "Resource": ["*"],
-                    "Condition": {
-                        "StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}
-                    }
-                },
-                {
-                    "Sid": "ReadCodeArtifactRepository",
-                    "Effect": "Allow",
-                    "Action": [
-                        "codeartifact:GetRepositoryEndpoint",
-                        "codeartifact:ReadFromRepository"
-                    ],
-                    "Resource": [
-                        "arn:aws:codeartifact:us-east-1:123456789012:repository/acme/py-internal"
-                    ]
-                },
-                {
-                    "Sid": "StartAllowedGlueJobs",
-                    "Effect": "Allow",
-                    "Action": ["glue:GetJob", "glue:StartJobRun", "glue:GetJobRuns"],
-                    "Resource": [
-                        "arn:aws:glue:us-east-1:123456789012:job/nightly-etl",
-                        "arn:aws:glue:us-east-1:123456789012:job/reports-*"
-                    ]
+    /// The minting statements both policies open with, for `scope("nightly-etl,reports-*")`.
+    fn minting_json() -> serde_json::Value {
+        serde_json::json!([
+            {
+                "Sid": "MintCodeArtifactToken",
+                "Effect": "Allow",
+                "Action": ["codeartifact:GetAuthorizationToken"],
+                "Resource": ["arn:aws:codeartifact:us-east-1:123456789012:domain/acme"]
+            },
+            {
+                "Sid": "CodeArtifactBearerToken",
+                "Effect": "Allow",
+                "Action": ["sts:GetServiceBearerToken"],
+                "Resource": ["*"],
+                "Condition": {
+                    "StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}
                 }
+            },
+            {
+                "Sid": "ReadCodeArtifactRepository",
+                "Effect": "Allow",
+                "Action": [
+                    "codeartifact:GetRepositoryEndpoint",
+                    "codeartifact:ReadFromRepository"
+                ],
+                "Resource": [
+                    "arn:aws:codeartifact:us-east-1:123456789012:repository/acme/py-internal"
+                ]
+            }
+        ])
+    }
+
+    fn roles() -> Vec<String> {
+        vec![
+            "arn:aws:iam::123456789012:role/etl".to_owned(),
+            "arn:aws:iam::123456789012:role/service-role/glue-*".to_owned(),
+        ]
+    }
+
+    #[test]
+    fn pins_the_start_policy() {
+        let policy = start_policy(&scope("nightly-etl,reports-*")).unwrap();
+        let json = serde_json::to_value(&policy).unwrap();
+        let mut statements = minting_json();
+        statements.as_array_mut().unwrap().push(serde_json::json!({
+            "Sid": "StartAllowedGlueJobs",
+            "Effect": "Allow",
+            "Action": ["glue:GetJob", "glue:StartJobRun", "glue:GetJobRuns"],
+            "Resource": [
+                "arn:aws:glue:us-east-1:123456789012:job/nightly-etl",
+                "arn:aws:glue:us-east-1:123456789012:job/reports-*"
             ]
-        });
+        }));
+        let expected = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
         assert_eq!(json, expected);
     }
 
     #[test]
-    fn a_domain_owner_owns_the_codeartifact_arns_only() {
-        let mut s = scope("j");
-        s.domain_owner = Some("111122223333".into());
-        s.partition = "aws-cn".into();
-        s.region = "cn-north-1".into();
-        let policy = minting_policy(&s).unwrap();
-        assert_eq!(
-            policy.statement[0].resource,
-            vec!["arn:aws-cn:codeartifact:cn-north-1:111122223333:domain/acme"]
-        );
-        assert_eq!(
-            policy.statement[2].resource,
-            vec!["arn:aws-cn:codeartifact:cn-north-1:111122223333:repository/acme/py-internal"]
-        );
-        assert_eq!(
-            policy.statement[3].resource,
-            vec!["arn:aws-cn:glue:cn-north-1:123456789012:job/j"]
-        );
-    }
-
-    #[test]
-    fn no_write_or_publish_action_anywhere() {
-        let policy = minting_policy(&scope("*")).unwrap();
-        let actions: Vec<&str> = policy
-            .statement
-            .iter()
-            .flat_map(|s| s.action.iter().copied())
-            .collect();
-        for action in &actions {
-            assert!(
-                ![
-                    "Publish",
-                    "Put",
-                    "Delete",
-                    "Update",
-                    "Create",
-                    "Copy",
-                    "Associate"
-                ]
-                .iter()
-                .any(|verb| action.contains(verb)),
-                "{action}"
-            );
-        }
-        assert_eq!(actions.len(), 7);
-    }
-
-    #[test]
-    fn refresh_adds_update_list_and_pass_role_towards_glue_only() {
-        let roles = vec![
-            "arn:aws:iam::123456789012:role/etl".to_owned(),
-            "arn:aws:iam::123456789012:role/service-role/glue-*".to_owned(),
-        ];
-        let statements = refresh_statements(&scope("nightly-etl,reports-*"), &roles).unwrap();
-        let json = serde_json::to_value(&statements).unwrap();
-        let expected = serde_json::json!([
-            {
+    fn pins_the_refresh_policy() {
+        let policy = refresh_policy(&scope("nightly-etl,reports-*"), &roles()).unwrap();
+        let json = serde_json::to_value(&policy).unwrap();
+        let mut statements = minting_json();
+        statements.as_array_mut().unwrap().extend([
+            serde_json::json!({
                 "Sid": "RefreshAllowedGlueJobs",
                 "Effect": "Allow",
-                "Action": ["glue:UpdateJob"],
+                "Action": ["glue:GetJob", "glue:UpdateJob"],
                 "Resource": [
                     "arn:aws:glue:us-east-1:123456789012:job/nightly-etl",
                     "arn:aws:glue:us-east-1:123456789012:job/reports-*"
                 ]
-            },
-            {
+            }),
+            serde_json::json!({
                 "Sid": "ListGlueJobsByTag",
                 "Effect": "Allow",
                 "Action": ["glue:ListJobs"],
                 "Resource": ["*"]
-            },
-            {
+            }),
+            serde_json::json!({
                 "Sid": "PassGlueJobRoles",
                 "Effect": "Allow",
                 "Action": ["iam:PassRole"],
@@ -515,15 +502,101 @@ mod tests {
                     "arn:aws:iam::123456789012:role/service-role/glue-*"
                 ],
                 "Condition": {"StringEquals": {"iam:PassedToService": "glue.amazonaws.com"}}
-            }
+            }),
         ]);
+        let expected = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
         assert_eq!(json, expected);
+    }
+
+    fn actions(policy: &PolicyDocument) -> Vec<&'static str> {
+        policy
+            .statement
+            .iter()
+            .flat_map(|s| s.action.iter().copied())
+            .collect()
+    }
+
+    #[test]
+    fn each_role_gets_only_its_own_glue_actions() {
+        let s = scope("*");
+        let start = actions(&start_policy(&s).unwrap());
+        let refresh = actions(&refresh_policy(&s, &roles()).unwrap());
+        for action in ["glue:UpdateJob", "glue:ListJobs", "iam:PassRole"] {
+            assert!(!start.contains(&action), "the start role gets {action}");
+            assert!(refresh.contains(&action), "the refresh role lacks {action}");
+        }
+        for action in ["glue:StartJobRun", "glue:GetJobRuns"] {
+            assert!(start.contains(&action), "the start role lacks {action}");
+            assert!(!refresh.contains(&action), "the refresh role gets {action}");
+        }
+        // Both mint tokens that can read: the one a refresh writes into a
+        // job serves pip as much as a run's.
+        for policy in [&start, &refresh] {
+            assert!(policy.contains(&"codeartifact:GetAuthorizationToken"));
+            assert!(policy.contains(&"codeartifact:ReadFromRepository"));
+        }
+        assert_eq!(start.len(), 7);
+        assert_eq!(refresh.len(), 8);
+    }
+
+    #[test]
+    fn no_codeartifact_write_or_publish_action_in_either_policy() {
+        let s = scope("*");
+        for policy in [
+            start_policy(&s).unwrap(),
+            refresh_policy(&s, &roles()).unwrap(),
+        ] {
+            for action in actions(&policy) {
+                if !action.starts_with("codeartifact:") {
+                    continue;
+                }
+                assert!(
+                    ![
+                        "Publish",
+                        "Put",
+                        "Delete",
+                        "Update",
+                        "Create",
+                        "Copy",
+                        "Associate"
+                    ]
+                    .iter()
+                    .any(|verb| action.contains(verb)),
+                    "{action}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_domain_owner_owns_the_codeartifact_arns_only() {
+        let mut s = scope("j");
+        s.domain_owner = Some("111122223333".into());
+        s.partition = "aws-cn".into();
+        s.region = "cn-north-1".into();
+        let start = start_policy(&s).unwrap();
+        let refresh =
+            refresh_policy(&s, &["arn:aws-cn:iam::123456789012:role/etl".into()]).unwrap();
+        for policy in [&start, &refresh] {
+            assert_eq!(
+                policy.statement[0].resource,
+                vec!["arn:aws-cn:codeartifact:cn-north-1:111122223333:domain/acme"]
+            );
+            assert_eq!(
+                policy.statement[2].resource,
+                vec!["arn:aws-cn:codeartifact:cn-north-1:111122223333:repository/acme/py-internal"]
+            );
+            assert_eq!(
+                policy.statement[3].resource,
+                vec!["arn:aws-cn:glue:cn-north-1:123456789012:job/j"]
+            );
+        }
     }
 
     #[test]
     fn refresh_needs_role_arns_of_the_policy_s_partition() {
         let s = scope("j");
-        let err = refresh_statements(&s, &[]).unwrap_err();
+        let err = refresh_policy(&s, &[]).unwrap_err();
         assert!(err.to_string().contains("at least one role ARN"), "{err}");
         for bad in [
             "etl",
@@ -536,12 +609,12 @@ mod tests {
             "arn:aws:glue::123456789012:role/etl",
             "arn:aws:iam::123456789012:role/etl$x",
         ] {
-            let err = refresh_statements(&s, &[bad.to_owned()]).unwrap_err();
+            let err = refresh_policy(&s, &[bad.to_owned()]).unwrap_err();
             assert!(err.to_string().contains("Glue job role"), "{bad}: {err}");
         }
         let mut cn = scope("j");
         cn.partition = "aws-cn".into();
-        assert!(refresh_statements(&cn, &["arn:aws-cn:iam::123456789012:role/etl".into()]).is_ok());
+        assert!(refresh_policy(&cn, &["arn:aws-cn:iam::123456789012:role/etl".into()]).is_ok());
     }
 
     #[test]
@@ -558,12 +631,15 @@ mod tests {
         for (what, change) in cases {
             let mut s = scope("j");
             change(&mut s);
-            let err = minting_policy(&s).unwrap_err();
+            let err = start_policy(&s).unwrap_err();
             assert!(err.to_string().contains(what), "{what}: {err}");
+            let err = refresh_policy(&s, &roles()).unwrap_err();
+            assert!(err.to_string().contains(what), "refresh, {what}: {err}");
         }
         let mut s = scope("j");
         s.region = "*".into();
         s.account = "*".into();
-        assert!(minting_policy(&s).is_ok());
+        assert!(start_policy(&s).is_ok());
+        assert!(refresh_policy(&s, &roles()).is_ok());
     }
 }

@@ -10,7 +10,8 @@
 //! - [`repository_endpoint`]: endpoint type, and VPC endpoint host names;
 //! - [`job_pattern`]: which jobs a deployment may start (`ALLOWED_JOBS`);
 //! - [`token_cache`]: when a cached token may still be served;
-//! - [`iam_policy`]: the least-privilege policy of whoever mints tokens;
+//! - [`iam_policy`]: the least-privilege policies of whoever mints tokens (to start
+//!   runs, or to refresh jobs);
 //! - [`preflight`]: the rules `doctor` checks a job with (job type, options,
 //!   token lifetime, requirements against the index pages).
 //!

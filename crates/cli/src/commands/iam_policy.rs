@@ -1,11 +1,11 @@
 //! `glue-codeartifact iam-policy`: the least-privilege policy document of
-//! whoever mints tokens and starts the jobs (and, with `--refresh`, writes
-//! index URLs into them). Pure: no AWS call.
+//! whoever mints tokens and starts the jobs, or (`--refresh`) of whoever
+//! mints tokens and writes index URLs into the jobs. Pure: no AWS call.
 
 use std::io::Write;
 
 use glue_codeartifact_domain::{
-    iam_policy::{MINTER_WARNING, PolicyScope, minting_policy, refresh_statements},
+    iam_policy::{MINTER_WARNING, PolicyScope, refresh_policy, start_policy},
     job_pattern::{JobPattern, JobPatterns},
 };
 
@@ -37,12 +37,14 @@ pub fn run(args: IamPolicyArgs, output: Output, region: Option<&str>) -> Result<
         repository: args.repository.repository,
         jobs: patterns,
     };
-    let mut policy = minting_policy(&scope).map_err(|e| Failure::usage(e.to_string()))?;
-    if args.refresh {
-        let refresh = refresh_statements(&scope, &args.glue_job_role_arns)
-            .map_err(|e| Failure::usage(format!("invalid --glue-job-role-arn: {e}")))?;
-        policy.statement.extend(refresh);
-    }
+    // Checked first, so that an invalid scope is reported as such.
+    let start = start_policy(&scope).map_err(|e| Failure::usage(e.to_string()))?;
+    let policy = if args.refresh {
+        refresh_policy(&scope, &args.glue_job_role_arns)
+            .map_err(|e| Failure::usage(format!("invalid --glue-job-role-arn: {e}")))?
+    } else {
+        start
+    };
     let text = match output {
         Output::Text => serde_json::to_string_pretty(&policy),
         Output::Json => serde_json::to_string(&policy),

@@ -1,6 +1,8 @@
-"""deploy/template.yaml: cfn-lint and checkov find nothing, and the function is
+"""deploy/template.yaml: cfn-lint and checkov find nothing, and the functions are
 what the issue asks for (provided.al2023, arm64, bootstrap, rust-cargolambda,
-the function's settings).
+the function's settings): a start function that Lambda never retries after a
+function error, and, with refresh enabled, a refresh function with a role of
+its own.
 
 checkov pins a boto3 that conflicts with the test stack's, so it runs from its
 own venv, <repo>/.venv-checkov, which deploy/setup-checkov creates from
@@ -67,58 +69,134 @@ def test_checkov_finds_nothing_and_every_skip_is_justified(template):
             assert len(skip.get("comment", "")) > 40, f"{skip['id']} needs a written justification"
 
 
-def test_the_function_is_built_as_the_issue_asks(template):
-    function = template["Resources"]["Function"]
-    assert function["Type"] == "AWS::Serverless::Function"
-    assert function["Metadata"]["BuildMethod"] == "rust-cargolambda"
-    assert function["Metadata"]["BuildProperties"]["Binary"] == "bootstrap"
-    props = function["Properties"]
-    assert props["Runtime"] == "provided.al2023"
-    assert props["Architectures"] == ["arm64"]
-    assert props["Handler"] == "bootstrap"
-    assert (TEMPLATE.parent / props["CodeUri"] / "Cargo.toml").exists()
+def test_the_functions_are_built_as_the_issue_asks(template):
+    resources = template["Resources"]
+    for name in ["Function", "RefreshFunction"]:
+        function = resources[name]
+        assert function["Type"] == "AWS::Serverless::Function"
+        assert function["Metadata"]["BuildMethod"] == "rust-cargolambda"
+        assert function["Metadata"]["BuildProperties"]["Binary"] == "bootstrap"
+        props = function["Properties"]
+        assert props["Runtime"] == "provided.al2023"
+        assert props["Architectures"] == ["arm64"]
+        assert props["Handler"] == "bootstrap"
+        assert (TEMPLATE.parent / props["CodeUri"] / "Cargo.toml").exists()
+    # sam build builds functions with the same code, runtime, architecture,
+    # handler and Metadata once: one build, one zip, for both.
+    start, refresh = resources["Function"], resources["RefreshFunction"]
+    assert start["Metadata"] == refresh["Metadata"]
+    for key in ["CodeUri", "Handler", "Runtime", "Architectures"]:
+        assert start["Properties"][key] == refresh["Properties"][key], key
 
 
-def test_the_function_gets_every_setting_it_reads(template):
+def setting_names() -> set[str]:
     # The names the function reads (crates/lambda/src/settings.rs).
     settings = (REPO / "crates" / "lambda" / "src" / "settings.rs").read_text()
     names = set(re.findall(r'pub const [A-Z_]+: &str = "([A-Z_]+)";', settings))
     assert "ALLOWED_JOBS" in names and "GLUE_CODEARTIFACT_DOMAIN" in names
-    variables = template["Resources"]["Function"]["Properties"]["Environment"]["Variables"]
-    assert set(variables) == names
+    return names
+
+
+def variables(template, function: str) -> dict:
+    return template["Resources"][function]["Properties"]["Environment"]["Variables"]
+
+
+def test_the_functions_get_every_setting_they_read(template):
+    names = setting_names()
+    # The start function serves no refresh: it needs no refresh duration.
+    assert set(variables(template, "Function")) == names - {"GLUE_CODEARTIFACT_REFRESH_DURATION"}
+    assert set(variables(template, "RefreshFunction")) == names
+    # The same deployment settings for both, but REFRESH_ENABLED.
+    start, refresh = variables(template, "Function"), variables(template, "RefreshFunction")
+    for name in set(start) - {"REFRESH_ENABLED"}:
+        assert start[name] == refresh[name], name
+
+
+def test_the_start_function_is_never_retried_blindly(template):
+    # Scheduler and EventBridge rules invoke asynchronously; Lambda would retry
+    # a failed start twice whatever its errorType, StartOutcomeUnknown (a run
+    # may have started) included.
+    props = template["Resources"]["Function"]["Properties"]
+    assert props["EventInvokeConfig"] == {"MaximumRetryAttempts": 0}
+    assert props["Role"] == {"Fn::GetAtt": ["FunctionRole", "Arn"]}
+    assert props["Environment"]["Variables"]["REFRESH_ENABLED"] == "false"
+    assert template["Resources"]["Schedule"]["Properties"]["Target"]["Arn"] == {
+        "Fn::GetAtt": ["Function", "Arn"]
+    }
 
 
 def test_the_schedule_is_optional_and_starts_one_job(template):
     resources = template["Resources"]
     assert resources["Schedule"]["Condition"] == "HasSchedule"
-    # The role Scheduler uses serves either schedule.
+    # The role Scheduler uses serves either schedule, and may invoke only the
+    # functions that have one.
     assert resources["ScheduleRole"]["Condition"] == "HasAnySchedule"
     assert template["Conditions"]["HasAnySchedule"] == {
         "Fn::Or": [{"Condition": "HasSchedule"}, {"Condition": "HasRefreshSchedule"}]
     }
+    statement = resources["ScheduleRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert statement == [
+        {
+            "Effect": "Allow",
+            "Action": "lambda:InvokeFunction",
+            "Resource": [
+                {"Fn::If": ["HasSchedule", {"Fn::GetAtt": ["Function", "Arn"]}, {"Ref": "AWS::NoValue"}]},
+                {"Fn::If": ["HasRefreshSchedule", {"Fn::GetAtt": ["RefreshFunction", "Arn"]}, {"Ref": "AWS::NoValue"}]},
+            ],
+        }
+    ]
     target = resources["Schedule"]["Properties"]["Target"]
     assert target["Input"] == {"Fn::Sub": '{"job_name": "${ScheduleJob}"}'}
     assert template["Parameters"]["ScheduleJob"]["Default"] == ""
 
 
-def test_refresh_is_off_unless_enabled_and_its_schedule_is_optional(template):
+def test_refresh_is_a_function_of_its_own_only_when_enabled(template):
     # The refresh event the schedule sends is parsed by the function's own
-    # event type in crates/lambda/tests/events.rs; the refresh policy is
+    # event type in crates/lambda/tests/events.rs; the refresh role's policy is
     # compared with `iam-policy --refresh` in crates/cli/tests/iam_policy.rs.
     params = template["Parameters"]
     assert params["EnableRefresh"]["Default"] == "false"
     assert params["RefreshTokenDuration"]["Default"] == "12h"
     assert params["RefreshScheduleExpression"]["Default"] == ""
     resources = template["Resources"]
-    assert resources["RefreshPolicy"]["Condition"] == "RefreshPermissions"
-    assert resources["RefreshPolicy"]["Properties"]["Roles"] == [{"Ref": "FunctionRole"}]
-    assert resources["RefreshSchedule"]["Condition"] == "HasRefreshSchedule"
-    assert resources["RefreshSchedule"]["DependsOn"] == "RefreshPolicy"
-    assert template["Conditions"]["HasRefreshSchedule"]["Fn::And"][0] == {"Condition": "RefreshEnabled"}
-    variables = resources["Function"]["Properties"]["Environment"]["Variables"]
-    assert variables["REFRESH_ENABLED"] == {"Ref": "EnableRefresh"}
-    assert variables["GLUE_CODEARTIFACT_REFRESH_DURATION"] == {"Ref": "RefreshTokenDuration"}
+    refresh_resources = [
+        "RefreshFunction",
+        "RefreshFunctionRole",
+        "RefreshFunctionLogGroup",
+    ]
+    for name in refresh_resources:
+        assert resources[name]["Condition"] == "RefreshPermissions", name
+    assert template["Conditions"]["RefreshPermissions"]["Fn::And"][0] == {"Condition": "RefreshEnabled"}
+    props = resources["RefreshFunction"]["Properties"]
+    assert props["Role"] == {"Fn::GetAtt": ["RefreshFunctionRole", "Arn"]}
+    assert props["LoggingConfig"]["LogGroup"] == {"Ref": "RefreshFunctionLogGroup"}
+    # A refresh is idempotent: Lambda's asynchronous retries stay on (its
+    # default, said aloud); one refresh at a time.
+    assert props["EventInvokeConfig"] == {"MaximumRetryAttempts": 2}
+    assert props["ReservedConcurrentExecutions"] == 1
+    assert props["Environment"]["Variables"]["REFRESH_ENABLED"] == "true"
+    assert props["Environment"]["Variables"]["GLUE_CODEARTIFACT_REFRESH_DURATION"] == {"Ref": "RefreshTokenDuration"}
+    # No policy resource attaches anything to a role from outside.
+    assert not [r for r in resources.values() if r["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")]
+    schedule = resources["RefreshSchedule"]
+    assert schedule["Condition"] == "HasRefreshSchedule"
+    assert schedule["Properties"]["Target"]["Arn"] == {"Fn::GetAtt": ["RefreshFunction", "Arn"]}
+    assert template["Conditions"]["HasRefreshSchedule"]["Fn::And"][0] == {"Condition": "RefreshPermissions"}
     assert set(template["Rules"]) == {"RefreshNeedsGlueJobRoles", "RefreshScheduleNeedsRefreshAndJobs"}
+    outputs = template["Outputs"]
+    for name in ["RefreshFunctionName", "RefreshFunctionArn", "RefreshFunctionRoleArn"]:
+        assert outputs[name]["Condition"] == "RefreshPermissions", name
+
+
+def test_each_role_logs_to_its_own_function_s_log_group(template):
+    resources = template["Resources"]
+    for role, group in [("FunctionRole", "FunctionLogGroup"), ("RefreshFunctionRole", "RefreshFunctionLogGroup")]:
+        policies = {p["PolicyName"]: p for p in resources[role]["Properties"]["Policies"]}
+        assert set(policies) == {"logs", "glue-codeartifact-start" if role == "FunctionRole" else "glue-codeartifact-refresh"}
+        (statement,) = policies["logs"]["PolicyDocument"]["Statement"]
+        assert statement["Resource"] == {"Fn::GetAtt": [group, "Arn"]}
+    names = {resources[g]["Properties"]["LogGroupName"]["Fn::Sub"] for g in ["FunctionLogGroup", "RefreshFunctionLogGroup"]}
+    assert names == {"/aws/lambda/${AWS::StackName}", "/aws/lambda/${AWS::StackName}-refresh"}
 
 
 def test_refresh_parameter_patterns(template):

@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | `InvalidEvent` | unknown field, wrong type, missing or bad value | no |
 //! | `JobNotAllowed` | the job (or one a refresh names) is outside `ALLOWED_JOBS` | no |
-//! | `RefreshNotEnabled` | a refresh event, but `REFRESH_ENABLED` is not `true` | no |
+//! | `RefreshNotEnabled` | a refresh event, but `REFRESH_ENABLED` is not `true` (with the SAM template: sent to the start function instead of the refresh function) | no |
 //! | `NoJobsWithTags`, `NoJobsAllowed` | a refresh by tags found no job, or none that `ALLOWED_JOBS` allows | no |
 //! | `RefreshIncomplete` | a refresh failed on some jobs and refreshed the others | if a job's failure is (a refresh is idempotent) |
 //! | `OverrideNotAllowed` | the event sets a field `ALLOWED_EVENT_OVERRIDES` does not list | no |
@@ -38,7 +38,7 @@ pub enum HandlerError {
     InvalidEvent(String),
     /// The job is not in the allowlist.
     #[error(
-        "job {job:?} is not in {ALLOWED_JOBS}, so this function will not start it; add the job (or a pattern matching it) to {ALLOWED_JOBS} (the AllowedJobs parameter of deploy/template.yaml, which also grants the role glue:StartJobRun on it)"
+        "job {job:?} is not in {ALLOWED_JOBS}, so this function will not start it; add the job (or a pattern matching it) to {ALLOWED_JOBS} (the AllowedJobs parameter of deploy/template.yaml, which also grants the start function's role glue:StartJobRun on it)"
     )]
     JobNotAllowed {
         /// The job asked for.
@@ -47,7 +47,7 @@ pub enum HandlerError {
     /// A refresh event names a job outside the allowlist: nothing was
     /// refreshed.
     #[error(
-        "job {job:?} is not in {ALLOWED_JOBS}, so this function will not refresh it, and refreshed nothing; add the job (or a pattern matching it) to {ALLOWED_JOBS} (the AllowedJobs parameter of deploy/template.yaml, which also grants the role glue:UpdateJob on it when refresh is enabled), or drop it from refresh.job_names"
+        "job {job:?} is not in {ALLOWED_JOBS}, so this function will not refresh it, and refreshed nothing; add the job (or a pattern matching it) to {ALLOWED_JOBS} (the AllowedJobs parameter of deploy/template.yaml, which also grants the refresh function's role glue:UpdateJob on it), or drop it from refresh.job_names"
     )]
     RefreshJobNotAllowed {
         /// The job named.
@@ -55,7 +55,7 @@ pub enum HandlerError {
     },
     /// A refresh event reached a deployment without refresh.
     #[error(
-        "this function was deployed without refresh, so it refreshes no job; to serve {{\"refresh\": …}} events, deploy it with EnableRefresh=true (deploy/template.yaml: sets {REFRESH_ENABLED}=true and grants the role glue:UpdateJob, glue:ListJobs and iam:PassRole on the Glue jobs' roles), or send a start event {{\"job_name\": …}}"
+        "this function does not serve refresh events ({REFRESH_ENABLED} is not true), so it refreshed nothing; with deploy/template.yaml, send {{\"refresh\": …}} events to the refresh function (the stack's RefreshFunctionName output), which a stack deployed with EnableRefresh=true has, with a role of its own that may update the jobs; send this function start events {{\"job_name\": …}}"
     )]
     RefreshNotEnabled,
     /// A refresh failed on some jobs (and refreshed the others).

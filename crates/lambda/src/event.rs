@@ -666,7 +666,9 @@ mod tests {
         assert_eq!(err.error_type(), "RefreshNotEnabled");
         let msg = err.to_string();
         assert!(
-            msg.contains("EnableRefresh") && msg.contains("REFRESH_ENABLED"),
+            msg.contains("EnableRefresh")
+                && msg.contains("REFRESH_ENABLED")
+                && msg.contains("to the refresh function (the stack's RefreshFunctionName output)"),
             "{msg}"
         );
     }

@@ -335,7 +335,9 @@ fn a_deployment_without_refresh_refuses_refresh_events_before_any_aws_call() {
         assert!(!err.is_retryable());
         let msg = err.to_string();
         assert!(
-            msg.contains("deployed without refresh") && msg.contains("EnableRefresh=true"),
+            msg.contains("does not serve refresh events")
+                && msg.contains("to the refresh function")
+                && msg.contains("EnableRefresh=true"),
             "{msg}"
         );
     }

@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | `InvalidEvent` | unknown field, wrong type, missing or bad value | no |
 //! | `JobNotAllowed` | the job (or one a refresh names) is outside `ALLOWED_JOBS` | no |
+//! | `StartNotEnabled` | a start event, but `START_ENABLED` is `false` (with the SAM template: sent to the refresh function instead of the start function) | no |
 //! | `RefreshNotEnabled` | a refresh event, but `REFRESH_ENABLED` is not `true` (with the SAM template: sent to the start function instead of the refresh function) | no |
 //! | `NoJobsWithTags`, `NoJobsAllowed` | a refresh by tags found no job, or none that `ALLOWED_JOBS` allows | no |
 //! | `RefreshIncomplete` | a refresh failed on some jobs and refreshed the others | if a job's failure is (a refresh is idempotent) |
@@ -28,7 +29,9 @@
 use glue_codeartifact_app::Error as StartError;
 use lambda_runtime::Diagnostic;
 
-use crate::settings::{ALLOWED_EVENT_OVERRIDES, ALLOWED_JOBS, Override, REFRESH_ENABLED};
+use crate::settings::{
+    ALLOWED_EVENT_OVERRIDES, ALLOWED_JOBS, Override, REFRESH_ENABLED, START_ENABLED,
+};
 
 /// Why an invocation failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,6 +56,12 @@ pub enum HandlerError {
         /// The job named.
         job: String,
     },
+    /// A start event reached a function that only refreshes (whose role may
+    /// not start runs).
+    #[error(
+        "this function does not start runs ({START_ENABLED}=false: it only refreshes jobs, and its role may not start runs), so nothing was started; with deploy/template.yaml, send start events {{\"job_name\": …}} to the start function (the stack's FunctionName output); send this function refresh events {{\"refresh\": …}}"
+    )]
+    StartNotEnabled,
     /// A refresh event reached a deployment without refresh.
     #[error(
         "this function does not serve refresh events ({REFRESH_ENABLED} is not true), so it refreshed nothing; with deploy/template.yaml, send {{\"refresh\": …}} events to the refresh function (the stack's RefreshFunctionName output), which a stack deployed with EnableRefresh=true has, with a role of its own that may update the jobs; send this function start events {{\"job_name\": …}}"
@@ -96,6 +105,7 @@ impl HandlerError {
             HandlerError::JobNotAllowed { .. } | HandlerError::RefreshJobNotAllowed { .. } => {
                 "JobNotAllowed"
             }
+            HandlerError::StartNotEnabled => "StartNotEnabled",
             HandlerError::RefreshNotEnabled => "RefreshNotEnabled",
             HandlerError::RefreshIncomplete(_) => "RefreshIncomplete",
             HandlerError::RefreshDeadlineReached => "DeadlineReached",

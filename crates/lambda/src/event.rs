@@ -101,6 +101,9 @@ impl StartEvent {
     /// Checks the event against the deployment's settings and turns it into
     /// a start request. Nothing here calls AWS.
     pub fn validate(self, settings: &Settings) -> Result<StartRequest, HandlerError> {
+        if !settings.start_enabled {
+            return Err(HandlerError::StartNotEnabled);
+        }
         if self.job_name.trim().is_empty() {
             return Err(HandlerError::InvalidEvent(format!(
                 "job_name is empty; send {EVENT_SHAPE}"
@@ -656,6 +659,35 @@ mod tests {
             msg.contains("\"payroll\"")
                 && msg.contains("ALLOWED_JOBS")
                 && msg.contains("refreshed nothing"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_start_is_refused_where_starts_are_not_enabled() {
+        let refresh_only = Settings::from_lookup(|name| {
+            match name {
+                "GLUE_CODEARTIFACT_DOMAIN" => Some("acme"),
+                "GLUE_CODEARTIFACT_REPOSITORY" => Some("py"),
+                "ALLOWED_JOBS" => Some("nightly-*"),
+                "START_ENABLED" => Some("false"),
+                "REFRESH_ENABLED" => Some("true"),
+                _ => None,
+            }
+            .map(str::to_owned)
+        })
+        .unwrap();
+        let err = StartEvent::from_json(json!({"job_name": "nightly-etl"}))
+            .unwrap()
+            .validate(&refresh_only)
+            .unwrap_err();
+        assert_eq!(err.error_type(), "StartNotEnabled");
+        assert!(!err.is_retryable());
+        let msg = err.to_string();
+        assert!(
+            msg.contains("START_ENABLED=false")
+                && msg.contains("to the start function (the stack's FunctionName output)")
+                && msg.contains("nothing was started"),
             "{msg}"
         );
     }

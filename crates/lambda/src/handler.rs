@@ -241,6 +241,12 @@ pub async fn handler(
 ) -> Result<StartResponse, HandlerError> {
     let (payload, context) = event.into_parts();
     let answer_by = answer_by(context.deadline, SystemTime::now(), Instant::now());
+    if !state.settings.start_enabled {
+        // Whatever the event is: this function starts nothing.
+        let err = HandlerError::StartNotEnabled;
+        tracing::warn!(error_type = err.error_type(), error = %err, "event refused; nothing started");
+        return Err(err);
+    }
     let mut preflight = false;
     let request = StartEvent::from_json(payload)
         .and_then(|event| {

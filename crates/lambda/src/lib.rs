@@ -82,6 +82,7 @@ pub async fn cold_start() -> Result<State, InitError> {
         min_token_life_seconds = settings.freshness.min_life().as_secs(),
         mode = settings.mode.as_str(),
         allowed_jobs = %settings.allowed_jobs,
+        start_enabled = settings.start_enabled,
         refresh_enabled = settings.refresh_enabled,
         refresh_duration = %settings.refresh_duration,
         "cold start"

@@ -18,6 +18,7 @@
 //! | `ALLOWED_EVENT_OVERRIDES` | event fields that may override the settings: `duration`, `mode` | none |
 //! | `GLUE_CODEARTIFACT_ENDPOINT_TYPE` | `ipv4` or `dualstack` | CodeArtifact's default |
 //! | `GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST` | a `codeartifact.repositories` VPC endpoint's DNS name (no private DNS) | none |
+//! | `START_ENABLED` | `false` refuses start events (`StartNotEnabled`): the SAM template's refresh function, whose role may not start runs | `true` |
 //! | `REFRESH_ENABLED` | `true` lets `{"refresh": …}` events rewrite the allowed jobs' `DefaultArguments` (the role then needs `glue:UpdateJob`, `glue:ListJobs`, `iam:PassRole`) | `false` |
 //! | `GLUE_CODEARTIFACT_REFRESH_DURATION` | lifetime of the token a refresh writes (`15m`–`12h`): longer than the schedule's interval plus a run's start-up | `12h` |
 //! | `GLUE_CODEARTIFACT_CONNECT_TIMEOUT` | connecting to AWS (`--connect-timeout`) | `3s` |
@@ -33,6 +34,7 @@
 //! must be longer than both together. So must the refresh duration, when
 //! refresh is enabled, and it may not be `0`: a token that lives "as long as
 //! the function's credentials" has a life no schedule can be planned on.
+//! A function must serve start events, refresh events, or both.
 
 use std::{fmt, time::Duration};
 
@@ -70,6 +72,8 @@ pub const ENDPOINT_TYPE: &str = "GLUE_CODEARTIFACT_ENDPOINT_TYPE";
 pub const REPOSITORY_ENDPOINT_HOST: &str = "GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST";
 /// The event fields that may override settings.
 pub const ALLOWED_EVENT_OVERRIDES: &str = "ALLOWED_EVENT_OVERRIDES";
+/// Whether start events are served (`true` or `false`).
+pub const START_ENABLED: &str = "START_ENABLED";
 /// Whether refresh events are served (`true` or `false`).
 pub const REFRESH_ENABLED: &str = "REFRESH_ENABLED";
 /// The lifetime of the token a refresh writes into job definitions (the
@@ -140,6 +144,8 @@ pub struct Settings {
     pub overrides: Vec<Override>,
     /// How long AWS calls may take.
     pub timeouts: Timeouts,
+    /// Whether start events are served.
+    pub start_enabled: bool,
     /// Whether refresh events are served.
     pub refresh_enabled: bool,
     /// The lifetime of a refresh's token, unless an event overrides it.
@@ -245,15 +251,21 @@ impl Settings {
                 )));
             }
         };
-        let refresh_enabled = match get(REFRESH_ENABLED).as_deref().map(str::trim) {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(other) => {
-                return Err(invalid(REFRESH_ENABLED)(format!(
-                    "{other:?} is not a switch; use true or false"
-                )));
-            }
+        let switch = |name: &'static str, default: bool| match get(name).as_deref().map(str::trim) {
+            None => Ok(default),
+            Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(other) => Err(invalid(name)(format!(
+                "{other:?} is not a switch; use true or false"
+            ))),
         };
+        let start_enabled = switch(START_ENABLED, true)?;
+        let refresh_enabled = switch(REFRESH_ENABLED, false)?;
+        if !start_enabled && !refresh_enabled {
+            return Err(invalid(START_ENABLED)(format!(
+                "false, and {REFRESH_ENABLED} is not true: this function would serve no event; set {START_ENABLED}=true, or {REFRESH_ENABLED}=true for a function that only refreshes"
+            )));
+        }
         let refresh_duration = match get(REFRESH_DURATION) {
             Some(text) => text
                 .parse::<TokenDuration>()
@@ -293,6 +305,7 @@ impl Settings {
             mode,
             allowed_jobs,
             overrides,
+            start_enabled,
             refresh_enabled,
             refresh_duration,
         })
@@ -400,8 +413,34 @@ mod tests {
         assert!(s.allowed_jobs.allows("nightly-etl"));
         assert!(!s.allowed_jobs.allows("other"));
         assert!(s.overrides.is_empty());
+        assert!(s.start_enabled);
         assert!(!s.refresh_enabled);
         assert_eq!(s.refresh_duration.as_secs(), 43_200);
+    }
+
+    #[test]
+    fn a_function_may_serve_refresh_events_only_but_not_nothing() {
+        let s = settings(&with(&[
+            (START_ENABLED, "false"),
+            (REFRESH_ENABLED, "true"),
+        ]))
+        .unwrap();
+        assert!(!s.start_enabled && s.refresh_enabled);
+        assert!(
+            settings(&with(&[(START_ENABLED, "true")]))
+                .unwrap()
+                .start_enabled
+        );
+        for pairs in [
+            with(&[(START_ENABLED, "false")]),
+            with(&[(START_ENABLED, "false"), (REFRESH_ENABLED, "false")]),
+        ] {
+            let err = settings(&pairs).unwrap_err().to_string();
+            assert!(
+                err.starts_with(START_ENABLED) && err.contains("would serve no event"),
+                "{err}"
+            );
+        }
     }
 
     #[test]
@@ -468,6 +507,7 @@ mod tests {
             (with(&[(MIN_TOKEN_LIFE, "soon")]), MIN_TOKEN_LIFE),
             (with(&[(MODE, "index")]), MODE),
             (with(&[(REFRESH_ENABLED, "yes")]), REFRESH_ENABLED),
+            (with(&[(START_ENABLED, "no")]), START_ENABLED),
             (with(&[(REFRESH_DURATION, "13h")]), REFRESH_DURATION),
             (
                 with(&[(ALLOWED_EVENT_OVERRIDES, "job_name")]),

@@ -1,8 +1,8 @@
 //! Refresh events (`{"refresh": …}`) through [`invoke`], in-process, against
 //! moto (Glue, with its UpdateJob) and the CodeArtifact emulator: jobs by
 //! name and by tags, the allowlist, a missing job among three, a second
-//! refresh, a refresh on a warm function, the deployment switch and the
-//! deadline.
+//! refresh, a refresh on a warm function, the deployment switches (no
+//! refresh; refresh only) and the deadline.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -349,6 +349,37 @@ fn a_deployment_without_refresh_refuses_refresh_events_before_any_aws_call() {
         call(&state, json!({"job_name": a}), None),
         Ok(Response::Start(_))
     ));
+}
+
+#[test]
+fn a_refresh_only_function_refuses_start_events_before_any_aws_call() {
+    // The SAM template's refresh function: its role may not start runs, so a
+    // start event sent there by mistake is told where to go, not that the
+    // role lacks glue:StartJobRun.
+    let stack = Stack::new();
+    let a = job(&stack, "ro", &[]);
+    let state = stack.state(&[
+        ("ALLOWED_JOBS", "ro-*"),
+        ("REFRESH_ENABLED", "true"),
+        ("START_ENABLED", "false"),
+    ]);
+    for event in [
+        json!({"job_name": a}),
+        json!({"job_name": a, "preflight": true}),
+        json!({"job_name": 42}),
+        json!("start it"),
+    ] {
+        let err = call(&state, event.clone(), None).unwrap_err();
+        assert_eq!(err.error_type(), "StartNotEnabled", "{event}: {err}");
+        assert!(!err.is_retryable());
+        assert!(err.to_string().contains("to the start function"), "{err}");
+    }
+    assert_eq!(stack.emulator.stats(), Stats::default());
+    assert_not_read(&stack, &a);
+    assert!(stack.sent_runs(&a).is_empty());
+    // Refresh events work as before.
+    let response = refreshed(call(&state, json!({"refresh": {"job_names": [a]}}), None));
+    assert_eq!(response.refreshed, 1);
 }
 
 #[test]

@@ -106,9 +106,11 @@ def test_the_functions_get_every_setting_they_read(template):
     # The start function serves no refresh: it needs no refresh duration.
     assert set(variables(template, "Function")) == names - {"GLUE_CODEARTIFACT_REFRESH_DURATION"}
     assert set(variables(template, "RefreshFunction")) == names
-    # The same deployment settings for both, but REFRESH_ENABLED.
+    # The same deployment settings for both, but which events each serves.
     start, refresh = variables(template, "Function"), variables(template, "RefreshFunction")
-    for name in set(start) - {"REFRESH_ENABLED"}:
+    assert (start["START_ENABLED"], start["REFRESH_ENABLED"]) == ("true", "false")
+    assert (refresh["START_ENABLED"], refresh["REFRESH_ENABLED"]) == ("false", "true")
+    for name in set(start) - {"START_ENABLED", "REFRESH_ENABLED"}:
         assert start[name] == refresh[name], name
 
 

@@ -1,9 +1,10 @@
 //! The harness: the real `glue-codeartifact` binary against moto (Glue) and
 //! the CodeArtifact emulator, both over HTTP on 127.0.0.1.
 
-use std::{path::PathBuf, process::Output, sync::OnceLock};
+use std::{path::PathBuf, process::Output};
 
 use codeartifact_emulator::{Config, EmulatorHandle, Repository, TokenStyle};
+pub use test_stack::http::scratch;
 use test_stack::{JobSpec, Moto, aws_env, command_with_env, unique_name};
 
 pub const DOMAIN: &str = "acme";
@@ -160,26 +161,6 @@ impl Run {
     }
 }
 
-/// POSTs a JSON body to a stand-in and returns the HTTP status.
-pub fn post_json(base_url: &str, path: &str, body: &str) -> u16 {
-    use std::io::{Read, Write};
-    let address = base_url.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(address).expect("the stand-in listens");
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or(0)
-}
-
 pub fn run_cli(args: &[&str], env: &[(String, String)]) -> Run {
     let output: Output = command_with_env(env!("CARGO_BIN_EXE_glue-codeartifact"), env)
         .args(args)
@@ -191,19 +172,6 @@ pub fn run_cli(args: &[&str], env: &[(String, String)]) -> Run {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
-}
-
-pub fn scratch(name: &str) -> PathBuf {
-    static ROOT: OnceLock<PathBuf> = OnceLock::new();
-    let root = ROOT.get_or_init(|| {
-        std::env::temp_dir().join(format!(
-            "glue-codeartifact-cli-tests-{}",
-            std::process::id()
-        ))
-    });
-    let dir = root.join(name);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
 }
 
 /// The run arguments of the one `StartJobRun` request sent for `job`.

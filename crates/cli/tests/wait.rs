@@ -10,7 +10,9 @@ use std::{
 
 use test_stack::{Moto, aws_env, command_with_env};
 
-use crate::util::{DOMAIN, REPOSITORY, Run, Stack, post_json};
+use test_stack::http::post_json;
+
+use crate::util::{DOMAIN, REPOSITORY, Run, Stack};
 
 /// A private moto whose runs stay STARTING until a test moves them (the
 /// state manager is global to a moto server, so the shared one is left alone).
@@ -18,7 +20,7 @@ fn moto() -> &'static Moto {
     static MOTO: OnceLock<Moto> = OnceLock::new();
     MOTO.get_or_init(|| {
         let moto = Moto::start();
-        let status = post_json(
+        let (status, _) = post_json(
             &moto.url,
             "/moto-api/state-manager/set-transition",
             r#"{"model_name": "glue::job_run", "transition": {"progression": "manual", "times": 1000000}}"#,
@@ -66,7 +68,7 @@ fn run_id(stack: &Stack, job: &str) -> String {
 fn set_state(stack: &Stack, job: &str, run_id: &str, state: &str, error: Option<&str>) {
     let body = serde_json::json!({ "job": job, "run_id": run_id, "state": state, "error_message": error, "dpu_seconds": 12.5 });
     assert_eq!(
-        post_json(&stack.moto.url, "/_stack/job-run-state", &body.to_string()),
+        post_json(&stack.moto.url, "/_stack/job-run-state", &body.to_string()).0,
         204
     );
 }

@@ -2,8 +2,6 @@
 //! (`crates/test-stack/python/glue_faults.py`, served by moto_server.py at
 //! `/_stack/faults`).
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -124,36 +122,9 @@ impl Moto {
     }
 }
 
-/// One HTTP/1.1 request to the stand-in on loopback; returns status and body.
+/// One request to the stand-in's `/_stack` endpoints.
 fn request(base_url: &str, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
-    let authority = base_url
-        .strip_prefix("http://")
-        .unwrap_or_else(|| panic!("the stand-in's URL {base_url} is not http://"));
-    let mut stream = TcpStream::connect(authority)
-        .unwrap_or_else(|e| panic!("cannot connect to {authority}: {e}"));
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("set a read timeout");
-    let body = body.unwrap_or("");
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    stream
-        .write_all(head.as_bytes())
-        .and_then(|()| stream.write_all(body.as_bytes()))
-        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
-    let mut answer = String::new();
-    stream
-        .read_to_string(&mut answer)
-        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
-    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("{method} {path}: no status in {head:?}"));
-    (status, body.to_owned())
+    crate::http::request(base_url, method, path, body, Duration::from_secs(30))
 }
 
 fn query_escape(text: &str) -> String {

@@ -29,6 +29,7 @@
 
 mod env;
 mod glue_faults;
+pub mod http;
 mod moto;
 mod python;
 

@@ -2,8 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Stdio};
 use std::sync::OnceLock;
 use std::sync::mpsc;
@@ -398,35 +397,16 @@ fn read_url(stdout: impl Read + Send + 'static) -> Result<String, String> {
         .ok_or_else(|| format!("no \"url\" in {line:?}"))
 }
 
-/// A minimal HTTP/1.1 client for the stand-in's `/_stack` endpoints (loopback,
-/// plain HTTP, one request per connection). Returns the body of a 2xx answer.
+/// One request to the stand-in's `/_stack` endpoints; the body of its 2xx
+/// answer.
 fn http(base_url: &str, method: &str, path: &str) -> String {
-    let authority = base_url
-        .strip_prefix("http://")
-        .unwrap_or_else(|| panic!("{base_url}: only http:// stand-ins are supported"))
-        .split('/')
-        .next()
-        .unwrap_or_default();
-    let mut stream = TcpStream::connect(authority)
-        .unwrap_or_else(|e| panic!("cannot connect to {base_url}: {e}"));
-    stream.set_read_timeout(Some(Duration::from_secs(30))).ok();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
-    )
-    .unwrap_or_else(|e| panic!("{method} {base_url}{path}: {e}"));
-    let mut response = Vec::new();
-    stream
-        .read_to_end(&mut response)
-        .unwrap_or_else(|e| panic!("{method} {base_url}{path}: {e}"));
-    let response = String::from_utf8_lossy(&response);
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let status = head.split_whitespace().nth(1).unwrap_or_default();
+    let (status, body) =
+        crate::http::request(base_url, method, path, None, Duration::from_secs(30));
     assert!(
-        status.starts_with('2'),
-        "{method} {base_url}{path} answered:\n{response}"
+        (200..300).contains(&status),
+        "{method} {base_url}{path} answered {status}:\n{body}"
     );
-    body.to_owned()
+    body
 }
 
 /// Percent-encode a query value (everything but RFC 3986 unreserved characters).

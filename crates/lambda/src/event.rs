@@ -86,16 +86,7 @@ impl StartEvent {
                 "the event is an EventBridge envelope (detail-type, detail, …), not a start event; give the rule's target an Input (or an InputTransformer) that sends {EVENT_SHAPE}, as docs/events/eventbridge-rule.json shows"
             )));
         }
-        serde_path_to_error::deserialize(value).map_err(|err| {
-            let path = err.path().to_string();
-            let inner = err.into_inner();
-            let at = if path == "." || path.is_empty() {
-                String::new()
-            } else {
-                format!(" at {path}")
-            };
-            HandlerError::InvalidEvent(format!("{inner}{at}; send {EVENT_SHAPE}"))
-        })
+        deserialize(value, EVENT_SHAPE)
     }
 
     /// Checks the event against the deployment's settings and turns it into
@@ -213,16 +204,7 @@ impl RefreshEvent {
 
     /// Reads a refresh event from the JSON the function was invoked with.
     pub fn from_json(value: serde_json::Value) -> Result<RefreshEvent, HandlerError> {
-        serde_path_to_error::deserialize(value).map_err(|err| {
-            let path = err.path().to_string();
-            let inner = err.into_inner();
-            let at = if path == "." || path.is_empty() {
-                String::new()
-            } else {
-                format!(" at {path}")
-            };
-            HandlerError::InvalidEvent(format!("{inner}{at}; send {REFRESH_SHAPE}"))
-        })
+        deserialize(value, REFRESH_SHAPE)
     }
 
     /// Checks the event against the deployment's settings and turns it into
@@ -382,6 +364,24 @@ fn argument(key: String, value: String) -> Result<RunArgument, RunArgumentError>
     let mut parsed: RunArgument = format!("{key}=").parse()?;
     parsed.value = value;
     Ok(parsed)
+}
+
+/// Reads an event of type `T`; an error names the field at fault (its
+/// path) and ends with the event's `shape`.
+fn deserialize<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+    shape: &str,
+) -> Result<T, HandlerError> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        let at = if path == "." || path.is_empty() {
+            String::new()
+        } else {
+            format!(" at {path}")
+        };
+        HandlerError::InvalidEvent(format!("{inner}{at}; send {shape}"))
+    })
 }
 
 fn json_kind(value: &serde_json::Value) -> &'static str {

@@ -13,11 +13,9 @@
 use std::{
     collections::BTreeMap,
     fs::File,
-    io::{Read, Write},
     net::{Ipv4Addr, TcpListener, TcpStream},
     path::PathBuf,
     process::{Child, Command, Stdio},
-    sync::OnceLock,
     time::{Duration, Instant},
 };
 
@@ -28,6 +26,7 @@ use glue_codeartifact_app::Services;
 use glue_codeartifact_aws::{CodeArtifact, Glue};
 use glue_codeartifact_lambda::{Settings, State};
 use serde_json::Value;
+use test_stack::http::scratch;
 use test_stack::{JobSpec, Moto, aws_env, command_with_env, repo_root, unique_name};
 
 pub const DOMAIN: &str = "acme";
@@ -381,7 +380,14 @@ fn bootstrap_command() -> Vec<String> {
 /// Invokes the function served on `port` (see [`Lambda::invoke`]).
 pub fn invoke_at(port: u16, event: &Value) -> Invocation {
     let path = format!("/2015-03-31/functions/{FUNCTION}/invocations");
-    let (status, body) = http_post(port, &path, &event.to_string());
+    // The first invocation may wait for a cold start.
+    let (status, body) = test_stack::http::request(
+        &format!("http://127.0.0.1:{port}"),
+        "POST",
+        &path,
+        Some(&event.to_string()),
+        Duration::from_secs(120),
+    );
     let body = serde_json::from_str(&body)
         .unwrap_or_else(|e| panic!("the invocation answered non-JSON ({e}): {body}"));
     Invocation { status, body }
@@ -436,70 +442,8 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-/// A minimal HTTP/1.1 POST to 127.0.0.1 (`Connection: close`): status and body.
-fn http_post(port: u16, path: &str, body: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).expect("connect");
-    // The first invocation may wait for a cold start.
-    stream
-        .set_read_timeout(Some(Duration::from_secs(120)))
-        .expect("timeout");
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("send");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read the response");
-    let raw = String::from_utf8_lossy(&raw).into_owned();
-    let (head, rest) = raw
-        .split_once("\r\n\r\n")
-        .unwrap_or_else(|| panic!("not an HTTP response: {raw}"));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status: {head}"));
-    let chunked = head
-        .lines()
-        .any(|l| l.to_ascii_lowercase().starts_with("transfer-encoding:") && l.contains("chunked"));
-    let body = if chunked {
-        dechunk(rest)
-    } else {
-        rest.to_owned()
-    };
-    (status, body)
-}
-
-fn dechunk(mut rest: &str) -> String {
-    let mut body = String::new();
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if size == 0 {
-            break;
-        }
-        body.push_str(&after[..size]);
-        rest = &after[size..];
-        rest = rest.strip_prefix("\r\n").unwrap_or(rest);
-    }
-    body
-}
-
 pub fn pair(key: &str, value: &str) -> (String, String) {
     (key.to_owned(), value.to_owned())
-}
-
-pub fn scratch(name: &str) -> PathBuf {
-    static ROOT: OnceLock<PathBuf> = OnceLock::new();
-    let root = ROOT.get_or_init(|| {
-        std::env::temp_dir().join(format!(
-            "glue-codeartifact-lambda-tests-{}",
-            std::process::id()
-        ))
-    });
-    let dir = root.join(name);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
 }
 
 /// The token in an installer option `--index-url=http://aws:TOKEN@…`.

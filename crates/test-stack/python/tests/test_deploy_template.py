@@ -190,6 +190,33 @@ def test_refresh_is_a_function_of_its_own_only_when_enabled(template):
         assert outputs[name]["Condition"] == "RefreshPermissions", name
 
 
+def test_errors_alarms_only_with_a_topic_one_per_function(template):
+    # A failed asynchronous start is not retried, so the template offers an
+    # alarm on each function's Errors metric, notifying AlarmTopicArn.
+    params = template["Parameters"]
+    assert params["AlarmTopicArn"]["Default"] == ""
+    pattern = re.compile(params["AlarmTopicArn"]["AllowedPattern"])
+    assert pattern.fullmatch("")
+    assert pattern.fullmatch("arn:aws:sns:eu-west-1:123456789012:data-alerts")
+    assert not pattern.fullmatch("data-alerts")
+    assert not pattern.fullmatch("arn:aws:sqs:eu-west-1:123456789012:q")
+    resources = template["Resources"]
+    for alarm, function, condition in [
+        ("StartErrorsAlarm", "Function", "HasAlarmTopic"),
+        ("RefreshErrorsAlarm", "RefreshFunction", "HasRefreshAlarm"),
+    ]:
+        assert resources[alarm]["Condition"] == condition
+        props = resources[alarm]["Properties"]
+        assert (props["Namespace"], props["MetricName"], props["Statistic"]) == ("AWS/Lambda", "Errors", "Sum")
+        assert props["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": function}}]
+        assert (props["Threshold"], props["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+        assert props["TreatMissingData"] == "notBreaching"
+        assert props["AlarmActions"] == [{"Ref": "AlarmTopicArn"}]
+    assert template["Conditions"]["HasRefreshAlarm"] == {
+        "Fn::And": [{"Condition": "HasAlarmTopic"}, {"Condition": "RefreshPermissions"}]
+    }
+
+
 def test_each_role_logs_to_its_own_function_s_log_group(template):
     resources = template["Resources"]
     for role, group in [("FunctionRole", "FunctionLogGroup"), ("RefreshFunctionRole", "RefreshFunctionLogGroup")]:

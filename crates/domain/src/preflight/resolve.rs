@@ -87,7 +87,7 @@ pub fn check_requirement(
         .iter()
         .filter_map(|file| {
             let parsed = DistFilename::parse(&file.filename)?;
-            (parsed.normalized_name() == name).then(|| Candidate {
+            (parsed.package_name().as_ref() == Some(&requirement.name)).then(|| Candidate {
                 filename: &file.filename,
                 version: parsed.version,
                 kind: parsed.kind,

@@ -21,6 +21,7 @@
 use std::fmt;
 
 use pep440_rs::Version;
+use pep508_rs::PackageName;
 
 /// The Python and platform a job's pip runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,28 +137,11 @@ impl DistFilename {
         })
     }
 
-    /// The project name, PEP 503-normalized (`Acme_Tools` → `acme-tools`).
-    pub fn normalized_name(&self) -> String {
-        normalize(&self.name)
+    /// The project name, normalized (`Acme_Tools` → `acme-tools`); `None`
+    /// when the file name's project part is not a valid name.
+    pub fn package_name(&self) -> Option<PackageName> {
+        self.name.parse().ok()
     }
-}
-
-/// PEP 503 normalization: lowercase, runs of `-`, `_`, `.` become one `-`.
-pub fn normalize(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut in_separator = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !in_separator {
-                out.push('-');
-            }
-            in_separator = true;
-        } else {
-            out.extend(c.to_lowercase());
-            in_separator = false;
-        }
-    }
-    out
 }
 
 /// Whether a wheel installs on a target.
@@ -306,7 +290,7 @@ mod tests {
     #[test]
     fn parses_wheels_and_sdists() {
         let f = DistFilename::parse("Acme_Tools-1.2.0-py3-none-any.whl").unwrap();
-        assert_eq!(f.normalized_name(), "acme-tools");
+        assert_eq!(f.package_name().unwrap().as_ref(), "acme-tools");
         assert_eq!(f.version.to_string(), "1.2.0");
         let f = DistFilename::parse(
             "numpy-1.26.4-1build-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
@@ -321,7 +305,7 @@ mod tests {
         );
         let f = DistFilename::parse("acme-legacy-0.5.tar.gz").unwrap();
         assert_eq!(
-            (f.normalized_name().as_str(), f.kind),
+            (f.package_name().unwrap().as_ref(), f.kind),
             ("acme-legacy", DistKind::Sdist)
         );
         assert!(DistFilename::parse("acme_legacy-0.5.ZIP").is_some());
@@ -452,9 +436,14 @@ mod tests {
     }
 
     #[test]
-    fn normalizes_like_pep_503() {
-        assert_eq!(normalize("Acme._-Tools"), "acme-tools");
-        assert_eq!(normalize("a__b..c"), "a-b-c");
+    fn names_normalize_like_pep_503() {
+        let name = |f: &str| DistFilename::parse(f).unwrap().package_name();
+        assert_eq!(
+            name("Acme._-Tools-1.0.tar.gz").unwrap().as_ref(),
+            "acme-tools"
+        );
+        assert_eq!(name("a__b..c-1.0.tar.gz").unwrap().as_ref(), "a-b-c");
+        assert_eq!(name("acme_-1.0.tar.gz"), None, "not a valid name");
     }
 
     proptest! {
@@ -475,7 +464,7 @@ mod tests {
         ) {
             let filename = format!("{name}-{major}.{minor}-{py}-{abi}-{plat}.whl");
             let f = DistFilename::parse(&filename).unwrap();
-            prop_assert_eq!(f.normalized_name(), normalize(&name));
+            prop_assert_eq!(f.package_name(), name.parse::<PackageName>().ok());
             prop_assert_eq!(f.version, Version::new([major, minor]));
             prop_assert!(matches!(f.kind, DistKind::Wheel(_)));
         }

@@ -401,18 +401,28 @@ mod tests {
     use glue_codeartifact_domain::installer_option::IndexMode;
     use serde_json::json;
 
-    fn settings(overrides: &str) -> Settings {
+    /// A deployment for `acme`/`py` allowing `nightly-*` and `adhoc`, with
+    /// `extra` settings.
+    fn settings_with(extra: &[(&str, &str)]) -> Settings {
         Settings::from_lookup(|name| {
-            match name {
+            let base = match name {
                 "GLUE_CODEARTIFACT_DOMAIN" => Some("acme"),
                 "GLUE_CODEARTIFACT_REPOSITORY" => Some("py"),
                 "ALLOWED_JOBS" => Some("nightly-*,adhoc"),
-                "ALLOWED_EVENT_OVERRIDES" => Some(overrides),
                 _ => None,
-            }
-            .map(str::to_owned)
+            };
+            extra
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| *value)
+                .or(base)
+                .map(str::to_owned)
         })
         .unwrap()
+    }
+
+    fn settings(overrides: &str) -> Settings {
+        settings_with(&[("ALLOWED_EVENT_OVERRIDES", overrides)])
     }
 
     fn parse(value: serde_json::Value) -> Result<StartEvent, String> {
@@ -566,18 +576,10 @@ mod tests {
     }
 
     fn refresh_settings(overrides: &str) -> Settings {
-        Settings::from_lookup(|name| {
-            match name {
-                "GLUE_CODEARTIFACT_DOMAIN" => Some("acme"),
-                "GLUE_CODEARTIFACT_REPOSITORY" => Some("py"),
-                "ALLOWED_JOBS" => Some("nightly-*,adhoc"),
-                "ALLOWED_EVENT_OVERRIDES" => Some(overrides),
-                "REFRESH_ENABLED" => Some("true"),
-                _ => None,
-            }
-            .map(str::to_owned)
-        })
-        .unwrap()
+        settings_with(&[
+            ("ALLOWED_EVENT_OVERRIDES", overrides),
+            ("REFRESH_ENABLED", "true"),
+        ])
     }
 
     fn refresh(
@@ -665,18 +667,8 @@ mod tests {
 
     #[test]
     fn a_start_is_refused_where_starts_are_not_enabled() {
-        let refresh_only = Settings::from_lookup(|name| {
-            match name {
-                "GLUE_CODEARTIFACT_DOMAIN" => Some("acme"),
-                "GLUE_CODEARTIFACT_REPOSITORY" => Some("py"),
-                "ALLOWED_JOBS" => Some("nightly-*"),
-                "START_ENABLED" => Some("false"),
-                "REFRESH_ENABLED" => Some("true"),
-                _ => None,
-            }
-            .map(str::to_owned)
-        })
-        .unwrap();
+        let refresh_only =
+            settings_with(&[("START_ENABLED", "false"), ("REFRESH_ENABLED", "true")]);
         let err = StartEvent::from_json(json!({"job_name": "nightly-etl"}))
             .unwrap()
             .validate(&refresh_only)

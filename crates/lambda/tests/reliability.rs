@@ -35,24 +35,39 @@ async fn invoke_with_deadline(
     invoke(LambdaEvent::new(event, context), state).await
 }
 
-#[test]
-fn slow_reads_end_with_a_clear_error_before_the_deadline() {
+/// Starts a new job whose `operation` call Glue holds back for `held`, in
+/// an invocation with `left` before its deadline; returns the stack, the
+/// job, the error and how long the invocation took.
+fn start_held(
+    prefix: &str,
+    operation: &str,
+    held: Duration,
+    left: Duration,
+) -> (Stack, String, HandlerError, Duration) {
     let stack = Stack::new();
-    let job = stack.spark_job("deadline-read");
+    let job = stack.spark_job(prefix);
     let state = stack.state(&[("ALLOWED_JOBS", &job)]);
     stack.moto.inject_glue_fault(&GlueFault::new(
-        "GetJob",
+        operation,
         &job,
-        GlueFaultKind::Delay(Duration::from_secs(8)),
+        GlueFaultKind::Delay(held),
         1,
     ));
-    let left = Duration::from_secs(3);
     let started = Instant::now();
     let err = runtime()
         .block_on(invoke_with_deadline(&state, json!({"job_name": job}), left))
         .unwrap_err();
     let took = started.elapsed();
     assert!(took < left, "answered after {took:?}, past the deadline");
+    stack.assert_no_token(&err.to_string(), "the error");
+    (stack, job, err, took)
+}
+
+#[test]
+fn slow_reads_end_with_a_clear_error_before_the_deadline() {
+    let left = Duration::from_secs(3);
+    let (stack, job, err, took) =
+        start_held("deadline-read", "GetJob", Duration::from_secs(8), left);
     assert!(
         took >= left - Duration::from_millis(1200),
         "answered early, after {took:?}"
@@ -60,36 +75,24 @@ fn slow_reads_end_with_a_clear_error_before_the_deadline() {
     assert_eq!(err.error_type(), "DeadlineReached", "{err}");
     assert!(err.is_retryable());
     assert!(err.to_string().contains("nothing was started"), "{err}");
-    stack.assert_no_token(&err.to_string(), "the error");
     std::thread::sleep(Duration::from_secs(6));
     assert!(stack.moto.job_runs(&job).is_empty());
 }
 
 #[test]
 fn a_start_in_flight_at_the_deadline_is_reported_and_never_doubled() {
-    let stack = Stack::new();
-    let job = stack.spark_job("deadline-start");
-    let state = stack.state(&[("ALLOWED_JOBS", &job)]);
-    stack.moto.inject_glue_fault(&GlueFault::new(
+    let (stack, job, err, _) = start_held(
+        "deadline-start",
         "StartJobRun",
-        &job,
-        GlueFaultKind::Delay(Duration::from_secs(5)),
-        1,
-    ));
-    let left = Duration::from_secs(3);
-    let started = Instant::now();
-    let err = runtime()
-        .block_on(invoke_with_deadline(&state, json!({"job_name": job}), left))
-        .unwrap_err();
-    let took = started.elapsed();
-    assert!(took < left, "answered after {took:?}, past the deadline");
+        Duration::from_secs(5),
+        Duration::from_secs(3),
+    );
     assert_eq!(err.error_type(), "StartOutcomeUnknown", "{err}");
     assert!(!err.is_retryable(), "a retry could start a second run");
     assert!(
         err.to_string().contains("may or may not have started"),
         "{err}"
     );
-    stack.assert_no_token(&err.to_string(), "the error");
     // The held-back request lands: one run, never two.
     std::thread::sleep(Duration::from_secs(4));
     assert_eq!(stack.moto.job_runs(&job).len(), 1);

@@ -52,39 +52,9 @@ impl JobCommand {
     }
 }
 
-/// A Glue version such as `4.0`, compared numerically.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct GlueVersion {
-    /// The major version.
-    pub major: u32,
-    /// The minor version.
-    pub minor: u32,
-}
-
-impl GlueVersion {
-    /// The first version that installs `--additional-python-modules` with pip.
-    pub const FIRST_WITH_PIP: GlueVersion = GlueVersion { major: 2, minor: 0 };
-    /// What Glue assumes for a job created without a version (API
-    /// reference, `Job.GlueVersion`: "default to Glue 0.9").
-    pub const DEFAULT: GlueVersion = GlueVersion { major: 0, minor: 9 };
-
-    /// Parses `major.minor` (or `major`).
-    pub fn parse(text: &str) -> Option<Self> {
-        let mut parts = text.trim().splitn(2, '.');
-        let major = parts.next()?.parse().ok()?;
-        let minor = match parts.next() {
-            Some(m) => m.parse().ok()?,
-            None => 0,
-        };
-        Some(GlueVersion { major, minor })
-    }
-}
-
-impl fmt::Display for GlueVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.major, self.minor)
-    }
-}
+/// A Glue version such as `4.0`, compared numerically (defined with the
+/// runtime table, in `glue-codeartifact-python-env`).
+pub use glue_codeartifact_python_env::runtime::GlueVersion;
 
 /// A Glue job's definition, as far as this tool reads it.
 ///

@@ -9,7 +9,7 @@ with its urlsafe-base64 SHA-256 (PEP 376). With ``--sdist`` a
 
     python make_wheel.py --name acme-tools --version 1.2.0 --out DIR \\
         [--python-tag py3] [--abi-tag none] [--platform-tag any] \\
-        [--requires-python ">=3.8"] [--sdist]
+        [--requires-python ">=3.8"] [--requires "acme-core>=2"]... [--sdist]
 
 Prints the path of the file written. Builds are reproducible: the same
 arguments give the same bytes.
@@ -43,8 +43,11 @@ def escaped(name: str) -> str:
     return normalize(name).replace("-", "_")
 
 
-def metadata(name: str, version: str, requires_python: str | None) -> str:
-    """Core metadata (version 2.1) for the distribution."""
+def metadata(
+    name: str, version: str, requires_python: str | None, requires: list[str] | None = None
+) -> str:
+    """Core metadata (version 2.1) for the distribution; each of ``requires`` is a
+    PEP 508 requirement written as a ``Requires-Dist`` line."""
     lines = [
         "Metadata-Version: 2.1",
         f"Name: {name}",
@@ -53,6 +56,7 @@ def metadata(name: str, version: str, requires_python: str | None) -> str:
     ]
     if requires_python:
         lines.append(f"Requires-Python: {requires_python}")
+    lines.extend(f"Requires-Dist: {requirement}" for requirement in requires or [])
     return "\n".join(lines) + "\n\n"
 
 
@@ -73,12 +77,13 @@ def build_wheel(
     abi_tag: str,
     platform_tag: str,
     requires_python: str | None,
+    requires: list[str] | None = None,
 ) -> str:
     module = escaped(name)
     dist_info = f"{module}-{version}.dist-info"
     files = [
         (f"{module}/__init__.py", init_py(name, version).encode()),
-        (f"{dist_info}/METADATA", metadata(name, version, requires_python).encode()),
+        (f"{dist_info}/METADATA", metadata(name, version, requires_python, requires).encode()),
         (
             f"{dist_info}/WHEEL",
             (
@@ -105,7 +110,13 @@ def build_wheel(
     return path
 
 
-def build_sdist(name: str, version: str, out: str, requires_python: str | None) -> str:
+def build_sdist(
+    name: str,
+    version: str,
+    out: str,
+    requires_python: str | None,
+    requires: list[str] | None = None,
+) -> str:
     module = escaped(name)
     root = f"{module}-{version}"
     setup_py = (
@@ -115,10 +126,11 @@ def build_sdist(name: str, version: str, out: str, requires_python: str | None) 
         f"    version={version!r},\n"
         f"    packages=[{module!r}],\n"
         + (f"    python_requires={requires_python!r},\n" if requires_python else "")
+        + (f"    install_requires={list(requires)!r},\n" if requires else "")
         + ")\n"
     )
     files = [
-        (f"{root}/PKG-INFO", metadata(name, version, requires_python).encode()),
+        (f"{root}/PKG-INFO", metadata(name, version, requires_python, requires).encode()),
         (f"{root}/setup.py", setup_py.encode()),
         (f"{root}/{module}/__init__.py", init_py(name, version).encode()),
     ]
@@ -146,6 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--abi-tag", default="none")
     parser.add_argument("--platform-tag", default="any")
     parser.add_argument("--requires-python", default=None, help='e.g. ">=3.8"')
+    parser.add_argument(
+        "--requires",
+        action="append",
+        default=[],
+        metavar="REQUIREMENT",
+        help='a dependency, written as Requires-Dist (repeatable), e.g. "acme-core>=2"',
+    )
     parser.add_argument("--sdist", action="store_true", help="write NAME-VERSION.tar.gz instead of a wheel")
     args = parser.parse_args(argv)
 
@@ -156,10 +175,14 @@ def main(argv: list[str] | None = None) -> int:
     for tag in (args.python_tag, args.abi_tag, args.platform_tag):
         if not re.fullmatch(r"[A-Za-z0-9_.]+", tag):
             parser.error(f"invalid wheel tag {tag!r}")
+    for requirement in args.requires:
+        # One header line each: a newline would forge other metadata fields.
+        if not requirement.strip() or "\n" in requirement or "\r" in requirement:
+            parser.error(f"invalid requirement {requirement!r}")
 
     os.makedirs(args.out, exist_ok=True)
     if args.sdist:
-        path = build_sdist(args.name, args.version, args.out, args.requires_python)
+        path = build_sdist(args.name, args.version, args.out, args.requires_python, args.requires)
     else:
         path = build_wheel(
             args.name,
@@ -169,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             args.abi_tag,
             args.platform_tag,
             args.requires_python,
+            args.requires,
         )
     print(path)
     return 0

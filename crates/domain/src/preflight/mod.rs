@@ -50,7 +50,8 @@ pub mod index_page;
 pub mod job_rules;
 pub mod modules;
 pub mod resolve;
-pub mod wheel;
+/// Wheel tags, from `glue-codeartifact-python-env` (one wheel-tag module).
+pub use glue_codeartifact_python_env::wheel;
 
 use std::fmt;
 

@@ -35,7 +35,7 @@ pub struct PythonTarget {
 
 impl PythonTarget {
     /// CPython 3.`minor`.
-    pub fn cpython3(minor: u32, glibc: Option<(u32, u32)>) -> Self {
+    pub const fn cpython3(minor: u32, glibc: Option<(u32, u32)>) -> Self {
         Self { minor, glibc }
     }
 
@@ -266,6 +266,55 @@ fn platform_fit(platform: &str, glibc: Option<(u32, u32)>) -> Compatibility {
     }
 }
 
+/// How much pip prefers a wheel (see [`preference`]): the interpreter fit
+/// (3 exact CPython, 2 stable ABI, 1 pure), then the glibc floor.
+pub type Preference = (u8, (u32, u32));
+
+/// How much pip prefers a wheel on `target`, higher first; `None` when it
+/// does not install there. A wheel for the exact CPython beats one for the
+/// stable ABI, which beats a pure one; then the newest glibc floor wins (a
+/// `manylinux_2_34` build over a `manylinux2014` one), as pip's tag order
+/// does.
+pub fn preference(tags: &WheelTags, target: &PythonTarget) -> Option<Preference> {
+    if compatibility(tags, target) != Compatibility::Compatible {
+        return None;
+    }
+    let interpreter = tags
+        .python
+        .iter()
+        .flat_map(|py| tags.abi.iter().map(move |abi| (py, abi)))
+        .filter(|(py, abi)| interpreter_fits(py, abi, target.minor))
+        .map(|(_, abi)| match abi.as_str() {
+            "none" => 1,
+            "abi3" => 2,
+            _ => 3,
+        })
+        .max()?;
+    let glibc = tags
+        .platform
+        .iter()
+        .filter(|p| platform_fit(p, target.glibc) == Compatibility::Compatible)
+        .map(|p| glibc_floor(p).unwrap_or((0, 0)))
+        .max()?;
+    Some((interpreter, glibc))
+}
+
+/// The glibc a manylinux platform tag needs; `None` for `any` and others.
+fn glibc_floor(platform: &str) -> Option<(u32, u32)> {
+    if platform.starts_with("manylinux1_") {
+        return Some((2, 5));
+    }
+    if platform.starts_with("manylinux2010_") {
+        return Some((2, 12));
+    }
+    if platform.starts_with("manylinux2014_") {
+        return Some((2, 17));
+    }
+    let rest = platform.strip_prefix("manylinux_")?;
+    let mut parts = rest.splitn(3, '_');
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -444,6 +493,22 @@ mod tests {
         );
         assert_eq!(name("a__b..c-1.0.tar.gz").unwrap().as_ref(), "a-b-c");
         assert_eq!(name("acme_-1.0.tar.gz"), None, "not a valid name");
+    }
+
+    #[test]
+    fn preference_orders_like_pip() {
+        let al2023 = PythonTarget::cpython3(11, Some((2, 34)));
+        let pref = |f: &str| preference(&wheel(f), &al2023);
+        assert_eq!(pref("a-1-cp310-cp310-manylinux2014_x86_64.whl"), None);
+        assert!(pref("a-1-py3-none-any.whl") < pref("a-1-cp38-abi3-manylinux2014_x86_64.whl"));
+        assert!(
+            pref("a-1-cp311-cp311-manylinux2014_x86_64.whl")
+                < pref("a-1-cp311-cp311-manylinux_2_28_x86_64.whl")
+        );
+        assert_eq!(
+            pref("a-1-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"),
+            Some((3, (2, 17)))
+        );
     }
 
     proptest! {

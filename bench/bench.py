@@ -549,7 +549,7 @@ class LambdaSession:
                 "AWS_LAMBDA_LOG_FORMAT": "JSON",
                 "GLUE_CODEARTIFACT_DOMAIN": DOMAIN,
                 "GLUE_CODEARTIFACT_REPOSITORY": REPOSITORY,
-                "ALLOWED_JOBS": "bench-lambda-*",
+                "GLUE_CODEARTIFACT_ALLOWED_JOBS": "bench-lambda-*",
             })
             self.fn_log = open(self.dir / "function.log", "wb")
             self.time_report = self.dir / "time-v.txt"
@@ -709,7 +709,7 @@ def lambda_init(args: argparse.Namespace, stack: Stack, workdir: Path) -> dict[s
         "AWS_LAMBDA_FUNCTION_NAME": "_", "AWS_LAMBDA_FUNCTION_VERSION": "1",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "AWS_LAMBDA_LOG_FORMAT": "JSON",
         "GLUE_CODEARTIFACT_DOMAIN": DOMAIN, "GLUE_CODEARTIFACT_REPOSITORY": REPOSITORY,
-        "ALLOWED_JOBS": "bench-lambda-*",
+        "GLUE_CODEARTIFACT_ALLOWED_JOBS": "bench-lambda-*",
     })
     out = workdir / "lambda-init.json"
     argv = ["hyperfine", "-N", "-i", "--style", "basic", "--warmup", str(args.warmup),

@@ -110,7 +110,7 @@ pub enum Error {
     },
     /// Every job a refresh selected is outside the allowed jobs.
     #[error(
-        "none of the jobs selected ({}) is allowed ({allowed}), so nothing was refreshed; allow them (the Lambda function's ALLOWED_JOBS) or select other jobs",
+        "none of the jobs selected ({}) is allowed ({allowed}), so nothing was refreshed; allow them (the Lambda function's GLUE_CODEARTIFACT_ALLOWED_JOBS) or select other jobs",
         some_names(skipped)
     )]
     NoJobsAllowed {

@@ -51,7 +51,7 @@ pub struct RefreshRequest {
     pub dry_run: bool,
     /// How many jobs are read and updated at once.
     pub concurrency: usize,
-    /// Only these jobs may be touched (the Lambda's `ALLOWED_JOBS`); a
+    /// Only these jobs may be touched (the Lambda's `GLUE_CODEARTIFACT_ALLOWED_JOBS`); a
     /// selected job outside them is skipped, never read or updated. `None`:
     /// every selected job.
     pub allowed: Option<JobPatterns>,

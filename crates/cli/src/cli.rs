@@ -387,10 +387,10 @@ pub struct DoctorArgs {
 pub struct IamPolicyArgs {
     /// A Glue job the identity may start (with --refresh: refresh): a name,
     /// or a pattern with `*` and `?` as IAM reads them (repeatable, or
-    /// comma-separated; the Lambda's ALLOWED_JOBS).
+    /// comma-separated; the Lambda's GLUE_CODEARTIFACT_ALLOWED_JOBS).
     #[arg(
         long = "job",
-        env = "ALLOWED_JOBS",
+        env = "GLUE_CODEARTIFACT_ALLOWED_JOBS",
         value_delimiter = ',',
         required = true,
         value_name = "NAME|PATTERN"

@@ -188,7 +188,10 @@ fn takes_the_lambda_s_environment_and_comma_lists() {
     let from_env = run_cli(
         &["iam-policy", "--output", "json"],
         &[
-            ("ALLOWED_JOBS".into(), "nightly-etl,reports-*".into()),
+            (
+                "GLUE_CODEARTIFACT_ALLOWED_JOBS".into(),
+                "nightly-etl,reports-*".into(),
+            ),
             ("GLUE_CODEARTIFACT_DOMAIN".into(), "acme".into()),
             ("GLUE_CODEARTIFACT_REPOSITORY".into(), "py-internal".into()),
             (

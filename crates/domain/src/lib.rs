@@ -8,6 +8,8 @@
 //! - [`run_plan`]: where a run's arguments are planned;
 //! - [`run_state`]: a run's state, for `start --wait`;
 //! - [`repository_endpoint`]: endpoint type, and VPC endpoint host names;
+//! - [`glue_parameters`]: Glue's own job parameters, and which run arguments
+//!   a deployment lets events set;
 //! - [`job_pattern`]: which jobs a deployment may start (`ALLOWED_JOBS`);
 //! - [`token_cache`]: when a cached token may still be served;
 //! - [`iam_policy`]: the least-privilege policies of whoever mints tokens (to start
@@ -56,6 +58,7 @@
 #![deny(missing_docs)]
 
 pub mod duration;
+pub mod glue_parameters;
 pub mod iam_policy;
 pub mod index_url;
 pub mod installer_option;

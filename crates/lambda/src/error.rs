@@ -9,7 +9,8 @@
 //! | `RefreshNotEnabled` | a refresh event, but `REFRESH_ENABLED` is not `true` (with the SAM template: sent to the start function instead of the refresh function) | no |
 //! | `NoJobsWithTags`, `NoJobsAllowed` | a refresh by tags found no job, or none that `ALLOWED_JOBS` allows | no |
 //! | `RefreshIncomplete` | a refresh failed on some jobs and refreshed the others | if a job's failure is (a refresh is idempotent) |
-//! | `OverrideNotAllowed` | the event sets a field `ALLOWED_EVENT_OVERRIDES` does not list | no |
+//! | `OverrideNotAllowed` | the event sets a field `GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES` does not list | no |
+//! | `ArgumentNotAllowed` | the event sets a run argument that setting does not allow (any, by default; one of Glue's own parameters unless listed by its exact name) | no |
 //! | `JobNotFound`, `RepositoryNotFound` | no such Glue job, domain or repository | no |
 //! | `AccessDenied`, `Credentials` | the role lacks a permission, or has no valid credentials | no |
 //! | `JobNotSupported` | the job cannot take an index URL (Ray, old Glue, non-overridable option, …) | no |
@@ -84,6 +85,15 @@ pub enum HandlerError {
         /// The field.
         field: Override,
     },
+    /// The event sets a run argument the deployment does not let events set;
+    /// nothing was started.
+    #[error("{}", argument_not_allowed_message(key, *glue_parameter))]
+    ArgumentNotAllowed {
+        /// The argument's name (never its value).
+        key: String,
+        /// Whether it is one of Glue's own job parameters.
+        glue_parameter: bool,
+    },
     /// The preflight checks found errors; nothing was started.
     #[error("preflight found {} error(s) in job {job:?}, so nothing was started: {}", errors.len(), errors.join("; "))]
     PreflightFailed {
@@ -110,6 +120,7 @@ impl HandlerError {
             HandlerError::RefreshIncomplete(_) => "RefreshIncomplete",
             HandlerError::RefreshDeadlineReached => "DeadlineReached",
             HandlerError::OverrideNotAllowed { .. } => "OverrideNotAllowed",
+            HandlerError::ArgumentNotAllowed { .. } => "ArgumentNotAllowed",
             HandlerError::PreflightFailed { .. } => "PreflightFailed",
             HandlerError::Start(err) => start_error_type(err),
         }
@@ -136,6 +147,18 @@ pub fn is_retryable_type(error_type: &str) -> bool {
             | "DeadlineReached"
             | "ConcurrentEdit"
     )
+}
+
+fn argument_not_allowed_message(key: &str, glue_parameter: bool) -> String {
+    if glue_parameter {
+        format!(
+            "the event sets the run argument {key}, one of Glue's own job parameters, which choose the code, the packages or the setup that the job's IAM role runs; this deployment does not let events set it, so nothing was started. Drop {key} from the event (set it in the job's DefaultArguments instead), or, only if every caller that may invoke this function may choose it, add {key} by its exact name to {ALLOWED_EVENT_OVERRIDES} (the AllowedEventOverrides parameter of deploy/template.yaml; see docs/security.md)"
+        )
+    } else {
+        format!(
+            "the event sets the run argument {key}, which this deployment does not let events set (events may set no argument unless {ALLOWED_EVENT_OVERRIDES} allows it), so nothing was started. Drop {key} from the event, or add {key} (or a pattern such as --report_*) to {ALLOWED_EVENT_OVERRIDES} (the AllowedEventOverrides parameter of deploy/template.yaml)"
+        )
+    }
 }
 
 /// The jobs a refresh could not refresh, and how many it did.

@@ -5,9 +5,12 @@
 //! ```
 //!
 //! Only `job_name` is required. `arguments` are extra run arguments (keys
-//! start with `--`, values are strings), checked like the CLI's `--arg`.
-//! `duration` and `mode` override the deployment's settings, and only where
-//! `ALLOWED_EVENT_OVERRIDES` lists them; `null` means "not given". Any other
+//! start with `--`, values are strings), checked like the CLI's `--arg`, and
+//! only those that `GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES` allows (none
+//! by default; Glue's own parameters such as `--extra-py-files` only by
+//! their exact name: see `glue_codeartifact_domain::glue_parameters` and
+//! `docs/security.md`). `duration` and `mode` override the deployment's
+//! settings, and only where that setting lists them; `null` means "not given". Any other
 //! field, or a field of the wrong type, rejects the event. The JSON Schema is
 //! `docs/lambda-event.schema.json`; examples per trigger are in
 //! `docs/events/`.
@@ -23,6 +26,7 @@ use glue_codeartifact_app::{
 };
 use glue_codeartifact_domain::{
     duration::TokenDuration,
+    glue_parameters::Refusal,
     installer_option::IndexMode,
     job_pattern::{MAX_JOB_NAME_LEN, check_job_name},
     run_plan::{RunArgument, RunArgumentError, check_arguments_size},
@@ -113,6 +117,15 @@ impl StartEvent {
             .map(|(key, value)| argument(key, value))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| HandlerError::InvalidEvent(format!("invalid arguments: {e}")))?;
+        for arg in &arguments {
+            settings
+                .event_arguments
+                .check(&arg.key)
+                .map_err(|refusal| HandlerError::ArgumentNotAllowed {
+                    key: shorten(&arg.key),
+                    glue_parameter: refusal == Refusal::GlueParameter,
+                })?;
+        }
         check_arguments_size(&arguments)
             .map_err(|e| HandlerError::InvalidEvent(format!("invalid arguments: {e}")))?;
         let duration = match &self.duration {
@@ -408,7 +421,7 @@ mod tests {
             let base = match name {
                 "GLUE_CODEARTIFACT_DOMAIN" => Some("acme"),
                 "GLUE_CODEARTIFACT_REPOSITORY" => Some("py"),
-                "ALLOWED_JOBS" => Some("nightly-*,adhoc"),
+                "GLUE_CODEARTIFACT_ALLOWED_JOBS" => Some("nightly-*,adhoc"),
                 _ => None,
             };
             extra
@@ -422,7 +435,7 @@ mod tests {
     }
 
     fn settings(overrides: &str) -> Settings {
-        settings_with(&[("ALLOWED_EVENT_OVERRIDES", overrides)])
+        settings_with(&[("GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES", overrides)])
     }
 
     fn parse(value: serde_json::Value) -> Result<StartEvent, String> {
@@ -446,7 +459,9 @@ mod tests {
             "mode": "extra-index-url"
         }))
         .unwrap();
-        let request = event.validate(&settings("duration,mode")).unwrap();
+        let request = event
+            .validate(&settings("duration,mode,--day,--env"))
+            .unwrap();
         assert_eq!(request.duration.as_secs(), 7200);
         assert_eq!(request.mode, IndexMode::ExtraIndexUrl);
         let keys: Vec<_> = request.arguments.iter().map(|a| a.key.as_str()).collect();
@@ -506,7 +521,7 @@ mod tests {
 
     #[test]
     fn invalid_values_are_refused() {
-        let s = settings("duration,mode");
+        let s = settings("duration,mode,--*");
         let cases = [
             (json!({"job_name": ""}), "job_name is empty"),
             (json!({"job_name": " adhoc"}), "leading or trailing spaces"),
@@ -577,8 +592,8 @@ mod tests {
 
     fn refresh_settings(overrides: &str) -> Settings {
         settings_with(&[
-            ("ALLOWED_EVENT_OVERRIDES", overrides),
-            ("REFRESH_ENABLED", "true"),
+            ("GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES", overrides),
+            ("GLUE_CODEARTIFACT_REFRESH_ENABLED", "true"),
         ])
     }
 
@@ -667,8 +682,10 @@ mod tests {
 
     #[test]
     fn a_start_is_refused_where_starts_are_not_enabled() {
-        let refresh_only =
-            settings_with(&[("START_ENABLED", "false"), ("REFRESH_ENABLED", "true")]);
+        let refresh_only = settings_with(&[
+            ("GLUE_CODEARTIFACT_START_ENABLED", "false"),
+            ("GLUE_CODEARTIFACT_REFRESH_ENABLED", "true"),
+        ]);
         let err = StartEvent::from_json(json!({"job_name": "nightly-etl"}))
             .unwrap()
             .validate(&refresh_only)
@@ -819,6 +836,59 @@ mod tests {
             assert_eq!(err.error_type(), "OverrideNotAllowed");
             assert!(err.to_string().contains(field), "{err}");
         }
+    }
+
+    #[test]
+    fn events_set_only_the_arguments_the_deployment_allows() {
+        let start = |arguments: serde_json::Value, allowed: &str| {
+            parse(json!({"job_name": "adhoc", "arguments": arguments}))
+                .unwrap()
+                .validate(&settings(allowed))
+        };
+        // By default, no argument at all.
+        let err = start(json!({"--day": "1"}), "").unwrap_err();
+        assert_eq!(err.error_type(), "ArgumentNotAllowed");
+        assert!(!err.is_retryable());
+        let msg = err.to_string();
+        assert!(
+            msg.contains("--day")
+                && msg.contains("GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES")
+                && msg.contains("nothing was started"),
+            "{msg}"
+        );
+        assert!(start(json!({"--day": "1"}), "--day").is_ok());
+        assert!(start(json!({"--report_kind": "1"}), "--report_*").is_ok());
+        assert!(start(json!({"--day": "1", "--env": "x"}), "--*").is_ok());
+        // Glue's own parameters: the confused deputy's tools. No pattern
+        // reaches them, in any case; only the exact name does.
+        for key in [
+            "--scriptLocation",
+            "--extra-py-files",
+            "--additional-python-modules",
+            "--python-modules-installer-option",
+            "--extra-jars",
+            "--user-jars-first",
+            "--customer-driver-env-vars",
+            "--TempDir",
+            "--tempdir",
+        ] {
+            let value =
+                "--extra-index-url https://evil.example/simple/ --trusted-host evil.example";
+            let err = start(json!({ key: value }), "--*,duration").unwrap_err();
+            assert_eq!(err.error_type(), "ArgumentNotAllowed", "{key}");
+            let msg = err.to_string();
+            assert!(
+                msg.contains(key)
+                    && msg.contains("Glue's own job parameters")
+                    && !msg.contains("evil"),
+                "{key}: {msg}"
+            );
+        }
+        let request = start(json!({"--TempDir": "s3://b/t/"}), "--TempDir").unwrap();
+        assert_eq!(request.arguments[0].key, "--TempDir");
+        // Glue's internal ones stay refused as invalid, whatever is listed.
+        let err = start(json!({"--conf": "x"}), "--*").unwrap_err();
+        assert_eq!(err.error_type(), "InvalidEvent");
     }
 
     #[test]

@@ -69,10 +69,26 @@ pub async fn cold_start() -> Result<State, InitError> {
         ..AwsSettings::default()
     })
     .await?;
+    for (old, new) in &settings.deprecated {
+        tracing::warn!(
+            setting = new,
+            deprecated = old,
+            "{old} is deprecated: rename it {new} (deploy/template.yaml sets the new name); the old name will stop working in a future release"
+        );
+    }
     if settings.allowed_jobs.allows_everything() {
         tracing::warn!(
             allowed_jobs = %settings.allowed_jobs,
-            "ALLOWED_JOBS allows every job: any caller that may invoke this function can start any Glue job the role may start"
+            "{} allows every job: any caller that may invoke this function can start any Glue job the role may start",
+            settings::ALLOWED_JOBS
+        );
+    }
+    let glue_parameters: Vec<&str> = settings.event_arguments.glue_parameters().collect();
+    if !glue_parameters.is_empty() {
+        tracing::warn!(
+            glue_parameters = %glue_parameters.join(","),
+            "{} lets events set some of Glue's own job parameters: any caller that may invoke this function can choose them for the runs of the allowed jobs (see docs/security.md)",
+            settings::ALLOWED_EVENT_OVERRIDES
         );
     }
     tracing::info!(
@@ -82,6 +98,7 @@ pub async fn cold_start() -> Result<State, InitError> {
         min_token_life_seconds = settings.freshness.min_life().as_secs(),
         mode = settings.mode.as_str(),
         allowed_jobs = %settings.allowed_jobs,
+        event_arguments = %settings.event_arguments,
         start_enabled = settings.start_enabled,
         refresh_enabled = settings.refresh_enabled,
         refresh_duration = %settings.refresh_duration,

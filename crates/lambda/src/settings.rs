@@ -14,12 +14,12 @@
 //! | `GLUE_CODEARTIFACT_DURATION` | lifetime of minted tokens (`0`, `15m`–`12h`) | `1h` |
 //! | `GLUE_CODEARTIFACT_MIN_TOKEN_LIFE` | life a served token must still have, for the run's start-up and installs | `30m` |
 //! | `GLUE_CODEARTIFACT_MODE` | `index-url` or `extra-index-url` | `index-url` |
-//! | `ALLOWED_JOBS` | comma-separated Glue job names or `*`/`?` patterns | required |
-//! | `ALLOWED_EVENT_OVERRIDES` | event fields that may override the settings: `duration`, `mode` | none |
+//! | `GLUE_CODEARTIFACT_ALLOWED_JOBS` | comma-separated Glue job names or `*`/`?` patterns | required |
+//! | `GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES` | what events may set: the fields `duration` and `mode`, and run arguments by name (`--day`) or pattern (`--report_*`); Glue's own parameters (`--extra-py-files`, …) only by exact name, never by a pattern (see `docs/security.md`) | none: no field, no argument |
 //! | `GLUE_CODEARTIFACT_ENDPOINT_TYPE` | `ipv4` or `dualstack` | CodeArtifact's default |
 //! | `GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST` | a `codeartifact.repositories` VPC endpoint's DNS name (no private DNS) | none |
-//! | `START_ENABLED` | `false` refuses start events (`StartNotEnabled`): the SAM template's refresh function, whose role may not start runs | `true` |
-//! | `REFRESH_ENABLED` | `true` lets `{"refresh": …}` events rewrite the allowed jobs' `DefaultArguments` (the role then needs `glue:UpdateJob`, `glue:ListJobs`, `iam:PassRole`) | `false` |
+//! | `GLUE_CODEARTIFACT_START_ENABLED` | `false` refuses start events (`StartNotEnabled`): the SAM template's refresh function, whose role may not start runs | `true` |
+//! | `GLUE_CODEARTIFACT_REFRESH_ENABLED` | `true` lets `{"refresh": …}` events rewrite the allowed jobs' `DefaultArguments` (the role then needs `glue:UpdateJob`, `glue:ListJobs`, `iam:PassRole`) | `false` |
 //! | `GLUE_CODEARTIFACT_REFRESH_DURATION` | lifetime of the token a refresh writes (`15m`–`12h`): longer than the schedule's interval plus a run's start-up | `12h` |
 //! | `GLUE_CODEARTIFACT_CONNECT_TIMEOUT` | connecting to AWS (`--connect-timeout`) | `3s` |
 //! | `GLUE_CODEARTIFACT_ATTEMPT_TIMEOUT` | one attempt of an AWS call (`--attempt-timeout`) | `8s` |
@@ -35,6 +35,12 @@
 //! refresh is enabled, and it may not be `0`: a token that lives "as long as
 //! the function's credentials" has a life no schedule can be planned on.
 //! A function must serve start events, refresh events, or both.
+//!
+//! The four settings that once lacked the prefix (`ALLOWED_JOBS`,
+//! `ALLOWED_EVENT_OVERRIDES`, `START_ENABLED`, `REFRESH_ENABLED`) are still
+//! read under their old names, with a deprecation warning in the cold
+//! start's log ([`Settings::deprecated`]); both names set to different
+//! values fail the cold start.
 
 use std::{fmt, time::Duration};
 
@@ -45,6 +51,7 @@ use glue_codeartifact_aws::{
 };
 use glue_codeartifact_domain::{
     duration::TokenDuration,
+    glue_parameters::ArgumentAllowlist,
     installer_option::IndexMode,
     job_pattern::JobPatterns,
     repository_endpoint::EndpointType,
@@ -64,18 +71,27 @@ pub const MIN_TOKEN_LIFE: &str = "GLUE_CODEARTIFACT_MIN_TOKEN_LIFE";
 /// `--mode`.
 pub const MODE: &str = "GLUE_CODEARTIFACT_MODE";
 /// The jobs the function may start.
-pub const ALLOWED_JOBS: &str = "ALLOWED_JOBS";
+pub const ALLOWED_JOBS: &str = "GLUE_CODEARTIFACT_ALLOWED_JOBS";
 /// `ipv4` or `dualstack`: GetRepositoryEndpoint's endpoint type (optional).
 pub const ENDPOINT_TYPE: &str = "GLUE_CODEARTIFACT_ENDPOINT_TYPE";
 /// The DNS name of a `codeartifact.repositories` VPC endpoint without
 /// private DNS (optional).
 pub const REPOSITORY_ENDPOINT_HOST: &str = "GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST";
-/// The event fields that may override settings.
-pub const ALLOWED_EVENT_OVERRIDES: &str = "ALLOWED_EVENT_OVERRIDES";
+/// What events may set: the fields that may override settings, and the run
+/// arguments.
+pub const ALLOWED_EVENT_OVERRIDES: &str = "GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES";
 /// Whether start events are served (`true` or `false`).
-pub const START_ENABLED: &str = "START_ENABLED";
+pub const START_ENABLED: &str = "GLUE_CODEARTIFACT_START_ENABLED";
 /// Whether refresh events are served (`true` or `false`).
-pub const REFRESH_ENABLED: &str = "REFRESH_ENABLED";
+pub const REFRESH_ENABLED: &str = "GLUE_CODEARTIFACT_REFRESH_ENABLED";
+/// The settings' former names, without the prefix: `(new, old)`. Still
+/// read, with a deprecation warning.
+pub const DEPRECATED_NAMES: [(&str, &str); 4] = [
+    (ALLOWED_JOBS, "ALLOWED_JOBS"),
+    (ALLOWED_EVENT_OVERRIDES, "ALLOWED_EVENT_OVERRIDES"),
+    (START_ENABLED, "START_ENABLED"),
+    (REFRESH_ENABLED, "REFRESH_ENABLED"),
+];
 /// The lifetime of the token a refresh writes into job definitions (the
 /// CLI's `refresh --duration`, and `refresh_duration` in its config file).
 pub const REFRESH_DURATION: &str = "GLUE_CODEARTIFACT_REFRESH_DURATION";
@@ -142,6 +158,8 @@ pub struct Settings {
     pub allowed_jobs: JobPatterns,
     /// The event fields that may override settings.
     pub overrides: Vec<Override>,
+    /// The run arguments events may set (none by default).
+    pub event_arguments: ArgumentAllowlist,
     /// How long AWS calls may take.
     pub timeouts: Timeouts,
     /// Whether start events are served.
@@ -150,6 +168,9 @@ pub struct Settings {
     pub refresh_enabled: bool,
     /// The lifetime of a refresh's token, unless an event overrides it.
     pub refresh_duration: TokenDuration,
+    /// The settings read under a deprecated name: `(old, new)`, for the
+    /// cold start to warn about.
+    pub deprecated: Vec<(&'static str, &'static str)>,
 }
 
 /// How long before the invocation's deadline the function gives up on AWS
@@ -189,7 +210,32 @@ impl Settings {
     /// Reads the settings through `lookup` (the environment, or a map in
     /// tests). Empty values count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let raw = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let mut deprecated = Vec::new();
+        for (new, old) in DEPRECATED_NAMES {
+            match (raw(new), raw(old)) {
+                (Some(a), Some(b)) if a.trim() != b.trim() => {
+                    return Err(SettingsError::Invalid {
+                        name: new,
+                        reason: format!(
+                            "{new} and its deprecated name {old} are both set, to different values ({:?} and {:?}); remove {old}",
+                            a.trim(),
+                            b.trim()
+                        ),
+                    });
+                }
+                (None, Some(_)) => deprecated.push((old, new)),
+                _ => {}
+            }
+        }
+        let get = |name: &str| {
+            raw(name).or_else(|| {
+                DEPRECATED_NAMES
+                    .iter()
+                    .find(|(new, _)| *new == name)
+                    .and_then(|(_, old)| raw(old))
+            })
+        };
         let required = |name: &'static str, what: &'static str| {
             get(name)
                 .map(|v| v.trim().to_owned())
@@ -237,9 +283,9 @@ impl Settings {
         )?
         .parse::<JobPatterns>()
         .map_err(|e| invalid(ALLOWED_JOBS)(e.to_string()))?;
-        let overrides = match get(ALLOWED_EVENT_OVERRIDES) {
+        let (overrides, event_arguments) = match get(ALLOWED_EVENT_OVERRIDES) {
             Some(text) => parse_overrides(&text).map_err(invalid(ALLOWED_EVENT_OVERRIDES))?,
-            None => Vec::new(),
+            None => (Vec::new(), ArgumentAllowlist::default()),
         };
         let endpoint_type = match get(ENDPOINT_TYPE).as_deref().map(str::trim) {
             None => None,
@@ -305,9 +351,11 @@ impl Settings {
             mode,
             allowed_jobs,
             overrides,
+            event_arguments,
             start_enabled,
             refresh_enabled,
             refresh_duration,
+            deprecated,
         })
     }
 
@@ -355,10 +403,18 @@ fn parse_life(text: &str) -> Result<Duration, String> {
     })
 }
 
-fn parse_overrides(text: &str) -> Result<Vec<Override>, String> {
+/// Parses `GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES`: `none`, the fields
+/// `duration` and `mode`, and run argument names or patterns (`--day`,
+/// `--report_*`).
+fn parse_overrides(text: &str) -> Result<(Vec<Override>, ArgumentAllowlist), String> {
     let mut overrides = Vec::new();
+    let mut arguments = ArgumentAllowlist::default();
     for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
         if name == "none" {
+            continue;
+        }
+        if name.starts_with('-') {
+            arguments.push(name).map_err(|e| e.to_string())?;
             continue;
         }
         let field = Override::ALL
@@ -366,14 +422,14 @@ fn parse_overrides(text: &str) -> Result<Vec<Override>, String> {
             .find(|o| o.name() == name)
             .ok_or_else(|| {
                 format!(
-                    "{name:?} is not an event field that may override a setting; list some of: duration, mode (or none)"
+                    "{name:?} is not an event field that may override a setting nor a run argument; list some of: duration, mode, run arguments such as --day or --report_* (or none)"
                 )
             })?;
         if !overrides.contains(&field) {
             overrides.push(field);
         }
     }
-    Ok(overrides)
+    Ok((overrides, arguments))
 }
 
 #[cfg(test)]
@@ -534,6 +590,76 @@ mod tests {
         assert!(settings(&with(&[(DURATION, "15m"), (MIN_TOKEN_LIFE, "840")])).is_err());
         // 0 (the credentials' life) is judged when minted.
         assert!(settings(&with(&[(DURATION, "0")])).is_ok());
+    }
+
+    #[test]
+    fn the_former_names_still_work_with_a_warning() {
+        let old = settings(&[
+            (DOMAIN, "acme"),
+            (REPOSITORY, "py-internal"),
+            ("ALLOWED_JOBS", "nightly-*"),
+            ("ALLOWED_EVENT_OVERRIDES", "mode,--day"),
+            ("START_ENABLED", "false"),
+            ("REFRESH_ENABLED", "true"),
+        ])
+        .unwrap();
+        assert!(old.allowed_jobs.allows("nightly-etl"));
+        assert!(old.allows_override(Override::Mode));
+        assert_eq!(old.event_arguments.check("--day"), Ok(()));
+        assert!(!old.start_enabled && old.refresh_enabled);
+        assert_eq!(
+            old.deprecated,
+            [
+                ("ALLOWED_JOBS", ALLOWED_JOBS),
+                ("ALLOWED_EVENT_OVERRIDES", ALLOWED_EVENT_OVERRIDES),
+                ("START_ENABLED", START_ENABLED),
+                ("REFRESH_ENABLED", REFRESH_ENABLED),
+            ]
+        );
+        let new = settings(&with(&[(REFRESH_ENABLED, "true")])).unwrap();
+        assert!(new.deprecated.is_empty() && new.refresh_enabled);
+        assert_eq!(ALLOWED_JOBS, "GLUE_CODEARTIFACT_ALLOWED_JOBS");
+        // Both names, same value: fine, and no warning about the old one
+        // being the one read.
+        let both = settings(&with(&[("ALLOWED_JOBS", "nightly-*,adhoc")])).unwrap();
+        assert!(both.deprecated.is_empty());
+        // Both names, different values: which one is meant is unknown.
+        for (new, old) in DEPRECATED_NAMES {
+            let mut pairs = with(&[]);
+            pairs.retain(|(k, _)| *k != new);
+            pairs.extend([(new, "true"), (old, "false")]);
+            let err = settings(&pairs).unwrap_err().to_string();
+            assert!(
+                err.starts_with(new) && err.contains(old) && err.contains("different values"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn event_arguments_are_none_by_default_and_listed_by_name() {
+        assert!(settings(&BASE).unwrap().event_arguments.is_empty());
+        let s = settings(&with(&[(
+            ALLOWED_EVENT_OVERRIDES,
+            "duration, --day, --report_*, --TempDir",
+        )]))
+        .unwrap();
+        assert!(s.allows_override(Override::Duration));
+        assert!(!s.allows_override(Override::Mode));
+        assert_eq!(s.event_arguments.to_string(), "--day,--report_*,--TempDir");
+        for (value, expected) in [
+            ("--conf", "used by Glue internally"),
+            ("--extra-*", "patterns never match"),
+            ("-day", "must start with `--`"),
+        ] {
+            let err = settings(&with(&[(ALLOWED_EVENT_OVERRIDES, value)]))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(ALLOWED_EVENT_OVERRIDES) && err.contains(expected),
+                "{value}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -12,9 +12,12 @@ fn permissive_settings() -> Settings {
     let env: BTreeMap<&str, &str> = [
         ("GLUE_CODEARTIFACT_DOMAIN", "acme"),
         ("GLUE_CODEARTIFACT_REPOSITORY", "py-internal"),
-        ("ALLOWED_JOBS", "*"),
-        ("ALLOWED_EVENT_OVERRIDES", "duration,mode"),
-        ("REFRESH_ENABLED", "true"),
+        ("GLUE_CODEARTIFACT_ALLOWED_JOBS", "*"),
+        (
+            "GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES",
+            "duration,mode,--*",
+        ),
+        ("GLUE_CODEARTIFACT_REFRESH_ENABLED", "true"),
     ]
     .into();
     Settings::from_lookup(|name| env.get(name).map(|v| (*v).to_owned())).unwrap()

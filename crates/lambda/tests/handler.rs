@@ -23,7 +23,7 @@ fn runtime() -> tokio::runtime::Runtime {
 fn refused_events_make_no_aws_call() {
     let stack = Stack::new();
     let job = stack.spark_job("allowed");
-    let state = stack.state(&[("ALLOWED_JOBS", &job)]);
+    let state = stack.state(&[("GLUE_CODEARTIFACT_ALLOWED_JOBS", &job)]);
     let cases = [
         (json!({"job_name": job, "typo": 1}), "InvalidEvent"),
         (
@@ -45,6 +45,20 @@ fn refused_events_make_no_aws_call() {
             json!({"job_name": job, "mode": "extra-index-url"}),
             "OverrideNotAllowed",
         ),
+        // The confused deputy: an event may not choose the code or the
+        // packages that run with the job's role.
+        (
+            json!({"job_name": job, "arguments": {"--day": "1"}}),
+            "ArgumentNotAllowed",
+        ),
+        (
+            json!({"job_name": job, "arguments": {"--scriptLocation": "s3://evil/x.py"}}),
+            "ArgumentNotAllowed",
+        ),
+        (
+            json!({"job_name": job, "arguments": {"--python-modules-installer-option": "--extra-index-url https://evil.example/simple/ --trusted-host evil.example"}}),
+            "ArgumentNotAllowed",
+        ),
     ];
     let rt = runtime();
     for (event, error_type) in cases {
@@ -61,7 +75,10 @@ fn refused_events_make_no_aws_call() {
 fn a_warm_invocation_makes_no_codeartifact_call() {
     let stack = Stack::new();
     let job = stack.spark_job("warm");
-    let state = stack.state(&[("ALLOWED_JOBS", "warm-*")]);
+    let state = stack.state(&[
+        ("GLUE_CODEARTIFACT_ALLOWED_JOBS", "warm-*"),
+        ("GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES", "--day"),
+    ]);
     let rt = runtime();
 
     let first = rt
@@ -108,8 +125,8 @@ fn a_duration_override_gets_a_token_of_its_own() {
     let stack = Stack::new();
     let job = stack.spark_job("override");
     let state = stack.state(&[
-        ("ALLOWED_JOBS", &job),
-        ("ALLOWED_EVENT_OVERRIDES", "duration,mode"),
+        ("GLUE_CODEARTIFACT_ALLOWED_JOBS", &job),
+        ("GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES", "duration,mode"),
     ]);
     let rt = runtime();
     rt.block_on(invoke(&state, json!({"job_name": job})))
@@ -142,7 +159,7 @@ fn a_duration_override_gets_a_token_of_its_own() {
 fn a_codeartifact_failure_is_a_clear_error_and_starts_nothing() {
     let stack = Stack::new();
     let job = stack.spark_job("denied");
-    let state = stack.state(&[("ALLOWED_JOBS", &job)]);
+    let state = stack.state(&[("GLUE_CODEARTIFACT_ALLOWED_JOBS", &job)]);
     stack.emulator.inject_fault(Fault {
         operation: Operation::GetAuthorizationToken,
         kind: FaultKind::AccessDenied {
@@ -168,7 +185,7 @@ fn a_token_shorter_than_the_minimum_life_is_refused() {
     let stack = Stack::new();
     let job = stack.spark_job("short");
     let state = stack.state(&[
-        ("ALLOWED_JOBS", &job),
+        ("GLUE_CODEARTIFACT_ALLOWED_JOBS", &job),
         ("GLUE_CODEARTIFACT_DURATION", "0"),
         ("GLUE_CODEARTIFACT_MIN_TOKEN_LIFE", "1h"),
     ]);
@@ -186,7 +203,7 @@ fn a_preflight_refuses_a_missing_package_and_passes_a_good_one() {
     let stack = Stack::new();
     test_stack::make_wheel(&stack.packages, "acme-tools", "1.2.0");
     let good = stack.spark_job("pre");
-    let state = stack.state(&[("ALLOWED_JOBS", "pre-*")]);
+    let state = stack.state(&[("GLUE_CODEARTIFACT_ALLOWED_JOBS", "pre-*")]);
     let rt = runtime();
     let ok = rt
         .block_on(invoke(&state, json!({"job_name": good, "preflight": true})))

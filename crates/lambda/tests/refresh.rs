@@ -46,7 +46,10 @@ fn refreshed(result: Result<Response, HandlerError>) -> RefreshResponse {
 
 /// A function allowed to touch `allowed_jobs`, with refresh enabled.
 fn refreshing_state(stack: &Stack, allowed_jobs: &str) -> State {
-    stack.state(&[("ALLOWED_JOBS", allowed_jobs), ("REFRESH_ENABLED", "true")])
+    stack.state(&[
+        ("GLUE_CODEARTIFACT_ALLOWED_JOBS", allowed_jobs),
+        ("GLUE_CODEARTIFACT_REFRESH_ENABLED", "true"),
+    ])
 }
 
 /// A Spark job with private modules and `--upgrade`, tagged `tags`.
@@ -209,7 +212,7 @@ fn tags_that_select_only_jobs_outside_allowed_jobs_are_an_error() {
     let msg = err.to_string();
     assert!(
         msg.contains(&outside)
-            && msg.contains("ALLOWED_JOBS")
+            && msg.contains("GLUE_CODEARTIFACT_ALLOWED_JOBS")
             && msg.contains("nothing was refreshed"),
         "{msg}"
     );
@@ -247,7 +250,7 @@ fn a_named_job_outside_allowed_jobs_refuses_the_event_and_changes_nothing() {
     let msg = err.to_string();
     assert!(
         msg.contains(&format!("{outside:?}"))
-            && msg.contains("ALLOWED_JOBS")
+            && msg.contains("GLUE_CODEARTIFACT_ALLOWED_JOBS")
             && msg.contains("refreshed nothing"),
         "{msg}"
     );
@@ -324,7 +327,7 @@ fn a_transient_failure_on_one_job_makes_the_failure_retryable() {
 fn a_deployment_without_refresh_refuses_refresh_events_before_any_aws_call() {
     let stack = Stack::new();
     let a = job(&stack, "rd", &[]);
-    let state = stack.state(&[("ALLOWED_JOBS", "rd-*")]);
+    let state = stack.state(&[("GLUE_CODEARTIFACT_ALLOWED_JOBS", "rd-*")]);
     for event in [
         json!({"refresh": {"job_names": [a]}}),
         json!({"refresh": {"tags": {"team": "data"}}}),
@@ -359,9 +362,9 @@ fn a_refresh_only_function_refuses_start_events_before_any_aws_call() {
     let stack = Stack::new();
     let a = job(&stack, "ro", &[]);
     let state = stack.state(&[
-        ("ALLOWED_JOBS", "ro-*"),
-        ("REFRESH_ENABLED", "true"),
-        ("START_ENABLED", "false"),
+        ("GLUE_CODEARTIFACT_ALLOWED_JOBS", "ro-*"),
+        ("GLUE_CODEARTIFACT_REFRESH_ENABLED", "true"),
+        ("GLUE_CODEARTIFACT_START_ENABLED", "false"),
     ]);
     for event in [
         json!({"job_name": a}),

@@ -46,7 +46,7 @@ fn start_held(
 ) -> (Stack, String, HandlerError, Duration) {
     let stack = Stack::new();
     let job = stack.spark_job(prefix);
-    let state = stack.state(&[("ALLOWED_JOBS", &job)]);
+    let state = stack.state(&[("GLUE_CODEARTIFACT_ALLOWED_JOBS", &job)]);
     stack.moto.inject_glue_fault(&GlueFault::new(
         operation,
         &job,
@@ -102,7 +102,7 @@ fn a_start_in_flight_at_the_deadline_is_reported_and_never_doubled() {
 fn a_start_within_the_deadline_is_unaffected() {
     let stack = Stack::new();
     let job = stack.spark_job("deadline-ok");
-    let state = stack.state(&[("ALLOWED_JOBS", &job)]);
+    let state = stack.state(&[("GLUE_CODEARTIFACT_ALLOWED_JOBS", &job)]);
     let response = runtime()
         .block_on(invoke_with_deadline(
             &state,
@@ -177,9 +177,12 @@ fn expand(text: &str) -> String {
 fn the_catalogue_s_bad_events_are_refused_before_any_aws_call() {
     let stack = Stack::new();
     let state = stack.state(&[
-        ("ALLOWED_JOBS", "nightly-*,adhoc"),
-        ("ALLOWED_EVENT_OVERRIDES", "duration,mode"),
-        ("REFRESH_ENABLED", "true"),
+        ("GLUE_CODEARTIFACT_ALLOWED_JOBS", "nightly-*,adhoc"),
+        (
+            "GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES",
+            "duration,mode,--*",
+        ),
+        ("GLUE_CODEARTIFACT_REFRESH_ENABLED", "true"),
     ]);
     let rows = catalogue_events();
     assert!(rows.len() >= 15, "{} event rows", rows.len());
@@ -202,7 +205,7 @@ fn the_catalogue_s_bad_events_are_refused_before_any_aws_call() {
 
 /// The settings of a function allowed to start `job`, logging at `level`.
 fn settings(stack: &Stack, job: &str, level: &str) -> Vec<(String, String)> {
-    let mut env = stack.settings_env(&[("ALLOWED_JOBS", job)]);
+    let mut env = stack.settings_env(&[("GLUE_CODEARTIFACT_ALLOWED_JOBS", job)]);
     env.extend([
         pair("RUST_LOG", level),
         pair("LOG_SIGNABLE_BODY", "true"),
@@ -293,7 +296,7 @@ fn no_token_in_the_function_s_logs_on_the_refresh_paths() {
         let b = tagged("leak-r");
         let outside = tagged("leak-other");
         let mut env = settings(&stack, "leak-r-*", level);
-        env.push(pair("REFRESH_ENABLED", "true"));
+        env.push(pair("GLUE_CODEARTIFACT_REFRESH_ENABLED", "true"));
         let lambda = Lambda::start(&stack, &env);
         let by_tags = json!({"refresh": {"tags": {"team": team}}});
         let by_names = json!({"refresh": {"job_names": [a, b]}});
@@ -384,7 +387,10 @@ fn soak_1000_invocations_memory_stays_flat() {
             .default_argument("--python-modules-installer-option", "--upgrade")
             .max_concurrent_runs(5_000),
     );
-    let mut env = stack.settings_env(&[("ALLOWED_JOBS", &job)]);
+    let mut env = stack.settings_env(&[
+        ("GLUE_CODEARTIFACT_ALLOWED_JOBS", &job),
+        ("GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES", "--day"),
+    ]);
     env.push(pair("AWS_LAMBDA_LOG_LEVEL", "WARN"));
     let lambda = Lambda::start(&stack, &env);
     let pid = lambda.function_pid().expect("the function runs");
@@ -437,7 +443,7 @@ fn timeouts_are_settings() {
             [
                 ("GLUE_CODEARTIFACT_DOMAIN", "acme"),
                 ("GLUE_CODEARTIFACT_REPOSITORY", "py"),
-                ("ALLOWED_JOBS", "etl"),
+                ("GLUE_CODEARTIFACT_ALLOWED_JOBS", "etl"),
             ]
             .iter()
             .chain(extra)

@@ -10,7 +10,7 @@ use crate::util::{Lambda, Stack, invoke_at, pair, token_of};
 
 /// The settings of a function allowed to start `job`.
 fn settings(stack: &Stack, job: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut env = stack.settings_env(&[("ALLOWED_JOBS", job)]);
+    let mut env = stack.settings_env(&[("GLUE_CODEARTIFACT_ALLOWED_JOBS", job)]);
     env.extend(extra.iter().map(|(k, v)| pair(k, v)));
     env
 }
@@ -30,7 +30,14 @@ fn lines_with<'a>(lines: &'a [Value], message: &str) -> Vec<&'a Value> {
 fn starts_a_run_when_invoked_with_cargo_lambda() {
     let stack = Stack::new();
     let job = stack.spark_job("invoke");
-    let lambda = Lambda::start(&stack, &settings(&stack, &job, &[]));
+    let lambda = Lambda::start(
+        &stack,
+        &settings(
+            &stack,
+            &job,
+            &[("GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES", "--day")],
+        ),
+    );
 
     let event = json!({"job_name": job, "arguments": {"--day": "2024-01-31"}});
     let (ok, stdout, stderr) = lambda.invoke_with_cargo_lambda(&event);
@@ -181,7 +188,7 @@ fn a_job_outside_allowed_jobs_is_refused() {
         .invoke(&json!({"job_name": other}))
         .error("JobNotAllowed");
     assert!(
-        msg.contains(&other) && msg.contains("ALLOWED_JOBS"),
+        msg.contains(&other) && msg.contains("GLUE_CODEARTIFACT_ALLOWED_JOBS"),
         "{msg}"
     );
     assert!(stack.sent_runs(&other).is_empty());
@@ -229,6 +236,15 @@ fn a_malformed_event_is_rejected() {
         let msg = lambda.invoke(&event).error("InvalidEvent");
         assert!(msg.contains(expected), "{event}: {msg}");
     }
+    // Glue's own parameters are the deployment's to allow, not the
+    // caller's: a pip index of the caller's choosing is refused.
+    let msg = lambda
+        .invoke(&json!({"job_name": job, "arguments": {"--python-modules-installer-option": "--extra-index-url https://evil.example/simple/"}}))
+        .error("ArgumentNotAllowed");
+    assert!(
+        msg.contains("--python-modules-installer-option") && !msg.contains("evil"),
+        "{msg}"
+    );
     // This deployment has no refresh: a refresh event says so.
     let msg = lambda
         .invoke(&json!({"refresh": {"job_names": [job]}}))
@@ -324,7 +340,11 @@ fn refreshes_jobs_by_tag_when_invoked_with_cargo_lambda() {
     };
     let allowed = tagged("rw-ok");
     let outside = tagged("rw-no");
-    let env = settings(&stack, "rw-ok-*", &[("REFRESH_ENABLED", "true")]);
+    let env = settings(
+        &stack,
+        "rw-ok-*",
+        &[("GLUE_CODEARTIFACT_REFRESH_ENABLED", "true")],
+    );
     let lambda = Lambda::start(&stack, &env);
 
     // A start first, so the function is warm.

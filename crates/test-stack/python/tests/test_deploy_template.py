@@ -93,7 +93,7 @@ def setting_names() -> set[str]:
     # The names the function reads (crates/lambda/src/settings.rs).
     settings = (REPO / "crates" / "lambda" / "src" / "settings.rs").read_text()
     names = set(re.findall(r'pub const [A-Z_]+: &str = "([A-Z_]+)";', settings))
-    assert "ALLOWED_JOBS" in names and "GLUE_CODEARTIFACT_DOMAIN" in names
+    assert "GLUE_CODEARTIFACT_ALLOWED_JOBS" in names and "GLUE_CODEARTIFACT_DOMAIN" in names
     return names
 
 
@@ -108,9 +108,9 @@ def test_the_functions_get_every_setting_they_read(template):
     assert set(variables(template, "RefreshFunction")) == names
     # The same deployment settings for both, but which events each serves.
     start, refresh = variables(template, "Function"), variables(template, "RefreshFunction")
-    assert (start["START_ENABLED"], start["REFRESH_ENABLED"]) == ("true", "false")
-    assert (refresh["START_ENABLED"], refresh["REFRESH_ENABLED"]) == ("false", "true")
-    for name in set(start) - {"START_ENABLED", "REFRESH_ENABLED"}:
+    assert (start["GLUE_CODEARTIFACT_START_ENABLED"], start["GLUE_CODEARTIFACT_REFRESH_ENABLED"]) == ("true", "false")
+    assert (refresh["GLUE_CODEARTIFACT_START_ENABLED"], refresh["GLUE_CODEARTIFACT_REFRESH_ENABLED"]) == ("false", "true")
+    for name in set(start) - {"GLUE_CODEARTIFACT_START_ENABLED", "GLUE_CODEARTIFACT_REFRESH_ENABLED"}:
         assert start[name] == refresh[name], name
 
 
@@ -121,7 +121,7 @@ def test_the_start_function_is_never_retried_blindly(template):
     props = template["Resources"]["Function"]["Properties"]
     assert props["EventInvokeConfig"] == {"MaximumRetryAttempts": 0}
     assert props["Role"] == {"Fn::GetAtt": ["FunctionRole", "Arn"]}
-    assert props["Environment"]["Variables"]["REFRESH_ENABLED"] == "false"
+    assert props["Environment"]["Variables"]["GLUE_CODEARTIFACT_REFRESH_ENABLED"] == "false"
     assert template["Resources"]["Schedule"]["Properties"]["Target"]["Arn"] == {
         "Fn::GetAtt": ["Function", "Arn"]
     }
@@ -176,7 +176,7 @@ def test_refresh_is_a_function_of_its_own_only_when_enabled(template):
     # default, said aloud); one refresh at a time.
     assert props["EventInvokeConfig"] == {"MaximumRetryAttempts": 2}
     assert props["ReservedConcurrentExecutions"] == 1
-    assert props["Environment"]["Variables"]["REFRESH_ENABLED"] == "true"
+    assert props["Environment"]["Variables"]["GLUE_CODEARTIFACT_REFRESH_ENABLED"] == "true"
     assert props["Environment"]["Variables"]["GLUE_CODEARTIFACT_REFRESH_DURATION"] == {"Ref": "RefreshTokenDuration"}
     # No policy resource attaches anything to a role from outside.
     assert not [r for r in resources.values() if r["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")]
@@ -257,3 +257,16 @@ def test_allowed_jobs_pattern_matches_the_ten_policy_slots(template):
         assert not pattern.fullmatch(bad), bad
     slots = [c for c in template["Conditions"] if c.startswith("HasAllowedJob")]
     assert len(slots) == 9
+
+
+def test_allowed_event_overrides_pattern(template):
+    # GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES: the fields, and run arguments
+    # by name or pattern (crates/lambda/src/settings.rs checks the rest:
+    # Glue's internal names, patterns that would match Glue's parameters).
+    param = template["Parameters"]["AllowedEventOverrides"]
+    assert param["Default"] == "none"
+    pattern = re.compile(param["AllowedPattern"])
+    for ok in ["none", "duration", "duration,mode", "--day", "mode,--day,--report_*", "--*", "--TempDir"]:
+        assert pattern.fullmatch(ok), ok
+    for bad in ["", "none,", "day", "--a b", "--a=b", "duration mode", '--a"b', "--x,,--y"]:
+        assert not pattern.fullmatch(bad), bad

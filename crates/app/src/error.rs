@@ -11,9 +11,10 @@ use glue_codeartifact_domain::{
 
 use crate::RepositoryRef;
 
-/// Why a use case failed.
+/// Why a use case failed. Not `#[non_exhaustive]`: every crate of the
+/// workspace that matches on it must decide for each variant; the shells
+/// match on [`Error::class`] instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
 pub enum Error {
     /// No region is configured.
     #[error(transparent)]
@@ -166,6 +167,138 @@ pub enum Error {
     },
 }
 
+/// What kind of failure an [`Error`] is: the one classification that the
+/// CLI's exit codes (`crates/cli/src/exit_code.rs`) and the Lambda's
+/// `errorType`s and retryability (`crates/lambda/src/error.rs`) follow.
+/// Both match on it exhaustively, so a new class must be placed in both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorClass {
+    /// No region is configured.
+    NoRegion,
+    /// A setting of ours is invalid (e.g. the VPC endpoint host): the user
+    /// or the deployment must fix it; nothing was started.
+    InvalidSetting,
+    /// The Glue job does not exist.
+    JobNotFound,
+    /// The CodeArtifact domain or repository does not exist.
+    RepositoryNotFound,
+    /// A permission is missing.
+    AccessDenied,
+    /// Throttled past the retries.
+    Throttled,
+    /// No valid credentials.
+    Credentials,
+    /// AWS rejected a parameter.
+    InvalidParameter,
+    /// The job runs its maximum of concurrent runs.
+    ConcurrentRunsExceeded,
+    /// AWS could not be reached, or timed out.
+    Unreachable,
+    /// Another service error (5xx, unknown).
+    Service,
+    /// The job cannot take an index URL, or cannot be updated losslessly.
+    JobNotSupported,
+    /// No job carries the tags.
+    NoJobsWithTags,
+    /// No selected job is allowed.
+    NoJobsAllowed,
+    /// Someone else changed the job during a refresh.
+    ConcurrentEdit,
+    /// The repository endpoint gave no usable index URL.
+    InvalidEndpoint,
+    /// A token would not live long enough for the run.
+    TokenTooShort,
+    /// The caller's deadline came before the reads answered; nothing was
+    /// started.
+    DeadlineReached,
+    /// A run may or may not have started.
+    StartOutcomeUnknown,
+}
+
+impl ErrorClass {
+    /// Every class.
+    pub const ALL: [ErrorClass; 19] = [
+        ErrorClass::NoRegion,
+        ErrorClass::InvalidSetting,
+        ErrorClass::JobNotFound,
+        ErrorClass::RepositoryNotFound,
+        ErrorClass::AccessDenied,
+        ErrorClass::Throttled,
+        ErrorClass::Credentials,
+        ErrorClass::InvalidParameter,
+        ErrorClass::ConcurrentRunsExceeded,
+        ErrorClass::Unreachable,
+        ErrorClass::Service,
+        ErrorClass::JobNotSupported,
+        ErrorClass::NoJobsWithTags,
+        ErrorClass::NoJobsAllowed,
+        ErrorClass::ConcurrentEdit,
+        ErrorClass::InvalidEndpoint,
+        ErrorClass::TokenTooShort,
+        ErrorClass::DeadlineReached,
+        ErrorClass::StartOutcomeUnknown,
+    ];
+
+    /// Whether the same request may succeed later, unchanged. Never true
+    /// where a run may have started ([`ErrorClass::StartOutcomeUnknown`]),
+    /// nor for anything the user or the deployment must fix first.
+    pub fn is_transient(self) -> bool {
+        match self {
+            ErrorClass::Throttled
+            | ErrorClass::Unreachable
+            | ErrorClass::ConcurrentRunsExceeded
+            | ErrorClass::Service
+            | ErrorClass::DeadlineReached
+            | ErrorClass::ConcurrentEdit => true,
+            ErrorClass::NoRegion
+            | ErrorClass::InvalidSetting
+            | ErrorClass::JobNotFound
+            | ErrorClass::RepositoryNotFound
+            | ErrorClass::AccessDenied
+            | ErrorClass::Credentials
+            | ErrorClass::InvalidParameter
+            | ErrorClass::JobNotSupported
+            | ErrorClass::NoJobsWithTags
+            | ErrorClass::NoJobsAllowed
+            | ErrorClass::InvalidEndpoint
+            | ErrorClass::TokenTooShort
+            | ErrorClass::StartOutcomeUnknown => false,
+        }
+    }
+}
+
+impl Error {
+    /// This error's class. Exhaustive, with no wildcard: a new variant must
+    /// be classified here.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Error::Config(ConfigError::NoRegion) => ErrorClass::NoRegion,
+            Error::JobNotFound { .. } => ErrorClass::JobNotFound,
+            Error::RepositoryNotFound { .. } => ErrorClass::RepositoryNotFound,
+            Error::AccessDenied { .. } => ErrorClass::AccessDenied,
+            Error::Throttled { .. } => ErrorClass::Throttled,
+            Error::Credentials { .. } => ErrorClass::Credentials,
+            Error::InvalidParameter { .. } => ErrorClass::InvalidParameter,
+            Error::ConcurrentRunsExceeded { .. } => ErrorClass::ConcurrentRunsExceeded,
+            Error::Unreachable { .. } => ErrorClass::Unreachable,
+            Error::Service(_) => ErrorClass::Service,
+            Error::Plan(_) | Error::JobUpdate(_) => ErrorClass::JobNotSupported,
+            Error::NoJobsWithTags { .. } => ErrorClass::NoJobsWithTags,
+            Error::NoJobsAllowed { .. } => ErrorClass::NoJobsAllowed,
+            Error::ConcurrentEdit { .. } => ErrorClass::ConcurrentEdit,
+            // The host is ours to check: a bad setting, never a service
+            // failure (and never retryable).
+            Error::VpcEndpoint(VpcEndpointError::InvalidHost { .. }) => ErrorClass::InvalidSetting,
+            Error::VpcEndpoint(VpcEndpointError::UnknownShape { .. }) | Error::IndexUrl(_) => {
+                ErrorClass::InvalidEndpoint
+            }
+            Error::TokenLife(_) => ErrorClass::TokenTooShort,
+            Error::DeadlineReached { .. } => ErrorClass::DeadlineReached,
+            Error::StartOutcomeUnknown { .. } => ErrorClass::StartOutcomeUnknown,
+        }
+    }
+}
+
 /// Up to ten names, and how many more: a selection by tag may be long.
 fn some_names(names: &[String]) -> String {
     const SHOWN: usize = 10;
@@ -236,7 +369,44 @@ impl Error {
                 operation,
                 message: err.message,
             },
-            _ => Error::Service(err),
+            AwsErrorKind::Service => Error::Service(err),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_vpc_endpoint_host_is_a_setting_to_fix_not_a_service_failure() {
+        let err = Error::VpcEndpoint(VpcEndpointError::InvalidHost { host: "x y".into() });
+        assert_eq!(err.class(), ErrorClass::InvalidSetting);
+        assert!(!err.class().is_transient());
+        let err = Error::VpcEndpoint(VpcEndpointError::UnknownShape {
+            endpoint: "https://example.com/".into(),
+        });
+        assert_eq!(err.class(), ErrorClass::InvalidEndpoint);
+        assert!(!err.class().is_transient());
+    }
+
+    #[test]
+    fn a_run_that_may_have_started_is_never_transient() {
+        assert!(!ErrorClass::StartOutcomeUnknown.is_transient());
+        let transient: Vec<_> = ErrorClass::ALL
+            .into_iter()
+            .filter(|c| c.is_transient())
+            .collect();
+        assert_eq!(
+            transient,
+            [
+                ErrorClass::Throttled,
+                ErrorClass::ConcurrentRunsExceeded,
+                ErrorClass::Unreachable,
+                ErrorClass::Service,
+                ErrorClass::ConcurrentEdit,
+                ErrorClass::DeadlineReached,
+            ]
+        );
     }
 }

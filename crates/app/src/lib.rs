@@ -26,7 +26,7 @@ pub mod warm_cache;
 use glue_codeartifact_aws::{AwsSettings, CodeArtifact, Glue, SdkConfig, load_sdk_config};
 use glue_codeartifact_domain::repository_endpoint::{EndpointType, through_vpc_endpoint};
 
-pub use error::Error;
+pub use error::{Error, ErrorClass};
 pub use warm_cache::WarmCache;
 
 /// A CodeArtifact repository, as the user names it, and how to reach it.

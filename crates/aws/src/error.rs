@@ -74,7 +74,6 @@ impl fmt::Display for Operation {
 
 /// What kind of failure an AWS call had.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum AwsErrorKind {
     /// The named resource (job, domain, repository) does not exist.
     NotFound,

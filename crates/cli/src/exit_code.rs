@@ -2,9 +2,7 @@
 
 use std::process::ExitCode;
 
-use glue_codeartifact_app::Error;
-use glue_codeartifact_aws::ConfigError;
-use glue_codeartifact_domain::repository_endpoint::VpcEndpointError;
+use glue_codeartifact_app::{Error, ErrorClass};
 
 /// The exit codes of `glue-codeartifact`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,28 +58,35 @@ pub enum Exit {
 }
 
 impl Exit {
-    /// The exit code for a use-case error.
+    /// The exit code for a use-case error: from its class
+    /// ([`Error::class`]), the one classification the Lambda's `errorType`s
+    /// follow too. Exhaustive: a new class must get its code here.
     pub fn of(err: &Error) -> Exit {
-        match err {
-            Error::Config(ConfigError::NoRegion) => Exit::NoRegion,
-            Error::JobNotFound { .. } => Exit::JobNotFound,
-            Error::RepositoryNotFound { .. } => Exit::RepositoryNotFound,
-            Error::AccessDenied { .. } => Exit::AccessDenied,
-            Error::Throttled { .. } => Exit::Throttled,
-            Error::Credentials { .. } => Exit::Credentials,
-            Error::Plan(_) | Error::JobUpdate(_) => Exit::JobNotSupported,
-            Error::NoJobsWithTags { .. } => Exit::JobNotFound,
-            Error::VpcEndpoint(VpcEndpointError::InvalidHost { .. }) => Exit::Usage,
-            Error::VpcEndpoint(_) => Exit::AwsRejected,
-            Error::Unreachable { .. } => Exit::Unreachable,
-            Error::StartOutcomeUnknown { .. } => Exit::StartOutcomeUnknown,
-            Error::DeadlineReached { .. } => Exit::Unreachable,
-            Error::InvalidParameter { .. }
-            | Error::ConcurrentRunsExceeded { .. }
-            | Error::ConcurrentEdit { .. }
-            | Error::Service(_)
-            | Error::IndexUrl(_) => Exit::AwsRejected,
-            _ => Exit::Failure,
+        Exit::of_class(err.class())
+    }
+
+    /// The exit code for a class of error.
+    pub fn of_class(class: ErrorClass) -> Exit {
+        match class {
+            ErrorClass::NoRegion => Exit::NoRegion,
+            ErrorClass::InvalidSetting => Exit::Usage,
+            ErrorClass::JobNotFound | ErrorClass::NoJobsWithTags | ErrorClass::NoJobsAllowed => {
+                Exit::JobNotFound
+            }
+            ErrorClass::RepositoryNotFound => Exit::RepositoryNotFound,
+            ErrorClass::AccessDenied => Exit::AccessDenied,
+            ErrorClass::Throttled => Exit::Throttled,
+            // A token that would expire too soon: the credentials that mint
+            // it are near their end (`--duration 0`), or the clock is off.
+            ErrorClass::Credentials | ErrorClass::TokenTooShort => Exit::Credentials,
+            ErrorClass::JobNotSupported => Exit::JobNotSupported,
+            ErrorClass::Unreachable | ErrorClass::DeadlineReached => Exit::Unreachable,
+            ErrorClass::StartOutcomeUnknown => Exit::StartOutcomeUnknown,
+            ErrorClass::InvalidParameter
+            | ErrorClass::ConcurrentRunsExceeded
+            | ErrorClass::ConcurrentEdit
+            | ErrorClass::Service
+            | ErrorClass::InvalidEndpoint => Exit::AwsRejected,
         }
     }
 }
@@ -89,5 +94,21 @@ impl Exit {
 impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> ExitCode {
         ExitCode::from(exit as u8)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glue_codeartifact_domain::repository_endpoint::VpcEndpointError;
+
+    #[test]
+    fn no_error_falls_through_to_a_bug_or_success() {
+        for class in ErrorClass::ALL {
+            let exit = Exit::of_class(class);
+            assert!(![Exit::Success, Exit::Failure].contains(&exit), "{class:?}");
+        }
+        let bad_host = Error::VpcEndpoint(VpcEndpointError::InvalidHost { host: "x".into() });
+        assert_eq!(Exit::of(&bad_host), Exit::Usage);
     }
 }

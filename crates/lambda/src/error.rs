@@ -27,7 +27,7 @@
 //! if the run cannot be found (see `glue_codeartifact_app::start_run`), so
 //! retrying a retryable error never starts a second run.
 
-use glue_codeartifact_app::Error as StartError;
+use glue_codeartifact_app::{Error as StartError, ErrorClass};
 use lambda_runtime::Diagnostic;
 
 use crate::settings::{
@@ -129,24 +129,31 @@ impl HandlerError {
     /// Whether the same event may succeed later. A refresh that failed on
     /// some jobs may, when one of their failures is transient.
     pub fn is_retryable(&self) -> bool {
-        if let HandlerError::RefreshIncomplete(failures) = self {
-            return failures.failed.iter().any(|f| f.retryable);
+        match self {
+            HandlerError::RefreshIncomplete(failures) => {
+                failures.failed.iter().any(|f| f.retryable)
+            }
+            HandlerError::Start(err) => err.class().is_transient(),
+            HandlerError::RefreshDeadlineReached => true,
+            HandlerError::InvalidEvent(_)
+            | HandlerError::JobNotAllowed { .. }
+            | HandlerError::RefreshJobNotAllowed { .. }
+            | HandlerError::StartNotEnabled
+            | HandlerError::RefreshNotEnabled
+            | HandlerError::OverrideNotAllowed { .. }
+            | HandlerError::ArgumentNotAllowed { .. }
+            | HandlerError::PreflightFailed { .. } => false,
         }
-        is_retryable_type(self.error_type())
     }
 }
 
-/// Whether an `errorType` names a transient failure.
+/// Whether an `errorType` names a transient failure: one of a transient
+/// [`ErrorClass`]. The types of the handler's own refusals (`InvalidEvent`,
+/// `JobNotAllowed`, …) never are.
 pub fn is_retryable_type(error_type: &str) -> bool {
-    matches!(
-        error_type,
-        "Throttled"
-            | "Unreachable"
-            | "ConcurrentRunsExceeded"
-            | "ServiceError"
-            | "DeadlineReached"
-            | "ConcurrentEdit"
-    )
+    ErrorClass::ALL
+        .into_iter()
+        .any(|class| class.is_transient() && class_error_type(class) == error_type)
 }
 
 fn argument_not_allowed_message(key: &str, glue_parameter: bool) -> String {
@@ -213,29 +220,35 @@ fn refresh_incomplete_message(f: &RefreshFailures) -> String {
     )
 }
 
-/// The `errorType` of a use-case error.
+/// The `errorType` of a use-case error: from its class ([`StartError::class`]),
+/// the one classification the CLI's exit codes follow too.
 pub fn start_error_type(err: &StartError) -> &'static str {
-    match err {
-        StartError::Config(_) => "Configuration",
-        StartError::JobNotFound { .. } => "JobNotFound",
-        StartError::RepositoryNotFound { .. } => "RepositoryNotFound",
-        StartError::AccessDenied { .. } => "AccessDenied",
-        StartError::Throttled { .. } => "Throttled",
-        StartError::Credentials { .. } => "Credentials",
-        StartError::InvalidParameter { .. } => "InvalidParameter",
-        StartError::ConcurrentRunsExceeded { .. } => "ConcurrentRunsExceeded",
-        StartError::Unreachable { .. } => "Unreachable",
-        StartError::Service(_) => "ServiceError",
-        StartError::Plan(_) => "JobNotSupported",
-        StartError::IndexUrl(_) => "InvalidEndpoint",
-        StartError::TokenLife(_) => "TokenTooShort",
-        StartError::DeadlineReached { .. } => "DeadlineReached",
-        StartError::StartOutcomeUnknown { .. } => "StartOutcomeUnknown",
-        StartError::NoJobsWithTags { .. } => "NoJobsWithTags",
-        StartError::NoJobsAllowed { .. } => "NoJobsAllowed",
-        StartError::JobUpdate(_) => "JobNotSupported",
-        StartError::ConcurrentEdit { .. } => "ConcurrentEdit",
-        _ => "ServiceError",
+    class_error_type(err.class())
+}
+
+/// The `errorType` of a class of use-case error. Exhaustive: a new class
+/// must get its type here (and, if transient, it is retryable by
+/// [`is_retryable_type`], which follows [`ErrorClass::is_transient`]).
+pub fn class_error_type(class: ErrorClass) -> &'static str {
+    match class {
+        ErrorClass::NoRegion | ErrorClass::InvalidSetting => "Configuration",
+        ErrorClass::JobNotFound => "JobNotFound",
+        ErrorClass::RepositoryNotFound => "RepositoryNotFound",
+        ErrorClass::AccessDenied => "AccessDenied",
+        ErrorClass::Throttled => "Throttled",
+        ErrorClass::Credentials => "Credentials",
+        ErrorClass::InvalidParameter => "InvalidParameter",
+        ErrorClass::ConcurrentRunsExceeded => "ConcurrentRunsExceeded",
+        ErrorClass::Unreachable => "Unreachable",
+        ErrorClass::Service => "ServiceError",
+        ErrorClass::JobNotSupported => "JobNotSupported",
+        ErrorClass::InvalidEndpoint => "InvalidEndpoint",
+        ErrorClass::TokenTooShort => "TokenTooShort",
+        ErrorClass::DeadlineReached => "DeadlineReached",
+        ErrorClass::StartOutcomeUnknown => "StartOutcomeUnknown",
+        ErrorClass::NoJobsWithTags => "NoJobsWithTags",
+        ErrorClass::NoJobsAllowed => "NoJobsAllowed",
+        ErrorClass::ConcurrentEdit => "ConcurrentEdit",
     }
 }
 
@@ -284,6 +297,31 @@ mod tests {
         let late = HandlerError::Start(StartError::DeadlineReached { job: "x".into() });
         assert_eq!(late.error_type(), "DeadlineReached");
         assert!(late.is_retryable());
+    }
+
+    #[test]
+    fn every_class_has_a_type_retryable_exactly_when_transient() {
+        for class in ErrorClass::ALL {
+            let error_type = class_error_type(class);
+            assert_eq!(
+                is_retryable_type(error_type),
+                class.is_transient(),
+                "{class:?} ({error_type})"
+            );
+        }
+        // A misconfigured VPC endpoint host is the deployment's to fix: not
+        // a retryable ServiceError.
+        let bad_host = HandlerError::Start(StartError::VpcEndpoint(
+            glue_codeartifact_domain::repository_endpoint::VpcEndpointError::InvalidHost {
+                host: "x y".into(),
+            },
+        ));
+        assert_eq!(bad_host.error_type(), "Configuration");
+        assert!(!bad_host.is_retryable());
+        assert!(HandlerError::RefreshDeadlineReached.is_retryable());
+        assert!(is_retryable_type(
+            HandlerError::RefreshDeadlineReached.error_type()
+        ));
     }
 
     #[test]

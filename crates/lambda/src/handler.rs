@@ -16,7 +16,7 @@ use lambda_runtime::LambdaEvent;
 use serde::Serialize;
 
 use crate::{
-    error::{HandlerError, JobFailure, RefreshFailures, is_retryable_type, start_error_type},
+    error::{HandlerError, JobFailure, RefreshFailures, start_error_type},
     event::{RefreshEvent, StartEvent},
     settings::{DEADLINE_MARGIN, Settings},
 };
@@ -180,7 +180,7 @@ pub async fn refresh_handler(
                 failed.push(JobFailure {
                     job: job.clone(),
                     error_type,
-                    retryable: is_retryable_type(error_type),
+                    retryable: err.class().is_transient(),
                     message: err.to_string(),
                 });
                 jobs.push(RefreshedJobReport {

@@ -10,6 +10,16 @@
 //! The token goes in an `Authorization: Basic base64("aws:" + TOKEN)` header
 //! marked sensitive, never in a URL; what is logged is the index URL with
 //! the token redacted ([`IndexUrl::redacted`]) and the project name.
+//!
+//! Files are fetched with [`PackageIndex::download`], the one downloader
+//! every download the product makes goes through. CodeArtifact does not
+//! serve file bytes itself: it answers 307 with a presigned S3 URL, and S3
+//! refuses a request that carries a second credential (400
+//! `InvalidArgument`, "Only one auth mechanism allowed";
+//! ansible-collections/community.general#1171). So the token goes only to
+//! the index's own origin, never across a redirect to another one, and the
+//! presigned URL (its query is a credential too) is never logged or put in
+//! an error.
 
 use std::time::Duration;
 
@@ -25,6 +35,7 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use url::Url;
 
 /// How long a connection may take to open.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -36,6 +47,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub const MAX_PAGE_BYTES: usize = 32 * 1024 * 1024;
 /// How many redirects within the index are followed.
 const MAX_REDIRECTS: usize = 3;
+/// How long one file download may take, redirects and body included.
+pub const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// PEP 691 JSON first; PEP 503 HTML when the index has no JSON.
 const ACCEPT_JSON_FIRST: &str = "application/vnd.pypi.simple.v1+json, text/html;q=0.1";
@@ -80,6 +93,27 @@ pub enum IndexError {
     /// The page was larger than [`MAX_PAGE_BYTES`].
     #[error("the page is larger than {} MiB", MAX_PAGE_BYTES / 1024 / 1024)]
     TooLarge,
+    /// The file was larger than the limit given to [`PackageIndex::download`].
+    #[error("the file is larger than {limit} bytes")]
+    FileTooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The storage the index redirected a download to (S3) refused it;
+    /// `code` is its error code (e.g. `AccessDenied`), when it sent one.
+    #[error("the file storage the index redirected to answered {status}{}", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default())]
+    Storage {
+        /// The HTTP status.
+        status: u16,
+        /// S3's `<Code>`, only ASCII letters and digits kept.
+        code: Option<String>,
+    },
+    /// A file download took longer than [`DOWNLOAD_TIMEOUT`].
+    #[error("the download did not finish within {}s", DOWNLOAD_TIMEOUT.as_secs())]
+    DownloadTimeout,
+    /// The file URL is not one the index may serve (another origin, or not http(s)).
+    #[error("{0}")]
+    BadFileUrl(String),
     /// The page did not parse.
     #[error(transparent)]
     Page(#[from] PageError),
@@ -145,6 +179,150 @@ impl PackageIndex {
         }
     }
 
+    /// Downloads the file at `url` (a link from a project page of `index`,
+    /// made absolute with [`file_url`]) and returns its bytes, at most
+    /// `max_bytes` of them.
+    ///
+    /// The token goes, as `Authorization: Basic`, only to requests on the
+    /// index's own origin; `url` must be on it. Redirects are followed (at
+    /// most three): one to another origin (CodeArtifact's 307 to a
+    /// presigned S3 URL) is followed *without* `Authorization`, since S3
+    /// refuses a second credential and must not see the token. Neither the
+    /// token nor the presigned URL's query is ever logged or put in an
+    /// error. The caller checks the bytes against the page's sha256.
+    ///
+    /// Errors: [`IndexError::NotFound`] and [`IndexError::Refused`] from the
+    /// index, [`IndexError::Storage`] from the storage it redirected to,
+    /// [`IndexError::FileTooLarge`], [`IndexError::DownloadTimeout`],
+    /// [`IndexError::Transport`], [`IndexError::BadFileUrl`].
+    pub async fn download(
+        &self,
+        index: &IndexUrl,
+        token: &AuthToken,
+        url: &Url,
+        max_bytes: u64,
+    ) -> Result<Bytes, IndexError> {
+        let file = url.path().rsplit('/').next().unwrap_or_default().to_owned();
+        match tokio::time::timeout(
+            DOWNLOAD_TIMEOUT,
+            self.fetch_file(index, token, url, max_bytes),
+        )
+        .await
+        {
+            Ok(result) => {
+                match &result {
+                    Ok(bytes) => tracing::debug!(
+                        index = %index.redacted(), file, bytes = bytes.len(), "file downloaded"
+                    ),
+                    Err(err) => tracing::debug!(
+                        index = %index.redacted(), file, error = %err, "file not downloaded"
+                    ),
+                }
+                result
+            }
+            Err(_) => Err(IndexError::DownloadTimeout),
+        }
+    }
+
+    async fn fetch_file(
+        &self,
+        index: &IndexUrl,
+        token: &AuthToken,
+        url: &Url,
+        max_bytes: u64,
+    ) -> Result<Bytes, IndexError> {
+        let origin = index.without_credentials().origin();
+        if url.origin() != origin {
+            return Err(IndexError::BadFileUrl(format!(
+                "the file link points to {} instead of the index's host",
+                url.host_str().unwrap_or("no host")
+            )));
+        }
+        let authorization = basic_authorization(token)?;
+        let mut url = url.clone();
+        let mut on_index = true;
+        for _ in 0..=MAX_REDIRECTS {
+            let mut request = Request::get(url.as_str()).header(
+                header::USER_AGENT,
+                concat!("glue-codeartifact/", env!("CARGO_PKG_VERSION")),
+            );
+            // The token goes only where the index is.
+            if on_index {
+                request = request.header(header::AUTHORIZATION, authorization.clone());
+            }
+            let request = request
+                .body(Empty::<Bytes>::new())
+                .map_err(|_| IndexError::Transport("cannot build the file request".into()))?;
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| IndexError::Transport(error_chain(&e)))?;
+            let status = response.status();
+            if status.is_redirection() {
+                let location = response
+                    .headers()
+                    .get(header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .ok_or(IndexError::Status {
+                        status: status.as_u16(),
+                    })?;
+                let next = url
+                    .join(location)
+                    .map_err(|e| IndexError::Transport(format!("bad redirect: {e}")))?;
+                if !matches!(next.scheme(), "http" | "https") {
+                    return Err(IndexError::BadFileUrl(format!(
+                        "the index redirected the download to a {} URL",
+                        next.scheme()
+                    )));
+                }
+                on_index = on_index && next.origin() == origin;
+                tracing::debug!(
+                    status = status.as_u16(),
+                    host = next.host_str().unwrap_or_default(),
+                    with_token = on_index,
+                    "download redirected"
+                );
+                url = next;
+                continue;
+            }
+            if !status.is_success() {
+                let status = status.as_u16();
+                if on_index {
+                    return Err(match status {
+                        404 => IndexError::NotFound,
+                        401 | 403 => IndexError::Refused { status },
+                        _ => IndexError::Status { status },
+                    });
+                }
+                let body = Limited::new(response.into_body(), 64 * 1024)
+                    .collect()
+                    .await
+                    .map(|b| b.to_bytes())
+                    .unwrap_or_default();
+                return Err(IndexError::Storage {
+                    status,
+                    code: s3_error_code(&body),
+                });
+            }
+            let limit = usize::try_from(max_bytes).unwrap_or(usize::MAX);
+            return Limited::new(response.into_body(), limit)
+                .collect()
+                .await
+                .map(http_body_util::Collected::to_bytes)
+                .map_err(|e| {
+                    if e.is::<http_body_util::LengthLimitError>() {
+                        IndexError::FileTooLarge { limit: max_bytes }
+                    } else {
+                        IndexError::Transport(e.to_string())
+                    }
+                });
+        }
+        Err(IndexError::Transport(format!(
+            "more than {MAX_REDIRECTS} redirects"
+        )))
+    }
+
     async fn fetch(
         &self,
         index: &IndexUrl,
@@ -152,15 +330,8 @@ impl PackageIndex {
         project: &str,
     ) -> Result<ProjectPage, IndexError> {
         let base = index.without_credentials();
-        let mut url = base
-            .join(&format!("{project}/"))
-            .map_err(|e| IndexError::Transport(format!("bad project URL: {e}")))?;
-        let mut authorization = HeaderValue::from_str(&format!(
-            "Basic {}",
-            STANDARD.encode(format!("aws:{}", token.expose_secret()))
-        ))
-        .map_err(|_| IndexError::Transport("the token cannot be sent in a header".into()))?;
-        authorization.set_sensitive(true);
+        let mut url = project_url(index, project)?;
+        let authorization = basic_authorization(token)?;
         let accept = match self.format {
             PageFormat::PreferJson => ACCEPT_JSON_FIRST,
             PageFormat::Html => ACCEPT_HTML,
@@ -243,6 +414,50 @@ impl PackageIndex {
             "more than {MAX_REDIRECTS} redirects"
         )))
     }
+}
+
+/// The project page URL of `project` (PEP 503-normalized) on `index`,
+/// without credentials: `INDEX/PROJECT/`.
+pub fn project_url(index: &IndexUrl, project: &str) -> Result<Url, IndexError> {
+    index
+        .without_credentials()
+        .join(&format!("{project}/"))
+        .map_err(|e| IndexError::Transport(format!("bad project URL: {e}")))
+}
+
+/// The absolute URL of a file link `href` found on the page of `project`
+/// (PEP 503 and 691 links are relative to the page; CodeArtifact's are
+/// `VERSION/FILENAME`), without its `#sha256=` fragment. This is what
+/// [`PackageIndex::download`] takes.
+pub fn file_url(index: &IndexUrl, project: &str, href: &str) -> Result<Url, IndexError> {
+    let mut url = project_url(index, project)?
+        .join(href)
+        .map_err(|e| IndexError::BadFileUrl(format!("bad file link: {e}")))?;
+    url.set_fragment(None);
+    Ok(url)
+}
+
+/// `Basic base64("aws:" + TOKEN)`, marked sensitive (never logged by hyper).
+fn basic_authorization(token: &AuthToken) -> Result<HeaderValue, IndexError> {
+    let mut authorization = HeaderValue::from_str(&format!(
+        "Basic {}",
+        STANDARD.encode(format!("aws:{}", token.expose_secret()))
+    ))
+    .map_err(|_| IndexError::Transport("the token cannot be sent in a header".into()))?;
+    authorization.set_sensitive(true);
+    Ok(authorization)
+}
+
+/// S3's `<Code>` from an XML error body: ASCII letters and digits only, at
+/// most 64 (S3 echoes a refused `Authorization` header in
+/// `<ArgumentValue>`; nothing but the code is kept).
+fn s3_error_code(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    let start = text.find("<Code>")? + "<Code>".len();
+    let len = text[start..].find("</Code>")?;
+    let code = &text[start..start + len];
+    (!code.is_empty() && code.len() <= 64 && code.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .then(|| code.to_owned())
 }
 
 /// An error and its sources, innermost last: transport errors describe

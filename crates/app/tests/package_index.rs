@@ -6,7 +6,9 @@
 use std::path::PathBuf;
 
 use codeartifact_emulator::{Config, EmulatorHandle, Fault, FaultKind, Operation, Repository};
-use glue_codeartifact_app::package_index::{IndexError, PackageIndex, PageFormat};
+use glue_codeartifact_app::package_index::{
+    IndexError, PackageIndex, PageFormat, file_url, project_url,
+};
 use glue_codeartifact_aws::{CodeArtifact, SdkConfig};
 use glue_codeartifact_domain::{
     duration::TokenDuration,
@@ -21,7 +23,7 @@ struct Fixture {
     emulator: EmulatorHandle,
     index: IndexUrl,
     token: AuthToken,
-    _dir: PathBuf,
+    dir: PathBuf,
 }
 
 async fn fixture() -> Fixture {
@@ -67,7 +69,7 @@ async fn fixture() -> Fixture {
         emulator,
         index,
         token,
-        _dir: dir,
+        dir,
     }
 }
 
@@ -182,4 +184,97 @@ async fn an_unreachable_index_is_a_transport_error() {
         .await
         .unwrap_err();
     assert!(matches!(err, IndexError::Transport(_)), "{err:?}");
+}
+
+const WHEEL: &str = "acme_tools-1.2.0-py3-none-any.whl";
+
+/// The wheel's link as CodeArtifact writes it: `VERSION/FILE#sha256=…`.
+fn wheel_url(f: &Fixture) -> url::Url {
+    file_url(&f.index, "acme-tools", &format!("1.2.0/{WHEEL}#sha256=0")).unwrap()
+}
+
+#[tokio::test]
+async fn downloads_follow_the_s3_redirect_without_the_token() {
+    let f = fixture().await;
+    let url = wheel_url(&f);
+    assert_eq!(
+        url.as_str(),
+        project_url(&f.index, "acme-tools")
+            .unwrap()
+            .join(&format!("1.2.0/{WHEEL}"))
+            .unwrap()
+            .as_str()
+    );
+    let bytes = PackageIndex::new()
+        .unwrap()
+        .download(&f.index, &f.token, &url, 10 * 1024 * 1024)
+        .await
+        .unwrap();
+    // The emulator's S3 answers 400 to a forwarded token, so bytes prove
+    // the token stayed on the index.
+    assert_eq!(&bytes[..], &std::fs::read(f.dir.join(WHEEL)).unwrap()[..]);
+    let stats = f.emulator.stats();
+    assert_eq!(stats.s3, 1, "{stats:?}");
+    let s3 = f
+        .emulator
+        .requests()
+        .into_iter()
+        .find(|r| r.operation == Operation::S3)
+        .unwrap();
+    assert_eq!(s3.status, Some(200));
+}
+
+#[tokio::test]
+async fn download_failures_map_to_errors() {
+    let f = fixture().await;
+    let client = PackageIndex::new().unwrap();
+    let url = wheel_url(&f);
+
+    // Too large: the limit is enforced on the body.
+    let err = client.download(&f.index, &f.token, &url, 10).await;
+    assert_eq!(err, Err(IndexError::FileTooLarge { limit: 10 }));
+
+    // A file the index does not have.
+    let missing = file_url(
+        &f.index,
+        "acme-tools",
+        "9.9/acme_tools-9.9-py3-none-any.whl",
+    )
+    .unwrap();
+    assert_eq!(
+        client.download(&f.index, &f.token, &missing, 1 << 20).await,
+        Err(IndexError::NotFound)
+    );
+
+    // S3 refusing: its code is kept, nothing else of its body.
+    f.emulator.inject_fault(Fault {
+        operation: Operation::S3,
+        kind: FaultKind::AccessDenied {
+            action: String::new(),
+        },
+        count: Some(1),
+    });
+    let err = client
+        .download(&f.index, &f.token, &url, 1 << 20)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        IndexError::Storage {
+            status: 403,
+            code: Some("AccessDenied".into())
+        }
+    );
+    for text in [format!("{err}"), format!("{err:?}")] {
+        assert!(!text.contains(f.token.expose_secret()), "{text}");
+        assert!(!text.contains("X-Amz"), "{text}");
+    }
+
+    // A link to another host is refused before the token is sent.
+    let foreign = url::Url::parse("http://127.0.0.2:9/acme_tools-1.2.0-py3-none-any.whl").unwrap();
+    assert!(matches!(
+        client.download(&f.index, &f.token, &foreign, 1 << 20).await,
+        Err(IndexError::BadFileUrl(_))
+    ));
+    assert_eq!(f.emulator.stats().s3, 2);
 }

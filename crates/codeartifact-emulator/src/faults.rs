@@ -13,8 +13,8 @@
 //! {"operation": "Index", "kind": "delay", "delay_ms": 3000}
 //! ```
 //!
-//! `operation` is `GetAuthorizationToken`, `GetRepositoryEndpoint` or
-//! `Index`; `kind` is `throttle`, `internal_error`, `unavailable`,
+//! `operation` is `GetAuthorizationToken`, `GetRepositoryEndpoint`,
+//! `Index` or `S3`; `kind` is `throttle`, `internal_error`, `unavailable`,
 //! `access_denied` (optional `action`), `connection_reset` or `delay`
 //! (required `delay_ms`); `count` is optional (absent or `null`: until cleared).
 
@@ -33,6 +33,8 @@ pub enum Operation {
     GetRepositoryEndpoint,
     /// Every request to a repository's pip index: project list, project page, file.
     Index,
+    /// A download from the S3 stand-in the index redirects files to.
+    S3,
 }
 
 impl Operation {
@@ -42,6 +44,7 @@ impl Operation {
             Operation::GetAuthorizationToken => "codeartifact:GetAuthorizationToken",
             Operation::GetRepositoryEndpoint => "codeartifact:GetRepositoryEndpoint",
             Operation::Index => "codeartifact:ReadFromRepository",
+            Operation::S3 => "s3:GetObject",
         }
     }
 }

@@ -17,7 +17,6 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Path, State as AxumState};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -48,7 +47,10 @@ pub(crate) fn routes() -> Router<Arc<State>> {
             get(project_redirect),
         )
         .route("/{host}/pypi/{repo}/simple/{project}/", get(project_page))
-        .route("/{host}/pypi/{repo}/simple/{project}/{filename}", get(file))
+        .route(
+            "/{host}/pypi/{repo}/simple/{project}/{version}/{filename}",
+            get(file),
+        )
         // The form a `codeartifact.repositories` VPC endpoint without
         // private DNS takes: `https://VPCE-HOST/pypi/d/DOMAIN-OWNER/REPO/`
         // (CodeArtifact guide, "Use CodeArtifact from a VPC").
@@ -60,7 +62,7 @@ pub(crate) fn routes() -> Router<Arc<State>> {
         )
         .route("/pypi/d/{host}/{repo}/simple/{project}/", get(project_page))
         .route(
-            "/pypi/d/{host}/{repo}/simple/{project}/{filename}",
+            "/pypi/d/{host}/{repo}/simple/{project}/{version}/{filename}",
             get(file),
         )
 }
@@ -71,7 +73,8 @@ enum Target {
     List,
     ProjectRedirect(String),
     Project(String),
-    File(String, String),
+    /// Project, version, file name.
+    File(String, String, String),
 }
 
 async fn redirect_to_slash(
@@ -113,11 +116,11 @@ async fn project_page(
 
 async fn file(
     AxumState(state): AxumState<Arc<State>>,
-    Path((host, repo, project, filename)): Path<(String, String, String, String)>,
+    Path((host, repo, project, version, filename)): Path<(String, String, String, String, String)>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let target = Target::File(project, filename);
+    let target = Target::File(project, version, filename);
     serve(state, host, repo, target, uri, headers).await
 }
 
@@ -196,28 +199,27 @@ async fn handle(
             }
             project_response(format, &project, &files)
         }
-        Target::File(project, filename) => {
+        Target::File(project, version, filename) => {
             let files = match scan(state, &repository).await {
                 Ok(files) => files,
                 Err(response) => return response,
             };
-            let Some(file) = files
-                .into_iter()
-                .find(|f| f.filename == filename && f.project == normalize(&project))
-            else {
+            let project = normalize(&project);
+            if !files
+                .iter()
+                .any(|f| f.filename == filename && f.project == project && f.version == version)
+            {
                 return not_found();
-            };
-            let path = file.path.clone();
-            match tokio::task::spawn_blocking(move || std::fs::read(path)).await {
-                Ok(Ok(bytes)) => (
-                    [(header::CONTENT_TYPE, "application/octet-stream")],
-                    Body::from(bytes),
-                )
-                    .into_response(),
-                Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => not_found(),
-                Ok(Err(e)) => server_error(&e),
-                Err(e) => server_error(&e),
             }
+            // Files are not served by the index: it answers 307 with a
+            // presigned S3 URL (ansible-collections/community.general#1171,
+            // from the CodeArtifact team, for Maven; see `crate::s3`).
+            let location = crate::s3::presign(state, domain, repo, &project, &version, &filename);
+            let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, value);
+            }
+            response
         }
     }
 }
@@ -322,7 +324,7 @@ fn escape(s: &str) -> String {
 }
 
 /// Percent-encodes a file name or project name for use as a relative URL path.
-fn url_segment(s: &str) -> String {
+pub(crate) fn url_segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'!') {
@@ -332,6 +334,15 @@ fn url_segment(s: &str) -> String {
         }
     }
     out
+}
+
+/// A file's link, relative to its project page: `VERSION/FILENAME`.
+///
+/// CodeArtifact's links are versioned: pip and uv logs show
+/// `…/simple/PROJECT/VERSION/FILENAME#sha256=…` (astral-sh/uv#1860,
+/// astral-sh/uv#2444, astral-sh/uv#1388).
+fn file_link(f: &PackageFile) -> String {
+    format!("{}/{}", url_segment(&f.version), url_segment(&f.filename))
 }
 
 fn html_page(title: &str, body: &str) -> String {
@@ -389,7 +400,7 @@ fn project_response(format: Format, project: &str, files: &[Arc<PackageFile>]) -
                 .map(|f| {
                     let mut entry = json!({
                         "filename": f.filename,
-                        "url": url_segment(&f.filename),
+                        "url": file_link(f),
                         "hashes": { "sha256": f.sha256 },
                         "size": f.size,
                     });
@@ -418,7 +429,7 @@ fn project_response(format: Format, project: &str, files: &[Arc<PackageFile>]) -
                         .unwrap_or_default();
                     format!(
                         "    <a href=\"{}#sha256={}\"{requires_python}>{}</a><br/>\n",
-                        url_segment(&f.filename),
+                        file_link(f),
                         f.sha256,
                         escape(&f.filename)
                     )

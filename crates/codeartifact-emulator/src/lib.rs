@@ -9,6 +9,8 @@
 //! - the **pip index** behind each repository endpoint (PEP 503 HTML and
 //!   PEP 691 JSON), serving the wheels and sdists of a local directory and
 //!   checking HTTP Basic auth against the tokens it issued (see *Index*);
+//! - on a **second port**, a stand-in for the S3 bucket the index
+//!   redirects file downloads to (307 to a presigned URL; see *Downloads*);
 //! - a **test-control API** under `/_emulator/`: advance the clock, inject
 //!   faults, read counters and a request log (see *Admin*).
 //!
@@ -33,6 +35,13 @@
 //! host name instead); pip's index URL is that plus `simple/`, with user
 //! `aws` and a token as password. Tokens expire on the emulator's clock
 //! (real time plus [`EmulatorHandle::advance_clock`]).
+//!
+//! # Downloads
+//!
+//! A file link `simple/{project}/{version}/{filename}` answers 307 with a
+//! presigned URL on the S3 stand-in ([`EmulatorHandle::s3_base_url`]),
+//! which serves the file only without an `Authorization` header and only
+//! with a valid, unexpired signature, answering S3's XML errors otherwise.
 //!
 //! # Admin
 //!
@@ -66,6 +75,7 @@ mod errors;
 mod faults;
 mod index;
 mod packages;
+mod s3;
 mod server;
 mod state;
 mod tokens;
@@ -88,19 +98,48 @@ pub use state::{RequestRecord, Stats};
 
 use state::State;
 
-/// Serves an emulator for `config` on `listener` until `shutdown` completes,
-/// then lets requests in progress finish (for at most two seconds).
+/// Serves an emulator for `config` on `listener`, and its S3 stand-in (the
+/// host file downloads are redirected to) on `s3_listener`, until
+/// `shutdown` completes; then lets requests in progress finish (for at most
+/// two seconds).
 ///
 /// The repository endpoints it hands out use `listener`'s local address.
 /// Fails at once if the configuration is invalid ([`Config::validate`]).
 pub async fn serve(
     config: Config,
     listener: TcpListener,
+    s3_listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     config.validate()?;
-    let state = Arc::new(State::new(config, base_url(listener.local_addr()?)));
-    server::run(router(state), listener, shutdown).await
+    let state = Arc::new(State::new(
+        config,
+        base_url(listener.local_addr()?),
+        base_url(s3_listener.local_addr()?),
+    ));
+    run_both(state, listener, s3_listener, shutdown).await
+}
+
+/// Runs the index and control plane on `listener` and S3 on `s3_listener`;
+/// both stop when `shutdown` completes.
+async fn run_both(
+    state: Arc<State>,
+    listener: TcpListener,
+    s3_listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let (stop_s3, s3_stopped) = oneshot::channel::<()>();
+    let s3 = tokio::spawn(server::run(
+        s3::routes().with_state(Arc::clone(&state)),
+        s3_listener,
+        async {
+            let _ = s3_stopped.await;
+        },
+    ));
+    let result = server::run(router(state), listener, shutdown).await;
+    let _ = stop_s3.send(());
+    let s3_result = s3.await.map_err(io::Error::other)?;
+    result.and(s3_result)
 }
 
 fn base_url(addr: SocketAddr) -> String {
@@ -131,18 +170,27 @@ impl EmulatorHandle {
         config.validate()?;
         let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         listener.set_nonblocking(true)?;
-        let state = Arc::new(State::new(config, base_url(listener.local_addr()?)));
+        let s3_listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        s3_listener.set_nonblocking(true)?;
+        let state = Arc::new(State::new(
+            config,
+            base_url(listener.local_addr()?),
+            base_url(s3_listener.local_addr()?),
+        ));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("codeartifact-emulator-worker")
             .enable_all()
             .build()?;
-        let listener = {
+        let (listener, s3_listener) = {
             let _context = runtime.enter();
-            TcpListener::from_std(listener)?
+            (
+                TcpListener::from_std(listener)?,
+                TcpListener::from_std(s3_listener)?,
+            )
         };
         let (shutdown, stop) = oneshot::channel::<()>();
-        let app = router(Arc::clone(&state));
+        let served = Arc::clone(&state);
         let thread = std::thread::Builder::new()
             .name("codeartifact-emulator".to_owned())
             .spawn(move || {
@@ -150,7 +198,7 @@ impl EmulatorHandle {
                     // A dropped sender means the handle is gone: stop too.
                     let _ = stop.await;
                 };
-                if let Err(e) = runtime.block_on(server::run(app, listener, stopped)) {
+                if let Err(e) = runtime.block_on(run_both(served, listener, s3_listener, stopped)) {
                     tracing::error!(error = %e, "the emulator stopped with an error");
                 }
                 runtime.shutdown_timeout(Duration::from_secs(1));
@@ -165,6 +213,12 @@ impl EmulatorHandle {
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub fn base_url(&self) -> String {
         self.state.base_url.clone()
+    }
+
+    /// The S3 stand-in's `http://127.0.0.1:PORT`, without a trailing slash:
+    /// where the index redirects file downloads.
+    pub fn s3_base_url(&self) -> String {
+        self.state.s3_base_url.clone()
     }
 
     /// Moves the emulator's clock forward, so tokens expire sooner.

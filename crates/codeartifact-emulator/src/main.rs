@@ -1,6 +1,7 @@
 //! `codeartifact-emulator`: runs the CodeArtifact stand-in on loopback.
 //!
-//! Prints one JSON line, `{"url":"http://127.0.0.1:PORT"}`, to stdout once
+//! Prints one JSON line, `{"url":"http://127.0.0.1:PORT","s3_url":"http://127.0.0.1:PORT2"}`
+//! (the index and control plane; the S3 stand-in downloads are redirected to), to stdout once
 //! it is listening, then serves until SIGTERM or SIGINT (or, with
 //! `--exit-with-parent`, until its parent process goes away). Logs go to
 //! stderr (filter with `RUST_LOG`) and never contain tokens.
@@ -100,16 +101,22 @@ fn main() -> ExitCode {
 
 async fn run(listen: SocketAddr, config: Config, exit_with_parent: bool) -> std::io::Result<()> {
     let listener = TcpListener::bind(listen).await?;
+    let s3_listener = TcpListener::bind((listen.ip(), 0)).await?;
     let url = format!("http://{}", listener.local_addr()?);
+    let s3_url = format!("http://{}", s3_listener.local_addr()?);
     let dirs: Vec<PathBuf> = config
         .repositories
         .iter()
         .map(|r| r.packages_dir.clone())
         .collect();
-    tracing::info!(%url, repositories = config.repositories.len(), ?dirs, "listening");
+    tracing::info!(%url, %s3_url, repositories = config.repositories.len(), ?dirs, "listening");
     {
         let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "{}", serde_json::json!({ "url": url }))?;
+        writeln!(
+            stdout,
+            "{}",
+            serde_json::json!({ "url": url, "s3_url": s3_url })
+        )?;
         stdout.flush()?;
     }
     let mut terminate = signal(SignalKind::terminate())?;
@@ -121,7 +128,7 @@ async fn run(listen: SocketAddr, config: Config, exit_with_parent: bool) -> std:
             () = parent_exited(exit_with_parent) => tracing::info!("parent process exited: shutting down"),
         }
     };
-    serve(config, listener, shutdown).await
+    serve(config, listener, s3_listener, shutdown).await
 }
 
 /// Completes when the parent process changes (it exited and this process

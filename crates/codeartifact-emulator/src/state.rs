@@ -29,6 +29,9 @@ pub struct Stats {
     pub get_repository_endpoint: u64,
     /// Index requests received: project lists, project pages and files.
     pub index: u64,
+    /// Requests to the S3 stand-in (downloads of redirected files).
+    #[serde(default)]
+    pub s3: u64,
     /// The most control-plane requests ever in progress at once.
     pub max_in_flight_control_plane: u64,
 }
@@ -59,6 +62,10 @@ pub(crate) struct State {
     pub config: Config,
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub base_url: String,
+    /// The S3 stand-in's `http://127.0.0.1:PORT`, without a trailing slash.
+    pub s3_base_url: String,
+    /// The key presigned URLs are signed with.
+    pub s3_secret: [u8; 32],
     pub clock: Clock,
     pub tokens: TokenStore,
     pub faults: FaultQueue,
@@ -72,15 +79,18 @@ struct Counters {
     get_authorization_token: AtomicU64,
     get_repository_endpoint: AtomicU64,
     index: AtomicU64,
+    s3: AtomicU64,
     in_flight_control_plane: AtomicU64,
     max_in_flight_control_plane: AtomicU64,
 }
 
 impl State {
-    pub fn new(config: Config, base_url: String) -> Self {
+    pub fn new(config: Config, base_url: String, s3_base_url: String) -> Self {
         State {
             config,
             base_url,
+            s3_base_url,
+            s3_secret: crate::tokens::random_bytes::<32>(),
             clock: Clock::default(),
             tokens: TokenStore::default(),
             faults: FaultQueue::default(),
@@ -96,6 +106,7 @@ impl State {
             get_authorization_token: c.get_authorization_token.load(Ordering::SeqCst),
             get_repository_endpoint: c.get_repository_endpoint.load(Ordering::SeqCst),
             index: c.index.load(Ordering::SeqCst),
+            s3: c.s3.load(Ordering::SeqCst),
             max_in_flight_control_plane: c.max_in_flight_control_plane.load(Ordering::SeqCst),
         }
     }
@@ -115,6 +126,7 @@ impl State {
             Operation::GetAuthorizationToken => &c.get_authorization_token,
             Operation::GetRepositoryEndpoint => &c.get_repository_endpoint,
             Operation::Index => &c.index,
+            Operation::S3 => &c.s3,
         };
         counter.fetch_add(1, Ordering::SeqCst);
     }
@@ -146,7 +158,7 @@ impl State {
         let started_ms = unix_millis();
         let started = Instant::now();
         self.count(operation);
-        let control_plane = operation != Operation::Index;
+        let control_plane = !matches!(operation, Operation::Index | Operation::S3);
         let _in_flight = control_plane.then(|| InFlight::enter(&self.counters));
 
         let plan = self.faults.take(operation);

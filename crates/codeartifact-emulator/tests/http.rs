@@ -221,7 +221,8 @@ fn issues_a_token_that_opens_the_index() {
             .unwrap()
             .starts_with("text/html")
     );
-    let link = format!("href=\"{WHEEL}#sha256={}\"", sha256_hex(WHEEL_BYTES));
+    // Versioned links, as CodeArtifact's (astral-sh/uv#1860, #2444).
+    let link = format!("href=\"1.2.0/{WHEEL}#sha256={}\"", sha256_hex(WHEEL_BYTES));
     assert!(page.text().contains(&link), "{}", page.text());
 
     let json = get(
@@ -244,13 +245,27 @@ fn issues_a_token_that_opens_the_index() {
         sha256_hex(WHEEL_BYTES)
     );
 
+    assert_eq!(json["files"][0]["url"], format!("1.2.0/{WHEEL}"));
+
+    let file = get(
+        &base,
+        &format!("{INDEX}acme-tools/1.2.0/{WHEEL}"),
+        &[("Authorization", &auth)],
+    );
+    assert_eq!(file.status, 307);
+    let location = file.header("location").unwrap();
+    assert!(location.starts_with(&emulator.s3_base_url()), "{location}");
+    let (s3_base, s3_path) = location.split_at(emulator.s3_base_url().len());
+    let file = get(s3_base, s3_path, &[]);
+    assert_eq!(file.status, 200);
+    assert_eq!(file.body, WHEEL_BYTES);
+    // The unversioned path is not a file.
     let file = get(
         &base,
         &format!("{INDEX}acme-tools/{WHEEL}"),
         &[("Authorization", &auth)],
     );
-    assert_eq!(file.status, 200);
-    assert_eq!(file.body, WHEEL_BYTES);
+    assert_eq!(file.status, 404);
 
     // Non-normalized names redirect; unknown projects are 404.
     let redirect = get(
@@ -277,9 +292,91 @@ fn issues_a_token_that_opens_the_index() {
             get_authorization_token: 1,
             get_repository_endpoint: 0,
             index: 7,
+            s3: 1,
             max_in_flight_control_plane: 1,
         }
     );
+}
+
+/// Files come from S3 by a 307 to a presigned URL, and S3 takes only one
+/// auth mechanism (ansible-collections/community.general#1171).
+#[test]
+fn downloads_redirect_to_a_presigned_s3_url_that_refuses_a_second_credential() {
+    let (emulator, _packages, _empty) = start(|_| {});
+    let base = emulator.base_url();
+    let auth = basic(&issue(&base));
+    let path = format!("{INDEX}acme-tools/1.2.0/{WHEEL}");
+    // The index wants the token before it redirects.
+    assert_ne!(get(&base, &path, &[]).status, 307);
+    let reply = get(&base, &path, &[("Authorization", &auth)]);
+    assert_eq!(reply.status, 307);
+    let location = reply.header("location").unwrap().to_owned();
+    let s3 = emulator.s3_base_url();
+    let presigned = location.strip_prefix(&s3).unwrap();
+    for param in [
+        "X-Amz-Algorithm=AWS4-HMAC-SHA256",
+        "X-Amz-Credential=",
+        "X-Amz-Date=",
+        "X-Amz-Expires=",
+        "X-Amz-SignedHeaders=host",
+        "&X-Amz-Signature=",
+    ] {
+        assert!(presigned.contains(param), "{presigned}");
+    }
+    assert!(presigned.starts_with("/assets-123456789012-us-east-1/"));
+
+    // The token forwarded: 400 InvalidArgument, S3's wording.
+    let forwarded = get(&s3, presigned, &[("Authorization", &auth)]);
+    assert_eq!(forwarded.status, 400);
+    assert_eq!(forwarded.header("content-type"), Some("application/xml"));
+    let text = forwarded.text();
+    assert!(text.contains("<Code>InvalidArgument</Code>"), "{text}");
+    assert!(
+        text.contains("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified"),
+        "{text}"
+    );
+    assert!(text.contains("<ArgumentName>Authorization</ArgumentName>"));
+
+    // No signature: 403 AccessDenied; a wrong one: 403 SignatureDoesNotMatch.
+    let (unsigned, _) = presigned.rsplit_once("&X-Amz-Signature=").unwrap();
+    let reply = get(&s3, unsigned, &[]);
+    assert_eq!(reply.status, 403);
+    assert!(reply.text().contains("<Code>AccessDenied</Code>"));
+    let bare = presigned.split_once('?').unwrap().0;
+    assert_eq!(get(&s3, bare, &[]).status, 403);
+    let tampered = format!("{unsigned}&X-Amz-Signature={}", "0".repeat(64));
+    let reply = get(&s3, &tampered, &[]);
+    assert_eq!(reply.status, 403);
+    assert!(reply.text().contains("<Code>SignatureDoesNotMatch</Code>"));
+
+    // The presigned URL works without credentials, until it expires.
+    let reply = get(&s3, presigned, &[]);
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body, WHEEL_BYTES);
+    emulator.advance_clock(Duration::from_secs(901));
+    let reply = get(&s3, presigned, &[]);
+    assert_eq!(reply.status, 403);
+    assert!(
+        reply.text().contains("Request has expired"),
+        "{}",
+        reply.text()
+    );
+
+    // Unknown versions or files are not redirected.
+    let auth = basic(&issue(&base));
+    for missing in [
+        format!("{INDEX}acme-tools/9.9/{WHEEL}"),
+        format!("{INDEX}acme-tools/1.2.0/other.whl"),
+    ] {
+        assert_eq!(
+            get(&base, &missing, &[("Authorization", &auth)]).status,
+            404
+        );
+    }
+    // The request log never holds the presigned query or the token.
+    for record in emulator.requests() {
+        assert!(!record.path.contains("X-Amz-Signature"), "{record:?}");
+    }
 }
 
 #[test]

@@ -332,11 +332,44 @@ def test_index_lists_the_wheel_with_basic_auth(emulator):
     assert status == 200
     assert headers["Content-Type"].startswith("text/html")
     page = body.decode()
-    assert f'href="{WHEEL}#sha256=' in page
+    # CodeArtifact's file links are versioned: VER/FILE#sha256=... (pip and uv
+    # logs in astral-sh/uv#1860, astral-sh/uv#2444).
+    assert f'href="1.2.0/{WHEEL}#sha256=' in page
     assert 'data-requires-python="&gt;=3.8"' in page
 
-    status, _, wheel = http_get(f"{emulator.index}{PROJECT}/{WHEEL}", token)
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def test_files_redirect_to_presigned_s3_which_refuses_a_second_credential(emulator):
+    """CodeArtifact answers a file request with 307 to a presigned S3 URL; S3 answers 400
+    InvalidArgument when the client forwards Authorization
+    (ansible-collections/community.general#1171, from the CodeArtifact team, for Maven)."""
+    token = issue_token(emulator.url, durationSeconds=900)
+    credentials = base64.b64encode(f"aws:{token}".encode()).decode()
+    request = urllib.request.Request(
+        f"{emulator.index}{PROJECT}/1.2.0/{WHEEL}", headers={"Authorization": f"Basic {credentials}"}
+    )
+    opener = urllib.request.build_opener(_NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as excinfo:
+        opener.open(request, timeout=10)
+    assert excinfo.value.code == 307
+    location = excinfo.value.headers["Location"]
+    assert "X-Amz-Signature=" in location and "X-Amz-Expires=" in location
+
+    # Without credentials the presigned URL serves the file.
+    status, _, wheel = http_get(location)
     assert status == 200 and wheel.startswith(b"PK")
+    # urllib forwards Authorization across the redirect: S3 refuses it.
+    status, headers, body = http_get(f"{emulator.index}{PROJECT}/1.2.0/{WHEEL}", token)
+    assert status == 400
+    assert b"<Code>InvalidArgument</Code>" in body
+    assert b"Only one auth mechanism allowed" in body
+    # Without a signature: 403.
+    status, _, body = http_get(location.split("?")[0])
+    assert status == 403 and b"<Code>AccessDenied</Code>" in body
 
 
 def test_index_speaks_pep_691_json(emulator):
@@ -380,6 +413,7 @@ def test_requests_log_and_stats_hold_no_tokens(emulator):
         "get_authorization_token",
         "get_repository_endpoint",
         "index",
+        "s3",
         "max_in_flight_control_plane",
     }
     log = json.dumps(emulator.admin("GET", "requests"))

@@ -1,4 +1,6 @@
-//! Exit codes: one per thing a user can fix. Documented in the README.
+//! Exit codes: one per thing a user can fix. Each variant's doc comment is
+//! its meaning, then (after a blank `///` line) what to do: docs/
+//! troubleshooting.md's table is generated from them (`cargo run -p docgen`).
 
 use std::process::ExitCode;
 
@@ -11,49 +13,116 @@ pub enum Exit {
     /// Success.
     Success = 0,
     /// An unexpected failure (a bug, or stdout closed).
+    ///
+    /// Run again with `-vv` and report it with the output (it never contains a
+    /// token). If stdout was closed (a pipe into `head`), nothing is wrong.
     Failure = 1,
     /// Invalid command line: an unknown flag, an invalid value or duration, a bad --arg.
+    ///
+    /// Read the message: it names the flag or value and an example of a valid
+    /// one. `--help` and [the CLI reference](cli.md) list every flag.
     Usage = 2,
     /// The Glue job does not exist.
+    ///
+    /// Check the job name (`aws glue get-job --job-name NAME`) and the region
+    /// (`--region`, `AWS_REGION`): jobs are regional. With `refresh --tag`, no
+    /// job carries all the tags.
     JobNotFound = 3,
     /// The CodeArtifact domain or repository does not exist.
+    ///
+    /// Check `--domain`, `--repository`, `--domain-owner` (another account's
+    /// domain needs it) and the region: `aws codeartifact
+    /// list-repositories-in-domain --domain DOMAIN`.
     RepositoryNotFound = 4,
     /// A permission is missing (the message names the IAM action).
+    ///
+    /// Grant the IAM action the message names; `glue-codeartifact iam-policy`
+    /// prints the whole least-privilege policy for the jobs and the repository.
     AccessDenied = 5,
     /// AWS throttled the call past the SDK's retries.
+    ///
+    /// Retry later, lower `--concurrency`, or raise `AWS_MAX_ATTEMPTS`; ask for
+    /// a higher quota if it persists.
     Throttled = 6,
     /// No valid AWS credentials.
+    ///
+    /// Configure credentials (`aws configure`, `aws sso login`, `--profile`,
+    /// `AWS_PROFILE`, or the role of the machine) and check them with `aws sts
+    /// get-caller-identity`.
     Credentials = 7,
     /// No AWS region configured.
+    ///
+    /// Pass `--region`, set `AWS_REGION`, set `region` in the AWS profile, or
+    /// `region` in the config file.
     NoRegion = 8,
     /// The job's configuration does not allow a run with an index URL.
+    ///
+    /// The message names the job setting that is in the way (e.g. a
+    /// DefaultArguments option a run cannot override) and how to change it;
+    /// `doctor --job JOB` lists every such finding.
     JobNotSupported = 9,
     /// AWS could not be reached, or timed out.
+    ///
+    /// Check the network path to the AWS endpoints (proxy, VPC endpoints, DNS)
+    /// or raise `--connect-timeout` / `--operation-timeout`. A start that was
+    /// sent and lost exits 14 instead.
     Unreachable = 10,
     /// AWS rejected the request for another reason.
+    ///
+    /// Read AWS's message in the error (an invalid parameter, too many
+    /// concurrent runs of the job, a concurrent edit); fix that and run again.
     AwsRejected = 11,
     /// `doctor` found at least one error (its report says what to fix).
+    ///
+    /// Fix each finding of severity error; each comes with its check id, cause
+    /// and fix.
     DoctorFoundErrors = 12,
     /// Several jobs (`refresh`, or `start` with several jobs): one or more
     /// failed, the others were done.
+    ///
+    /// One line per job says which failed and why; run again with only those
+    /// jobs. The others were started (or refreshed).
     SomeJobsFailed = 13,
     /// `StartJobRun`'s answer was lost (a timeout or reset after sending,
     /// or a 5xx answer) and the run could not be found: a run may or may not
     /// have started. Nothing was retried; check the job's runs.
+    ///
+    /// Do not simply run again: look at the job's runs first (`aws glue
+    /// get-job-runs --job-name JOB`) and start it again only if no run started
+    /// at the time.
     StartOutcomeUnknown = 14,
     /// `start --wait`: the run ended FAILED.
+    ///
+    /// Read the run's error message and its logs in CloudWatch
+    /// (`/aws-glue/jobs/error`).
     RunFailed = 20,
     /// `start --wait`: the run ended ERROR.
+    ///
+    /// Read the run's error message: Glue could not run it (e.g. its role, its
+    /// script path, or a pip install that failed).
     RunError = 21,
     /// `start --wait`: the run ended TIMEOUT (the job's own Timeout).
+    ///
+    /// Raise the job's Timeout, or make the job faster.
     RunTimeout = 22,
     /// `start --wait`: the run ended STOPPED.
+    ///
+    /// Someone or something stopped the run (BatchStopJobRun, or
+    /// `--stop-on-interrupt`).
     RunStopped = 23,
     /// `start --wait`: the run ended EXPIRED.
+    ///
+    /// The run waited too long for capacity; check the job's worker type and
+    /// the account's Glue quotas.
     RunExpired = 24,
     /// `start --wait`: `--timeout` passed before the run ended (it goes on).
+    ///
+    /// The run goes on: follow it in the console or with `aws glue
+    /// get-job-run`, or pass a longer `--timeout`.
     WaitTimedOut = 25,
     /// `start --wait`: interrupted (Ctrl-C) while waiting.
+    ///
+    /// The run goes on unless `--stop-on-interrupt` was given.
     Interrupted = 130,
 }
 

@@ -2,17 +2,10 @@
 //! `main` parses, installs logging, runs one command and reports an error
 //! once, with its exit code.
 
-mod cli;
-mod commands;
-mod config;
-mod exit_code;
-mod logging;
-
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
-
-use crate::{cli::Cli, exit_code::Exit};
+use glue_codeartifact::{cli::Cli, commands, config, exit_code::Exit, logging};
 
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();

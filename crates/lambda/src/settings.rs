@@ -6,24 +6,8 @@
 //! so a misconfigured deployment fails its first invocation with the init
 //! error instead of half-working.
 //!
-//! | variable | meaning | default |
-//! |---|---|---|
-//! | `GLUE_CODEARTIFACT_DOMAIN` | CodeArtifact domain | required |
-//! | `GLUE_CODEARTIFACT_REPOSITORY` | CodeArtifact repository | required |
-//! | `GLUE_CODEARTIFACT_DOMAIN_OWNER` | account ID owning the domain | the function's account |
-//! | `GLUE_CODEARTIFACT_DURATION` | lifetime of minted tokens (`0`, `15m`–`12h`) | `1h` |
-//! | `GLUE_CODEARTIFACT_MIN_TOKEN_LIFE` | life a served token must still have, for the run's start-up and installs | `30m` |
-//! | `GLUE_CODEARTIFACT_MODE` | `index-url` or `extra-index-url` | `index-url` |
-//! | `GLUE_CODEARTIFACT_ALLOWED_JOBS` | comma-separated Glue job names or `*`/`?` patterns | required |
-//! | `GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES` | what events may set: the fields `duration` and `mode`, and run arguments by name (`--day`) or pattern (`--report_*`); Glue's own parameters (`--extra-py-files`, …) only by exact name, never by a pattern (see `docs/security.md`) | none: no field, no argument |
-//! | `GLUE_CODEARTIFACT_ENDPOINT_TYPE` | `ipv4` or `dualstack` | CodeArtifact's default |
-//! | `GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST` | a `codeartifact.repositories` VPC endpoint's DNS name (no private DNS) | none |
-//! | `GLUE_CODEARTIFACT_START_ENABLED` | `false` refuses start events (`StartNotEnabled`): the SAM template's refresh function, whose role may not start runs | `true` |
-//! | `GLUE_CODEARTIFACT_REFRESH_ENABLED` | `true` lets `{"refresh": …}` events rewrite the allowed jobs' `DefaultArguments` (the role then needs `glue:UpdateJob`, `glue:ListJobs`, `iam:PassRole`) | `false` |
-//! | `GLUE_CODEARTIFACT_REFRESH_DURATION` | lifetime of the token a refresh writes (`15m`–`12h`): longer than the schedule's interval plus a run's start-up | `12h` |
-//! | `GLUE_CODEARTIFACT_CONNECT_TIMEOUT` | connecting to AWS (`--connect-timeout`) | `3s` |
-//! | `GLUE_CODEARTIFACT_ATTEMPT_TIMEOUT` | one attempt of an AWS call (`--attempt-timeout`) | `8s` |
-//! | `GLUE_CODEARTIFACT_OPERATION_TIMEOUT` | one AWS call, its retries included (`--operation-timeout`) | `12s` |
+//! The variables, their meaning and defaults: [`DOCUMENTED`] (rendered into
+//! docs/lambda/settings.md by `cargo run -p docgen`).
 //!
 //! Whatever the timeouts, every invocation also ends before its own deadline
 //! (the function's timeout), less a margin ([`DEADLINE_MARGIN`]), with a
@@ -95,6 +79,103 @@ pub const DEPRECATED_NAMES: [(&str, &str); 4] = [
 /// The lifetime of the token a refresh writes into job definitions (the
 /// CLI's `refresh --duration`, and `refresh_duration` in its config file).
 pub const REFRESH_DURATION: &str = "GLUE_CODEARTIFACT_REFRESH_DURATION";
+
+/// One documented setting: docs/lambda/settings.md is generated from
+/// [`DOCUMENTED`] (`cargo run -p docgen`), and a test checks that it names
+/// every variable [`Settings::from_lookup`] reads.
+#[derive(Clone, Copy, Debug)]
+pub struct SettingDoc {
+    /// The environment variable.
+    pub name: &'static str,
+    /// What it sets (Markdown).
+    pub meaning: &'static str,
+    /// Its default, or `required`.
+    pub default: &'static str,
+}
+
+/// Every setting, in the order the docs list them.
+pub const DOCUMENTED: &[SettingDoc] = &[
+    SettingDoc {
+        name: DOMAIN,
+        meaning: "CodeArtifact domain",
+        default: "required",
+    },
+    SettingDoc {
+        name: REPOSITORY,
+        meaning: "CodeArtifact repository",
+        default: "required",
+    },
+    SettingDoc {
+        name: DOMAIN_OWNER,
+        meaning: "account ID owning the domain",
+        default: "the function's account",
+    },
+    SettingDoc {
+        name: ALLOWED_JOBS,
+        meaning: "comma-separated Glue job names or `*`/`?` patterns the function may start (or refresh)",
+        default: "required",
+    },
+    SettingDoc {
+        name: DURATION,
+        meaning: "lifetime of minted tokens (`0`, `15m`–`12h`)",
+        default: "`1h`",
+    },
+    SettingDoc {
+        name: MIN_TOKEN_LIFE,
+        meaning: "life a served token must still have, for the run's start-up and installs (plus a one-minute margin)",
+        default: "`30m`",
+    },
+    SettingDoc {
+        name: MODE,
+        meaning: "`index-url` or `extra-index-url`",
+        default: "`index-url`",
+    },
+    SettingDoc {
+        name: ALLOWED_EVENT_OVERRIDES,
+        meaning: "what events may set: the fields `duration` and `mode`, and run arguments by name (`--day`) or pattern (`--report_*`); Glue's own parameters (`--extra-py-files`, …) only by exact name, never by a pattern (see [security](../security.md))",
+        default: "none: no field, no argument",
+    },
+    SettingDoc {
+        name: ENDPOINT_TYPE,
+        meaning: "`ipv4` or `dualstack`",
+        default: "CodeArtifact's default",
+    },
+    SettingDoc {
+        name: REPOSITORY_ENDPOINT_HOST,
+        meaning: "a `codeartifact.repositories` VPC endpoint's DNS name (no private DNS), for jobs in private subnets",
+        default: "none",
+    },
+    SettingDoc {
+        name: START_ENABLED,
+        meaning: "`false` refuses start events (`StartNotEnabled`): the SAM template's refresh function, whose role may not start runs",
+        default: "`true`",
+    },
+    SettingDoc {
+        name: REFRESH_ENABLED,
+        meaning: "`true` lets `{\"refresh\": …}` events rewrite the allowed jobs' `DefaultArguments` (the role then needs `glue:UpdateJob`, `glue:ListJobs`, `iam:PassRole`)",
+        default: "`false`",
+    },
+    SettingDoc {
+        name: REFRESH_DURATION,
+        meaning: "lifetime of the token a refresh writes (`15m`–`12h`): longer than the schedule's interval plus a run's start-up",
+        default: "`12h`",
+    },
+    SettingDoc {
+        name: CONNECT_TIMEOUT_ENV,
+        meaning: "connecting to AWS (the CLI's `--connect-timeout`)",
+        default: "`3s`",
+    },
+    SettingDoc {
+        name: ATTEMPT_TIMEOUT_ENV,
+        meaning: "one attempt of an AWS call (`--attempt-timeout`)",
+        default: "`8s`",
+    },
+    SettingDoc {
+        name: OPERATION_TIMEOUT_ENV,
+        meaning: "one AWS call, its retries included (`--operation-timeout`)",
+        default: "`12s`",
+    },
+];
 
 /// The default token duration in seconds (1 h, as `glue-codeartifact start`).
 pub const DEFAULT_DURATION_SECS: u64 = 3600;
@@ -436,6 +517,35 @@ fn parse_overrides(text: &str) -> Result<(Vec<Override>, ArgumentAllowlist), Str
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn every_setting_read_is_documented() {
+        let read = std::cell::RefCell::new(std::collections::BTreeSet::new());
+        let values: HashMap<&str, &str> = [
+            (DOMAIN, "acme"),
+            (REPOSITORY, "py-internal"),
+            (ALLOWED_JOBS, "nightly-*"),
+            (REFRESH_ENABLED, "true"),
+        ]
+        .into_iter()
+        .collect();
+        Settings::from_lookup(|name| {
+            read.borrow_mut().insert(name.to_owned());
+            values.get(name).map(|v| (*v).to_owned())
+        })
+        .expect("valid settings");
+        let documented: std::collections::BTreeSet<String> = DOCUMENTED
+            .iter()
+            .map(|s| s.name)
+            .chain(DEPRECATED_NAMES.iter().map(|(_, old)| *old))
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(
+            read.into_inner(),
+            documented,
+            "DOCUMENTED (and DEPRECATED_NAMES) must list exactly the variables from_lookup reads; then run `cargo run -p docgen`"
+        );
+    }
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
         let env: HashMap<String, String> = pairs

@@ -87,7 +87,7 @@ use Kind::*;
 
 /// The catalogue. Read calls: one or two faults are retried away; three
 /// (every attempt) fail with the matching exit code. StartJobRun: see
-/// README.md, "StartJobRun is not idempotent".
+/// docs/design/startjobrun-idempotency.md.
 pub const SCHEDULES: &[Schedule] = &[
     // GetJob (moto)
     s(GetJob, Throttle, false, 2, Started),
@@ -446,7 +446,7 @@ fn timeouts_are_configurable_and_validated() {
 /// in adaptive mode is another matter: the SDK's rate limiter then waits
 /// about 20 seconds before the retry (seen in its debug log: "client rate
 /// limiter delayed a request … sleep_time=19.99"), past the default
-/// operation timeout, so the call fails with exit 10 instead. README.md says
+/// operation timeout, so the call fails with exit 10 instead. docs/configuration.md says
 /// so, and keeps `standard` as the default.
 #[test]
 fn adaptive_retry_mode() {

@@ -1,6 +1,6 @@
 //! Inputs that `cargo fuzz` found to break a property, kept as plain tests
-//! so that every `cargo test` replays them (see `fuzz/` and README.md,
-//! "Testing → faults, bad inputs, fuzzing").
+//! so that every `cargo test` replays them (see `fuzz/` and CONTRIBUTING.md,
+//! "Faults, bad inputs, fuzzing").
 
 use glue_codeartifact_domain::{
     index_url::{IndexUrl, PackageFormat},

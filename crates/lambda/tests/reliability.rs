@@ -377,7 +377,7 @@ fn no_token_in_the_function_s_logs_on_the_refresh_paths() {
 /// `cargo test -p glue-codeartifact-lambda --test lambda soak -- --ignored --nocapture`
 /// (set `GLUE_CODEARTIFACT_TEST_BOOTSTRAP` to soak a release build).
 #[test]
-#[ignore = "1,000 invocations: run on demand, see README.md"]
+#[ignore = "1,000 invocations: run on demand, see CONTRIBUTING.md"]
 fn soak_1000_invocations_memory_stays_flat() {
     let stack = Stack::new();
     let job = unique_name("soak");

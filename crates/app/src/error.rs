@@ -153,7 +153,7 @@ pub enum Error {
     /// (its answer was lost), and the run could not be found.
     #[error(
         "StartJobRun for job {job:?} may or may not have started a run: {cause}, and {lookup}. Do not start it again blindly: list the job's runs (`aws glue get-job-runs --job-name {job}`) and look for one started after {}; start again only if there is none",
-        humantime::format_rfc3339_seconds(*since)
+        glue_codeartifact_domain::timestamp::rfc3339(*since)
     )]
     StartOutcomeUnknown {
         /// The job.

@@ -1,10 +1,10 @@
 //! The authenticated index URL alone (`glue-codeartifact index-url`).
 
-use std::time::SystemTime;
-
 use glue_codeartifact_domain::{
     duration::TokenDuration,
     index_url::{IndexUrl, PackageFormat},
+    timestamp::TokenExpiration,
+    token_cache::FRESHNESS_AT_START,
 };
 
 use crate::{Error, RepositoryRef, Services, error::Context};
@@ -15,7 +15,16 @@ pub struct IssuedIndexUrl {
     /// The URL; formatting redacts the token.
     pub url: IndexUrl,
     /// When the token expires.
-    pub expiration: SystemTime,
+    pub expiration: TokenExpiration,
+}
+
+/// Refuses a token that would not cover a run's start-up: the warm cache's
+/// rule ([`glue_codeartifact_domain::token_cache::Freshness`]) with
+/// [`FRESHNESS_AT_START`], for a start or refresh without a warm cache.
+/// Called once, before any run starts or any job changes.
+pub(crate) fn check_fresh_for_a_start(expiration: TokenExpiration) -> Result<(), Error> {
+    Ok(FRESHNESS_AT_START
+        .check_issued(expiration.as_system_time(), std::time::SystemTime::now())?)
 }
 
 /// Fetches the repository endpoint and a token concurrently (one round

@@ -8,7 +8,7 @@
 //! is kept to the one round trip between `GetJob` and `UpdateJob`; afterwards
 //! the job is read again to confirm that our value is the one in place.
 
-use std::{collections::BTreeMap, time::SystemTime};
+use std::collections::BTreeMap;
 
 use futures_util::{StreamExt, stream};
 use glue_codeartifact_domain::{
@@ -18,6 +18,7 @@ use glue_codeartifact_domain::{
     job_pattern::JobPatterns,
     run_plan::plan_run,
     secret::SecretText,
+    timestamp::TokenExpiration,
 };
 
 use crate::{
@@ -72,7 +73,7 @@ pub struct RefreshedJob {
 #[derive(Debug)]
 pub struct RefreshOutcome {
     /// When the token written into the jobs expires.
-    pub token_expiration: SystemTime,
+    pub token_expiration: TokenExpiration,
     /// Each job, in name order, with its result.
     pub jobs: Vec<(String, Result<RefreshedJob, Error>)>,
     /// The selected jobs that [`RefreshRequest::allowed`] does not allow,
@@ -144,6 +145,7 @@ pub async fn refresh(
     }
     let IssuedIndexUrl { url, expiration } =
         index_url(services, repository, request.duration, PackageFormat::Pypi).await?;
+    crate::index_url::check_fresh_for_a_start(expiration)?;
     tracing::info!(jobs = names.len(), "refreshing jobs with one token");
     let jobs = stream::iter(names)
         .map(|name| {

@@ -24,6 +24,7 @@ use glue_codeartifact_domain::{
     installer_option::IndexMode,
     job::JobDefinition,
     run_plan::{RunArgument, RunPlan, plan_run},
+    timestamp::TokenExpiration,
     token_cache::{CachedToken, EndpointKey, Freshness, TokenKey},
 };
 use tokio::sync::{Semaphore, watch};
@@ -58,7 +59,7 @@ pub struct StartOutcome {
     /// The run's ID; `None` in a dry run.
     pub job_run_id: Option<String>,
     /// When the token in the run's arguments expires.
-    pub token_expiration: SystemTime,
+    pub token_expiration: TokenExpiration,
     /// The run's arguments; formatting redacts the token.
     pub plan: RunPlan,
     /// Whether the token came from the warm cache (never, without one).
@@ -167,6 +168,10 @@ async fn start_with(
         None => reads.await,
     };
     let (job, endpoint, issued) = reads.map_err(|e| Error::from_aws(e, cx))?;
+    if cache.is_none() {
+        // With a warm cache, storing the token checks the cache's own rule.
+        crate::index_url::check_fresh_for_a_start(issued.expiration)?;
+    }
     if let Some(cache) = cache {
         let now = SystemTime::now();
         let mut locked = cache.lock();
@@ -185,7 +190,7 @@ async fn start_with(
             job = %request.job,
             cache = if token_cached { "hit" } else { "miss" },
             endpoint_cached,
-            token_life_seconds = Freshness::remaining(issued.expiration, now).as_secs(),
+            token_life_seconds = Freshness::remaining(issued.expiration.as_system_time(), now).as_secs(),
             "{}",
             if token_cached { "token from the warm cache" } else { "token minted" }
         );
@@ -204,7 +209,7 @@ async fn start_with(
 #[derive(Clone, Copy)]
 struct TokenIndex<'a> {
     url: &'a IndexUrl,
-    expiration: SystemTime,
+    expiration: TokenExpiration,
     cached: bool,
 }
 
@@ -268,7 +273,7 @@ async fn plan_and_start(
 #[derive(Debug)]
 pub struct StartManyOutcome {
     /// When the token in the runs' arguments expires.
-    pub token_expiration: SystemTime,
+    pub token_expiration: TokenExpiration,
     /// Each job, in the order given, with its result.
     pub runs: Vec<(String, Result<StartOutcome, Error>)>,
 }
@@ -313,6 +318,7 @@ pub async fn start_many(
             PackageFormat::Pypi,
         )
         .await?;
+        crate::index_url::check_fresh_for_a_start(url.expiration)?;
         let url = Arc::new(url);
         publish.send_replace(Some(Arc::clone(&url)));
         Ok::<_, Error>(url)

@@ -9,7 +9,7 @@ use aws_sdk_codeartifact::{
 };
 use glue_codeartifact_domain::{
     duration::TokenDuration, index_url::PackageFormat, repository_endpoint::EndpointType,
-    secret::AuthToken,
+    secret::AuthToken, timestamp::TokenExpiration,
 };
 
 use crate::error::{AwsError, AwsErrorKind, Operation};
@@ -19,8 +19,8 @@ use crate::error::{AwsError, AwsErrorKind, Operation};
 pub struct IssuedToken {
     /// The token. Formatting redacts it.
     pub token: AuthToken,
-    /// When it expires.
-    pub expiration: SystemTime,
+    /// When it expires, checked where the answer was read.
+    pub expiration: TokenExpiration,
 }
 
 /// The CodeArtifact operations this tool calls.
@@ -64,11 +64,28 @@ impl CodeArtifact {
         let token = output
             .authorization_token()
             .ok_or_else(|| missing("authorizationToken"))?;
-        let expiration = output
-            .expiration()
-            .and_then(|t| SystemTime::try_from(*t).ok())
-            .ok_or_else(|| missing("expiration"))?;
-        tracing::debug!(domain, expiration = %humantime_like(expiration), "token issued");
+        let expiration = output.expiration().ok_or_else(|| missing("expiration"))?;
+        // Checked here, where it enters: a value in milliseconds or a
+        // negative one is refused before any run starts or job changes.
+        let expiration = SystemTime::try_from(*expiration)
+            .map_err(|_| AwsError {
+                operation: OP,
+                kind: AwsErrorKind::Service,
+                code: None,
+                message: format!(
+                    "the response's expiration ({} s from the Unix epoch) is not a time",
+                    expiration.secs()
+                ),
+            })
+            .and_then(|t| {
+                TokenExpiration::checked(t, SystemTime::now()).map_err(|e| AwsError {
+                    operation: OP,
+                    kind: AwsErrorKind::Service,
+                    code: None,
+                    message: e.to_string(),
+                })
+            })?;
+        tracing::debug!(domain, %expiration, "token issued");
         Ok(IssuedToken {
             token: AuthToken::new(token),
             expiration,
@@ -112,10 +129,4 @@ impl CodeArtifact {
         tracing::debug!(domain, repository, endpoint, "repository endpoint");
         Ok(endpoint.to_owned())
     }
-}
-
-fn humantime_like(t: SystemTime) -> String {
-    aws_smithy_types::DateTime::from(t)
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .unwrap_or_default()
 }

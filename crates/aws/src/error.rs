@@ -7,6 +7,7 @@ use std::{error::Error as StdError, fmt};
 
 use aws_sdk_glue::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::result::{ConnectorError, DispatchFailure};
+use glue_codeartifact_domain::secret::redact_text;
 
 /// The AWS operations this tool calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -146,11 +147,13 @@ impl AwsError {
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
         R: fmt::Debug,
     {
+        // A service's message is AWS text we may print: every URL's
+        // user-info in it is redacted here, where it enters.
         let make = |kind, code: Option<&str>, message: String| AwsError {
             operation,
             kind,
             code: code.map(str::to_owned),
-            message,
+            message: redact_text(&message),
         };
         match &err {
             SdkError::ServiceError(service) => {

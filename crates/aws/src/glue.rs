@@ -7,6 +7,7 @@ use aws_sdk_glue::Client;
 use glue_codeartifact_domain::{
     job::{JobCommand, JobDefinition},
     run_state::RunState,
+    secret::redact_text,
 };
 
 use crate::error::{AwsError, AwsErrorKind, Operation};
@@ -192,7 +193,9 @@ impl Glue {
             attempt: run.attempt(),
             execution_time_seconds: run.execution_time(),
             dpu_seconds: run.dpu_seconds(),
-            error_message: run.error_message().map(str::to_owned),
+            // AWS text we print (`start --wait`): a run's ErrorMessage may
+            // quote its arguments, our token's URL among them.
+            error_message: run.error_message().map(redact_text),
             log_group_name: run.log_group_name().map(str::to_owned),
         })
     }
@@ -219,8 +222,7 @@ impl Glue {
                 message: error
                     .error_detail()
                     .and_then(|d| d.error_message())
-                    .unwrap_or("the run was not stopped")
-                    .to_owned(),
+                    .map_or_else(|| "the run was not stopped".to_owned(), redact_text),
             });
         }
         Ok(())

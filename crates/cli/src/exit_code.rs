@@ -91,6 +91,11 @@ pub enum Exit {
     /// get-job-runs --job-name JOB`) and start it again only if no run started
     /// at the time.
     StartOutcomeUnknown = 14,
+    /// The token CodeArtifact issued has expired, or would expire before a
+    /// run's start-up (10 minutes plus a 1-minute margin): nothing was
+    /// started or changed. A longer `--duration`, fresh credentials (with
+    /// `--duration 0`), or a correct clock fixes it.
+    TokenTooShort = 15,
     /// `start --wait`: the run ended FAILED.
     ///
     /// Read the run's error message and its logs in CloudWatch
@@ -145,9 +150,11 @@ impl Exit {
             ErrorClass::RepositoryNotFound => Exit::RepositoryNotFound,
             ErrorClass::AccessDenied => Exit::AccessDenied,
             ErrorClass::Throttled => Exit::Throttled,
-            // A token that would expire too soon: the credentials that mint
-            // it are near their end (`--duration 0`), or the clock is off.
-            ErrorClass::Credentials | ErrorClass::TokenTooShort => Exit::Credentials,
+            ErrorClass::Credentials => Exit::Credentials,
+            // A token that would expire too soon: its own code, since the
+            // fix differs (a longer --duration, fresh credentials with
+            // --duration 0, or the clock).
+            ErrorClass::TokenTooShort => Exit::TokenTooShort,
             ErrorClass::JobNotSupported => Exit::JobNotSupported,
             ErrorClass::Unreachable | ErrorClass::DeadlineReached => Exit::Unreachable,
             ErrorClass::StartOutcomeUnknown => Exit::StartOutcomeUnknown,

@@ -175,14 +175,26 @@ fn stack_for(input: &str) -> Stack {
         }],
         ..Config::default()
     };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs() as i64;
+    // `expiration=…`: what GetAuthorizationToken reports as the expiration.
+    let mut expiration = None;
     match input {
         "endpoint_trailing_slash=false" => config.endpoint_trailing_slash = false,
         "token_style=awkward" => config.token_style = TokenStyle::Awkward,
+        "expiration=past" => expiration = Some(now - 60),
+        "expiration=in-5m" => expiration = Some(now + 300),
+        "expiration=milliseconds" => expiration = Some((now + 3600) * 1000),
+        "expiration=negative" => expiration = Some(-5),
         other => panic!("unknown stack input {other:?}"),
     }
+    let emulator = EmulatorHandle::spawn(config).expect("the emulator starts");
+    emulator.report_expiration(expiration.map(Into::into));
     Stack {
         moto: Moto::shared(),
-        emulator: EmulatorHandle::spawn(config).expect("the emulator starts"),
+        emulator,
         packages,
     }
 }

@@ -287,3 +287,113 @@ fn a_run_started_by_glue_itself_installs_after_a_refresh() {
         out.transcript()
     );
 }
+
+#[test]
+fn an_expiration_in_milliseconds_changes_no_job_and_never_panics() {
+    let stack = Stack::new();
+    let job = stack.spark_job(|j| j.default_argument(INSTALLER_OPTION, "--upgrade"));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    stack
+        .emulator
+        .report_expiration(Some(((now + 7200) * 1000).into()));
+    for extra in [&["--output", "json"][..], &[][..]] {
+        let mut args = vec!["--job", job.as_str()];
+        args.extend_from_slice(extra);
+        let run = refresh(&stack, &args);
+        assert_eq!(run.code, 11, "{}", run.both());
+        assert!(run.stderr.contains("milliseconds"), "{}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+    assert_eq!(default_option(&stack, &job), "--upgrade", "job unchanged");
+    assert!(stack.moto.sent_requests("UpdateJob", &job).is_empty());
+}
+
+#[test]
+fn json_shows_what_it_replaced_with_passwords_redacted() {
+    let stack = Stack::new();
+    let job = stack.spark_job(|j| {
+        j.default_argument(
+            INSTALLER_OPTION,
+            "--index-url='https://old:pwtilde@old.example/~t/simple/?a=1&b=2' --extra-index-url 'https://u:pw space@h.example/simple/' -i https://BARETOKEN@h.example/simple/",
+        )
+    });
+    for dry in [true, false] {
+        let mut args = vec!["--job", job.as_str(), "--output", "json"];
+        if dry {
+            args.push("--dry-run");
+        }
+        let run = refresh(&stack, &args);
+        run.assert_code(0);
+        stack.assert_no_token(&run.both(), "refresh output");
+        for secret in ["pwtilde", "pw space", "BARETOKEN"] {
+            assert!(!run.both().contains(secret), "{secret} in {}", run.both());
+        }
+    }
+    let run = refresh(&stack, &["--job", &job, "--output", "json"]);
+    run.assert_code(0);
+    assert!(run.stdout.contains("replaced"), "{}", run.stdout);
+}
+
+#[test]
+fn an_expired_or_nearly_expired_token_changes_no_job() {
+    let stack = Stack::new();
+    let job = stack.spark_job(|j| j.default_argument(INSTALLER_OPTION, "--upgrade"));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    for expiration in [now - 60, now + 300] {
+        stack.emulator.report_expiration(Some(expiration.into()));
+        let run = refresh(&stack, &["--job", &job, "--output", "json"]);
+        assert_eq!(run.code, 15, "{}", run.both());
+        assert!(
+            run.stderr.contains("nothing was started or changed"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(default_option(&stack, &job), "--upgrade", "job unchanged");
+    assert!(stack.moto.sent_requests("UpdateJob", &job).is_empty());
+}
+
+#[test]
+fn alternating_host_forms_leave_one_url_for_the_repository() {
+    let stack = Stack::new();
+    let job = stack.spark_job(|j| {
+        j.default_argument(
+            INSTALLER_OPTION,
+            "--upgrade --extra-index-url https://pypi.example/simple/",
+        )
+    });
+    let port = url::Url::parse(&stack.emulator.base_url())
+        .unwrap()
+        .port()
+        .unwrap()
+        .to_string();
+    // `localhost:PORT` stands in for a VPC endpoint's own DNS name.
+    let vpce = format!("localhost:{port}");
+    let forms: [&[&str]; 4] = [
+        &[],
+        &["--repository-endpoint-host", &vpce],
+        &["--endpoint-type", "dualstack"],
+        &[],
+    ];
+    for form in forms {
+        let mut args = vec!["--job", job.as_str(), "--mode", "extra-index-url"];
+        args.extend_from_slice(form);
+        refresh(&stack, &args).assert_code(0);
+        let option = default_option(&stack, &job);
+        assert_eq!(
+            option.matches("--extra-index-url").count(),
+            2,
+            "{form:?}: ours and pypi.example's, once each: {option}"
+        );
+        assert!(
+            option.starts_with("--upgrade --extra-index-url https://pypi.example/simple/ "),
+            "{option}"
+        );
+    }
+}

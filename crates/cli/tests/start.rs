@@ -303,3 +303,114 @@ fn each_job_starts_as_soon_as_it_is_read() {
         "{a}'s run started only {gap:?} before {b}'s: it waited for {b} to be read"
     );
 }
+
+/// Seconds since the Unix epoch, now.
+fn epoch_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+#[test]
+fn an_expiration_in_milliseconds_or_negative_starts_nothing_and_never_panics() {
+    let stack = Stack::new();
+    let job = stack.spark_job(|j| j);
+    let in_ms = (epoch_now() + 3600) * 1000;
+    for (expiration, says) in [(in_ms, "milliseconds"), (-5, "before 1970")] {
+        stack.emulator.report_expiration(Some(expiration.into()));
+        for extra in [
+            &["--output", "json"][..],
+            &[][..],
+            &["--dry-run", "--output", "json"][..],
+        ] {
+            let run = stack.start(&job, extra);
+            assert_eq!(run.code, 11, "{expiration} {extra:?}: {}", run.both());
+            assert!(run.stderr.contains(says), "{}", run.stderr);
+            assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+            stack.assert_no_token(&run.both(), "the error");
+        }
+    }
+    assert!(stack.sent_runs(&job).is_empty(), "no run started");
+}
+
+/// Other indexes' credentials in every form of issue #13.2.
+const FOREIGN: &str = "--extra-index-url='https://user:pwtilde@h.example/~team/simple/' \
+    --extra-index-url 'https://user:pwamp@h.example/simple/?a=1&b=2' \
+    --extra-index-url='https://user:pw space@h.example/simple/' \
+    -f https://pwbare@h.example/links/ \
+    --index-url https://old:pwold@old.example/simple/";
+
+#[test]
+fn dry_run_shows_other_indexes_passwords_redacted() {
+    let stack = Stack::new();
+    let spark = stack.spark_job(|j| j.default_argument(INSTALLER_OPTION, FOREIGN));
+    let shell = unique_name_shell(&stack);
+    for job in [&spark, &shell] {
+        for extra in [
+            &["--dry-run"][..],
+            &["--dry-run", "--output", "json"][..],
+            &[
+                "--dry-run",
+                "--output",
+                "json",
+                "--arg",
+                "--extra-py-files=https://argpw@h.example/x.py",
+            ][..],
+        ] {
+            let run = stack.start(job, extra);
+            run.assert_code(0);
+            stack.assert_no_token(&run.both(), "dry-run output");
+            for secret in ["pwtilde", "pwamp", "pw space", "pwbare", "pwold", "argpw"] {
+                assert!(!run.both().contains(secret), "{secret} in {}", run.both());
+            }
+            assert!(run.both().contains("user:****@h.example"), "{}", run.both());
+        }
+    }
+    assert!(stack.sent_runs(&spark).is_empty());
+}
+
+fn unique_name_shell(stack: &Stack) -> String {
+    let name = test_stack::unique_name("shell");
+    let modules = format!(
+        "acme-tools==1.2.0,other @ https://pwdirect@h.example/other-1.0-py3-none-any.whl {}",
+        FOREIGN.replace(
+            "-f https://pwbare@h.example/links/",
+            "-i https://pwbare@h.example/simple/"
+        )
+    );
+    stack.moto.create_job(
+        &JobSpec::python_shell(&name)
+            .default_argument(MODULES, &modules)
+            .max_concurrent_runs(10),
+    );
+    name
+}
+
+#[test]
+fn an_expired_or_nearly_expired_token_starts_nothing() {
+    let stack = Stack::new();
+    let a = stack.spark_job(|j| j);
+    let b = stack.spark_job(|j| j);
+    for (expiration, says) in [
+        (epoch_now() - 60, "has already expired"),
+        (epoch_now() + 300, "less than the 11m a run needs"),
+    ] {
+        stack.emulator.report_expiration(Some(expiration.into()));
+        for extra in [
+            &["--output", "json"][..],
+            &["--dry-run"][..],
+            &["--job", &b][..],
+        ] {
+            let run = stack.start(&a, extra);
+            assert_eq!(run.code, 15, "{extra:?}: {}", run.both());
+            assert!(run.stderr.contains(says), "{}", run.stderr);
+            assert!(run.stderr.contains("nothing was started"), "{}", run.stderr);
+            stack.assert_no_token(&run.both(), "the error");
+        }
+    }
+    assert!(stack.sent_runs(&a).is_empty() && stack.sent_runs(&b).is_empty());
+    // A fresh token again: the start goes through.
+    stack.emulator.report_expiration(None);
+    stack.start(&a, &[]).assert_code(0);
+}

@@ -265,3 +265,39 @@ fn a_live_line_on_a_terminal() {
     );
     stack.assert_no_token(&screen, "the terminal");
 }
+
+#[test]
+fn an_error_message_that_quotes_the_token_is_shown_redacted() {
+    let stack = Stack::with_moto(moto());
+    for output in ["text", "json"] {
+        let job = stack.spark_job(|j| j);
+        let child = spawn_wait(&stack, &job, &["--output", output]);
+        let id = run_id(&stack, &job);
+        let sent = stack.sent_runs(&job);
+        let option = sent[0]["Arguments"]["--python-modules-installer-option"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let message = format!(
+            "pip failed with arguments [{option}] and --extra-index-url 'https://bob:hunter2 x@other.example/~t/simple/?a&b' and https://BARETOKEN@other.example/"
+        );
+        std::thread::sleep(Duration::from_millis(1200));
+        set_state(&stack, &job, &id, "FAILED", Some(&message));
+        let run = finish(child);
+        run.assert_code(20);
+        stack.assert_no_token(&run.both(), "--wait output");
+        for secret in ["hunter2", "BARETOKEN"] {
+            assert!(!run.both().contains(secret), "{output}: {}", run.both());
+        }
+        assert!(
+            run.both().contains("pip failed with arguments"),
+            "{}",
+            run.both()
+        );
+        assert!(
+            run.both().contains("https://bob:****@other.example/"),
+            "{}",
+            run.both()
+        );
+    }
+}

@@ -8,6 +8,7 @@
 //! | `POST /_emulator/faults` | a [`Fault`] (see [`crate::faults`]) | 201, the pending faults |
 //! | `GET /_emulator/faults` | | the pending faults |
 //! | `DELETE /_emulator/faults` | | 204 |
+//! | `POST /_emulator/expiration` | `{"expiration": N}` (any JSON number; `null` clears) | `{"expiration": N}` |
 //! | `GET /_emulator/stats` | | [`crate::Stats`] |
 //! | `GET /_emulator/requests` | | a list of [`crate::RequestRecord`] |
 
@@ -36,6 +37,7 @@ pub(crate) fn routes() -> Router<Arc<State>> {
             "/_emulator/faults",
             get(list_faults).post(inject_fault).delete(clear_faults),
         )
+        .route("/_emulator/expiration", post(report_expiration))
         .route("/_emulator/stats", get(stats))
         .route("/_emulator/requests", get(requests))
 }
@@ -68,6 +70,25 @@ async fn advance_clock(
     state.clock.advance(by);
     tracing::info!(advance_seconds = by.as_secs_f64(), "clock advanced");
     Json(json!({ "offset_seconds": state.clock.offset().as_secs_f64() })).into_response()
+}
+
+/// Body of `POST /_emulator/expiration`.
+#[derive(Deserialize)]
+struct ReportExpiration {
+    expiration: Option<serde_json::Number>,
+}
+
+async fn report_expiration(
+    AxumState(state): AxumState<Arc<State>>,
+    body: Result<Json<ReportExpiration>, JsonRejection>,
+) -> Response {
+    let Json(body) = match body {
+        Ok(body) => body,
+        Err(e) => return bad_request(e.body_text()),
+    };
+    tracing::info!(expiration = ?body.expiration, "reported expiration set");
+    *state.reported_expiration.lock().expect("expiration lock") = body.expiration.clone();
+    Json(json!({ "expiration": body.expiration })).into_response()
 }
 
 async fn list_faults(AxumState(state): AxumState<Arc<State>>) -> Response {

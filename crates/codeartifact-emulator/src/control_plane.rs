@@ -112,6 +112,12 @@ fn issue_token(state: &State, params: &Params, headers: &HeaderMap) -> Result<Re
         lifetime,
         state.clock.now(),
     );
+    let reported = state
+        .reported_expiration
+        .lock()
+        .expect("expiration lock")
+        .clone();
+    let expiration = reported.map_or_else(|| json!(expiration), serde_json::Value::Number);
     Ok(Json(json!({ "authorizationToken": token, "expiration": expiration })).into_response())
 }
 

@@ -226,6 +226,18 @@ impl EmulatorHandle {
         self.state.clock.advance(by);
     }
 
+    /// Makes every later `GetAuthorizationToken` answer report `expiration`
+    /// (epoch seconds as CodeArtifact writes them, or any odd number: in
+    /// milliseconds, negative, past) instead of the real one; `None` goes
+    /// back to the real one. The token still expires as issued.
+    pub fn report_expiration(&self, expiration: Option<serde_json::Number>) {
+        *self
+            .state
+            .reported_expiration
+            .lock()
+            .expect("expiration lock") = expiration;
+    }
+
     /// Adds a fault at the end of the fault queue.
     pub fn inject_fault(&self, fault: Fault) {
         self.state.faults.inject(fault);

@@ -70,6 +70,10 @@ pub(crate) struct State {
     pub tokens: TokenStore,
     pub faults: FaultQueue,
     pub packages: PackageCache,
+    /// When set, the `expiration` every `GetAuthorizationToken` answer
+    /// reports instead of the real one (tests of odd answers: milliseconds,
+    /// negative, already past). The token itself still expires as issued.
+    pub reported_expiration: Mutex<Option<serde_json::Number>>,
     counters: Counters,
     requests: Mutex<VecDeque<RequestRecord>>,
 }
@@ -95,6 +99,7 @@ impl State {
             tokens: TokenStore::default(),
             faults: FaultQueue::default(),
             packages: PackageCache::default(),
+            reported_expiration: Mutex::new(None),
             counters: Counters::default(),
             requests: Mutex::new(VecDeque::new()),
         }

@@ -166,8 +166,10 @@ fn plain_url_char(c: char) -> bool {
 }
 
 /// Whether `candidate` (any URL text, with or without credentials) points at
-/// the same index as `index`: same scheme, host, port and path, ignoring
-/// credentials and a trailing slash.
+/// the same index as `index`: the same URL (scheme, host, port and path,
+/// ignoring credentials and a trailing slash), or the same CodeArtifact
+/// repository through another host form ([`RepositoryId`]: public,
+/// dual-stack or VPC endpoint host).
 pub fn same_index(index: &Url, candidate: &str) -> bool {
     let Ok(mut other) = Url::parse(candidate) else {
         return false;
@@ -176,11 +178,97 @@ pub fn same_index(index: &Url, candidate: &str) -> bool {
     let _ = other.set_username("");
     other.set_query(None);
     other.set_fragment(None);
-    index.scheme() == other.scheme()
+    let same_url = index.scheme() == other.scheme()
         && index.host_str().map(str::to_ascii_lowercase)
             == other.host_str().map(str::to_ascii_lowercase)
         && index.port_or_known_default() == other.port_or_known_default()
-        && index.path().trim_end_matches('/') == other.path().trim_end_matches('/')
+        && index.path().trim_end_matches('/') == other.path().trim_end_matches('/');
+    same_url
+        || RepositoryId::of(index)
+            .zip(RepositoryId::of(&other))
+            .is_some_and(|(a, b)| a.is_same_as(&b))
+}
+
+/// A CodeArtifact repository as its URLs name it, whatever the host form:
+///
+/// - public and dual-stack hosts: `https://DOMAIN-OWNER.d.codeartifact.REGION.…/FORMAT/REPO/`;
+/// - a VPC endpoint without private DNS: `https://VPCE-HOST/FORMAT/d/DOMAIN-OWNER/REPO/`
+///   (CodeArtifact guide, "Use the codeartifact.repositories endpoint
+///   without private DNS");
+/// - a loopback stand-in (the emulator): `http://127.0.0.1:PORT/DOMAIN-OWNER/FORMAT/REPO/`.
+///
+/// Each may end in pip's `simple/`. Two URLs of one repository have the
+/// same domain, owner, format and repository; the region is compared only
+/// where both hosts name one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepositoryId {
+    /// The domain.
+    pub domain: String,
+    /// The domain owner's 12-digit account ID.
+    pub owner: String,
+    /// The package format (`pypi`).
+    pub format: String,
+    /// The repository.
+    pub repository: String,
+    /// The region, when the host names one (`…codeartifact.REGION.…`).
+    pub region: Option<String>,
+}
+
+impl RepositoryId {
+    /// Reads the repository a URL points at; `None` for a URL that is not
+    /// a CodeArtifact repository's in any documented form.
+    pub fn of(url: &Url) -> Option<Self> {
+        let host = url.host_str()?.to_ascii_lowercase();
+        let mut segments: Vec<&str> = url
+            .path_segments()
+            .map(|s| s.filter(|p| !p.is_empty()).collect())
+            .unwrap_or_default();
+        if segments.last() == Some(&"simple") {
+            segments.pop();
+        }
+        let labels: Vec<&str> = host.split('.').collect();
+        let region = labels
+            .iter()
+            .position(|l| *l == "codeartifact")
+            .and_then(|i| labels.get(i + 1))
+            .map(|r| (*r).to_owned());
+        let (label, format, repository) = match segments.as_slice() {
+            [format, "d", label, repository] => (*label, *format, *repository),
+            [format, repository] if labels.get(1) == Some(&"d") && region.is_some() => {
+                (labels[0], *format, *repository)
+            }
+            [label, format, repository] => (*label, *format, *repository),
+            _ => return None,
+        };
+        let (domain, owner) = split_domain_owner(label)?;
+        Some(Self {
+            domain: domain.to_owned(),
+            owner: owner.to_owned(),
+            format: format.to_owned(),
+            repository: repository.to_owned(),
+            region,
+        })
+    }
+
+    /// The same repository: same domain, owner, format and repository, and
+    /// the same region where both name one.
+    pub fn is_same_as(&self, other: &Self) -> bool {
+        self.domain == other.domain
+            && self.owner == other.owner
+            && self.format == other.format
+            && self.repository == other.repository
+            && match (&self.region, &other.region) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+    }
+}
+
+/// `DOMAIN-OWNER`: a domain name, a dash, a 12-digit account ID.
+pub fn split_domain_owner(label: &str) -> Option<(&str, &str)> {
+    label.rsplit_once('-').filter(|(domain, owner)| {
+        !domain.is_empty() && owner.len() == 12 && owner.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 #[cfg(test)]
@@ -292,6 +380,43 @@ mod tests {
         assert!(!same_index(index, "https://h.example/pypi/other/simple/"));
         assert!(!same_index(index, "http://h.example/pypi/r/simple/"));
         assert!(!same_index(index, "not a url"));
+    }
+
+    #[test]
+    fn the_same_repository_in_every_host_form() {
+        let forms = [
+            "https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/r/simple/",
+            "https://acme-111122223333.d.codeartifact.us-east-1.on.aws/pypi/r/simple/",
+            "https://vpce-0123456789abcdef-abcdefgh.d.codeartifact.us-east-1.vpce.amazonaws.com/pypi/d/acme-111122223333/r/simple/",
+            "https://private.example:8443/pypi/d/acme-111122223333/r/",
+            "http://127.0.0.1:4566/acme-111122223333/pypi/r/simple/",
+            "http://localhost:4566/acme-111122223333/pypi/r/",
+        ];
+        for a in forms {
+            let index = build(a, "t");
+            for b in forms {
+                assert!(
+                    same_index(
+                        index.without_credentials(),
+                        &b.replacen("://", "://aws:old@", 1)
+                    ),
+                    "{a} ~ {b}"
+                );
+            }
+        }
+        let index = build(forms[0], "t");
+        for other in [
+            "https://acme-111122223333.d.codeartifact.us-west-2.amazonaws.com/pypi/r/simple/",
+            "https://acme-999922223333.d.codeartifact.us-east-1.amazonaws.com/pypi/r/simple/",
+            "https://other-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/r/simple/",
+            "https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/r2/simple/",
+            "https://acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/npm/r/",
+            "https://vpce-0.d.codeartifact.us-west-2.vpce.amazonaws.com/pypi/d/acme-111122223333/r/",
+            "https://pypi.org/simple/",
+            "https://h.example/acme-tools/simple/",
+        ] {
+            assert!(!same_index(index.without_credentials(), other), "{other}");
+        }
     }
 
     proptest! {

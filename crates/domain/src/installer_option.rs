@@ -16,7 +16,7 @@
 use url::Url;
 
 use crate::index_url::{IndexUrl, same_index};
-use crate::secret::{REDACTED, SecretText};
+use crate::secret::{SecretText, redact_word};
 
 /// How the CodeArtifact index is given to pip.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -89,7 +89,7 @@ pub fn merge_installer_option(
     }
     refuse_dangling(&stripped.kept)?;
     Ok(append_ours(
-        &join(&stripped.kept),
+        (join(&stripped.kept), join_redacted(&stripped.kept)),
         mode,
         index,
         stripped.removed,
@@ -120,14 +120,27 @@ pub fn merge_inline_modules(
     if let Some(last) = items.last() {
         refuse_dangling(last)?;
     }
-    let kept = items.iter().map(|w| join(w)).collect::<Vec<_>>().join(",");
-    Ok(append_ours(&kept, mode, index, removed))
+    let kept = (
+        items.iter().map(|w| join(w)).collect::<Vec<_>>().join(","),
+        items
+            .iter()
+            .map(|w| join_redacted(w))
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    Ok(append_ours(kept, mode, index, removed))
 }
 
 /// `KEPT --index-url=URL` (or `--extra-index-url=`), in both renderings:
-/// with the token, and with it and any other URL password redacted. Our URL
-/// needs no quoting: the token in it is percent-encoded.
-fn append_ours(kept: &str, mode: IndexMode, index: &IndexUrl, replaced: Vec<String>) -> Merged {
+/// with the token, and with it and any other URL's user-info redacted
+/// (`kept` is `(exposed, redacted)`). Our URL needs no quoting: the token in
+/// it is percent-encoded.
+fn append_ours(
+    kept: (String, String),
+    mode: IndexMode,
+    index: &IndexUrl,
+    replaced: Vec<String>,
+) -> Merged {
     let render = |kept: &str, url: &str| {
         let ours = format!("{}={url}", mode.option());
         if kept.is_empty() {
@@ -138,8 +151,8 @@ fn append_ours(kept: &str, mode: IndexMode, index: &IndexUrl, replaced: Vec<Stri
     };
     Merged {
         value: SecretText::new(
-            render(kept, index.expose_secret()),
-            render(&redact_words(kept), index.redacted()),
+            render(&kept.0, index.expose_secret()),
+            render(&kept.1, index.redacted()),
         ),
         replaced,
     }
@@ -177,58 +190,32 @@ pub fn has_no_index(existing: &str) -> bool {
     })
 }
 
-/// Replaces the password of every URL with credentials in pip options by
-/// `****`, so that options which are not ours can be shown safely.
-pub fn redact_words(options: &str) -> String {
-    options
-        .split(' ')
-        .map(redact_word)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn redact_word(word: &str) -> String {
-    // `--opt=URL` or a bare URL, possibly with an item separator.
-    if !word.contains('@') {
-        return word.to_owned();
-    }
-    word.split(',')
-        .map(|part| {
-            let (prefix, candidate) = match part.split_once('=') {
-                Some((opt, value)) if opt.starts_with('-') => (format!("{opt}="), value),
-                _ => (String::new(), part),
-            };
-            match Url::parse(candidate.trim_matches('\'')) {
-                Ok(mut url) if url.password().is_some() => {
-                    let _ = url.set_password(Some(REDACTED));
-                    format!("{prefix}{url}")
-                }
-                _ => part.to_owned(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 /// Joins words with spaces, quoting (POSIX shell style) only the words that
 /// need it, so that plain options and URLs stay as the user wrote them.
 fn join(words: &[String]) -> String {
-    let plain = |w: &str| {
-        !w.is_empty()
-            && w.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,^".contains(c))
-    };
+    words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ")
+}
+
+/// [`join`], with the user-info of every URL redacted: what may be shown.
+/// Each word is redacted as quoted, so a quoted password (with a space, a
+/// `~`, a `&`) is redacted whole and the words stay as [`join`] writes them.
+fn join_redacted(words: &[String]) -> String {
     words
         .iter()
-        .map(|w| {
-            if plain(w) {
-                w.clone()
-            } else {
-                shlex::try_quote(w).map_or_else(|_| w.clone(), |q| q.into_owned())
-            }
-        })
+        .map(|w| redact_word(&quote(w)))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+fn quote(w: &str) -> String {
+    let plain = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,^".contains(c));
+    if plain {
+        w.to_owned()
+    } else {
+        shlex::try_quote(w).map_or_else(|_| w.to_owned(), |q| q.into_owned())
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -316,8 +303,7 @@ fn strip_index_options(words: &[String], mode: IndexMode, ours: &Url) -> Strippe
             .map(|(flags, _)| flags)
             .filter(|flags| !flags.is_empty());
         if remove {
-            let shown = words[i..(i + consumed).min(words.len())].join(" ");
-            removed.push(redact_words(&shown));
+            removed.push(join_redacted(&words[i..(i + consumed).min(words.len())]));
             if let Some(flags) = cluster_flags {
                 kept.push(format!("-{flags}"));
             }
@@ -506,6 +492,64 @@ mod tests {
     }
 
     #[test]
+    fn foreign_passwords_are_redacted_in_every_form() {
+        // The forms of issue #13.2: `~` in the path, `&` in the query, a
+        // space in a quoted password, a bare token as user name; and every
+        // way pip takes an index or a link.
+        let options = [
+            "--extra-index-url='https://user:pw1secret@h.example/~team/simple/'",
+            "--extra-index-url 'https://user:pw2secret@h.example/simple/?a=1&b=2'",
+            "--extra-index-url='https://user:pw3 secret@h.example/simple/'",
+            "--extra-index-url=https://pw4secret@h.example/simple/",
+            "--ext https://u:pw5secret@h.example/simple/",
+            "-f https://u:pw6secret@h.example/links/",
+            "--find-links=https://pw7secret@h.example/links/",
+            "-fhttps://u:pw8secret@h.example/links/",
+            "\"--trusted-host\" h.example --extra-index-url \"https://u:pw9@x secret@h.example/\"",
+        ];
+        for mode in [IndexMode::IndexUrl, IndexMode::ExtraIndexUrl] {
+            let merged = merge_installer_option(&options.join(" "), mode, &index("TOKEN")).unwrap();
+            let shown = format!("{} {:?}", merged.value, merged.replaced);
+            for n in 1..=9 {
+                assert!(
+                    !shown.contains(&format!("pw{n}")),
+                    "{mode:?}: pw{n} in {shown}"
+                );
+            }
+            assert!(!shown.contains("TOKEN"), "{shown}");
+            // The exposed value keeps them.
+            assert!(merged.value.expose_secret().contains("pw3 secret"));
+        }
+        // An `--index-url` that is replaced is reported redacted.
+        for old in [
+            "--index-url='https://u:pwsecret@h.example/~x/simple/'",
+            "-i 'https://pwsecret@h.example/simple/?a&b'",
+            "-ihttps://u:pwsecret@h.example/simple/",
+        ] {
+            let merged = merge_installer_option(old, IndexMode::IndexUrl, &index("TOKEN")).unwrap();
+            assert_eq!(merged.replaced.len(), 1, "{old}");
+            assert!(
+                !merged.replaced[0].contains("pwsecret"),
+                "{:?}",
+                merged.replaced
+            );
+        }
+        // Python shell: inline options and direct references.
+        let merged = merge_inline_modules(
+            "acme @ https://u:pwA@h.example/acme-1.0-py3-none-any.whl,b==1 --extra-index-url='https://pwB@h.example/~x/simple/'",
+            IndexMode::IndexUrl,
+            &index("TOKEN"),
+        )
+        .unwrap();
+        let shown = merged.value.to_string();
+        assert!(!shown.contains("pwA") && !shown.contains("pwB"), "{shown}");
+        assert!(
+            shown.contains("acme @ https://u:****@h.example/acme-1.0-py3-none-any.whl"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn reports_what_it_replaced_redacted() {
         let merged = merge_installer_option(
             "--index-url https://u:p@old.example/simple/",
@@ -582,6 +626,26 @@ mod tests {
                     prop_assert!(shlex::split(&merged).unwrap().contains(&word), "{word} lost from {merged}");
                 }
             }
+        }
+
+        #[test]
+        fn no_foreign_password_is_shown(
+            pw in "[A-Za-z0-9~&@:%=+!$()*; ._-]{6,20}",
+            bare in any::<bool>(),
+            option in prop_oneof![Just("--extra-index-url="), Just("--extra-index-url "), Just("-f "), Just("--find-links="), Just("--index-url "), Just("-i"), Just("--ind=")],
+            extra in any::<bool>(),
+        ) {
+            prop_assume!(!"--index-url= https://user:@h.example/~x/simple/?a=1&b=2 TOKEN aws acme-111122223333.d.codeartifact.us-east-1.amazonaws.com/pypi/r/ --upgrade".contains(pw.as_str()));
+            // A bare token has no `:` (else its first part is a user name, kept).
+            let pw = if bare { pw.replace(':', "") } else { pw };
+            prop_assume!(pw.len() >= 6);
+            let userinfo = if bare { pw.clone() } else { format!("user:{pw}") };
+            let url = format!("https://{userinfo}@h.example/~x/simple/?a=1&b=2");
+            let existing = format!("--upgrade {option}{}", shlex::try_quote(&url).unwrap());
+            let mode = if extra { IndexMode::ExtraIndexUrl } else { IndexMode::IndexUrl };
+            let merged = merge_installer_option(&existing, mode, &index("TOKEN")).unwrap();
+            let shown = format!("{} {:?}", merged.value, merged.replaced);
+            prop_assert!(!shown.contains(&pw), "{} -> {}", existing, shown);
         }
 
         #[test]

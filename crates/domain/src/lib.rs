@@ -12,6 +12,7 @@
 //!   a deployment lets events set;
 //! - [`job_pattern`]: which jobs a deployment may start (`ALLOWED_JOBS`);
 //! - [`token_cache`]: when a cached token may still be served;
+//! - [`timestamp`]: a token's expiration, checked where it enters, and total RFC 3339;
 //! - [`iam_policy`]: the least-privilege policies of whoever mints tokens (to start
 //!   runs, or to refresh jobs);
 //! - [`preflight`]: the rules `doctor` checks a job with (job type, options,
@@ -69,4 +70,5 @@ pub mod repository_endpoint;
 pub mod run_plan;
 pub mod run_state;
 pub mod secret;
+pub mod timestamp;
 pub mod token_cache;

@@ -96,9 +96,7 @@ pub fn through_vpc_endpoint(endpoint: &str, vpce_host: &str) -> Result<String, V
 
 /// `DOMAIN-OWNER`: a domain name, a dash, a 12-digit account ID.
 fn is_domain_owner(label: &str) -> bool {
-    label.rsplit_once('-').is_some_and(|(domain, owner)| {
-        !domain.is_empty() && owner.len() == 12 && owner.bytes().all(|b| b.is_ascii_digit())
-    })
+    crate::index_url::split_domain_owner(label).is_some()
 }
 
 #[cfg(test)]

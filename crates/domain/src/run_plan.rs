@@ -374,7 +374,12 @@ pub fn plan_run(
     })?;
     let mut arguments: BTreeMap<String, SecretText> = run_arguments
         .iter()
-        .map(|a| (a.key.clone(), SecretText::public(a.value.clone())))
+        .map(|a| {
+            // The user's own values may hold other URLs' passwords: shown
+            // redacted, sent as they are.
+            let shown = crate::secret::redact_word(&a.value);
+            (a.key.clone(), SecretText::new(a.value.clone(), shown))
+        })
         .collect();
     arguments.insert(key.to_owned(), merged.value);
     let bytes = arguments_size(

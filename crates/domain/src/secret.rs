@@ -101,6 +101,97 @@ impl PartialEq for SecretText {
 
 impl Eq for SecretText {}
 
+/// Redacts the user-info of every URL in one word: a shell word of pip
+/// options (`--extra-index-url=https://bob:pw@host/…`, `-ihttps://…`), an
+/// argument value, a requirement (`name @ https://tok@host/x.whl` split into
+/// words). Inside one word, whitespace and quotes belong to the URL (a quoted
+/// password may hold a space). See [`redact_urls`] for the rule.
+pub fn redact_word(word: &str) -> String {
+    redact_urls(word, Scope::Word)
+}
+
+/// Redacts the user-info of every URL anywhere in free text: a message
+/// from AWS (a run's `ErrorMessage`), a log line. A URL ends at whitespace,
+/// or, when it follows a quote, at the closing quote (so a quoted password
+/// with a space is redacted whole). See [`redact_urls`] for the rule.
+pub fn redact_text(text: &str) -> String {
+    redact_urls(text, Scope::Text)
+}
+
+/// Where a URL may end, besides the end of its authority.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// The text is one word: only `/ ? #` (and the next URL) end it.
+    Word,
+    /// Free text: whitespace or the closing quote ends it too.
+    Text,
+}
+
+/// The one rule: every `SCHEME://USERINFO@HOST` in `text` becomes
+/// `SCHEME://USER:****@HOST` when USERINFO holds a `:` (a user and a
+/// password), else `SCHEME://****@HOST` (a bare token as user name, as in
+/// `https://TOKEN@host/`). The authority ends where pip's URL parser
+/// (`urllib.parse`) ends it, at the first `/`, `?` or `#`, and USERINFO is
+/// everything before its last `@`, so a password with an unencoded `@`,
+/// `~`, `&` or space is covered whole. Any scheme counts (`git+https`,
+/// `s3`), and so does a URL glued to an option (`-ihttps://…`,
+/// `--index-url=https://…`, `'https://…'`).
+fn redact_urls(text: &str, scope: Scope) -> String {
+    let starts: Vec<(usize, usize)> = text
+        .match_indices("://")
+        .map(|(at, _)| (scheme_start(text, at), at + 3))
+        .collect();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (i, &(scheme, authority)) in starts.iter().enumerate() {
+        if authority < copied {
+            continue;
+        }
+        // A URL that follows a quote ends at the closing quote.
+        let quote = text[..scheme]
+            .chars()
+            .next_back()
+            .filter(|c| matches!(c, '\'' | '"'));
+        let next_url = starts.get(i + 1).map_or(text.len(), |&(s, _)| s);
+        let limit = next_url.max(authority);
+        let end = text[authority..limit]
+            .char_indices()
+            .find(|&(_, c)| {
+                matches!(c, '/' | '?' | '#')
+                    || (scope == Scope::Text
+                        && match quote {
+                            Some(q) => c == q || c == '\n',
+                            None => c.is_whitespace(),
+                        })
+            })
+            .map_or(limit, |(pos, _)| authority + pos);
+        let Some(at) = text[authority..end].rfind('@') else {
+            continue;
+        };
+        let userinfo = &text[authority..authority + at];
+        out.push_str(&text[copied..authority]);
+        if let Some((user, _)) = userinfo.split_once(':') {
+            out.push_str(user);
+            out.push(':');
+        }
+        out.push_str(REDACTED);
+        copied = authority + at;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Where the scheme before `://` at `at` begins (RFC 3986: letters, digits,
+/// `+ - .`).
+fn scheme_start(text: &str, at: usize) -> usize {
+    text[..at]
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        .last()
+        .map_or(at, |(pos, _)| pos)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +212,98 @@ mod tests {
         assert_eq!(format!("{text:?}"), "\"a **** b\"");
         assert!(!format!("{text:#?}").contains("s3cr3t"));
         assert_eq!(text.expose_secret(), "a s3cr3t b");
+    }
+
+    #[test]
+    fn redacts_every_url_user_info() {
+        for (text, want) in [
+            (
+                "https://bob:pw@h.example/simple/",
+                "https://bob:****@h.example/simple/",
+            ),
+            ("https://TOKEN@h.example/", "https://****@h.example/"),
+            ("-ihttps://u:p@h/", "-ihttps://u:****@h/"),
+            (
+                "--extra-index-url=https://u:p@h/~x/?a=1&b=2",
+                "--extra-index-url=https://u:****@h/~x/?a=1&b=2",
+            ),
+            ("https://u:p w@h/", "https://u:****@h/"),
+            ("https://u:a@b@h/", "https://u:****@h/"),
+            (
+                "git+https://tok@github.com/o/r.git",
+                "git+https://****@github.com/o/r.git",
+            ),
+            (
+                "https://a:1@h1,https://b:2@h2",
+                "https://a:****@h1,https://b:****@h2",
+            ),
+            (
+                "https://h.example/simple/ bob@example.com",
+                "https://h.example/simple/ bob@example.com",
+            ),
+            ("no url here @ all", "no url here @ all"),
+            ("https://h/p@q", "https://h/p@q"),
+        ] {
+            assert_eq!(redact_word(text), want, "{text}");
+        }
+        assert_eq!(
+            redact_text("failed: pip --extra-index-url 'https://u:p w@h/' x and https://t@h2 y"),
+            "failed: pip --extra-index-url 'https://u:****@h/' x and https://****@h2 y"
+        );
+        assert_eq!(
+            redact_text("see https://h.example and mail bob@example.com/x"),
+            "see https://h.example and mail bob@example.com/x"
+        );
+        assert_eq!(redact_text("é://ü:ß@h"), "é://ü:****@h");
+    }
+
+    mod property {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A password: any printable text but the characters that end a URL's
+        /// authority for pip (`/ ? #`), and, in free text, whitespace.
+        fn password(free_text: bool) -> impl Strategy<Value = String> {
+            let class = if free_text {
+                "[A-Za-z0-9~&@:%=+!$()*;,._-]{1,24}"
+            } else {
+                "[A-Za-z0-9~&@:%=+!$'()*;, ._-]{1,24}"
+            };
+            class.prop_filter("distinct from the fixed text", |p| {
+                p.len() >= 6
+                    && !"https://user:@host.example/simple/ --index-url=".contains(p.as_str())
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn no_password_survives_in_a_word(pw in password(false), bare in any::<bool>(), prefix in prop_oneof![Just(""), Just("--index-url="), Just("-i"), Just("--extra-index-url="), Just("pkg @ ")]) {
+                // A bare token has no `:` (else its first part is a user name, kept).
+                let pw = if bare { pw.replace(':', "") } else { pw };
+                prop_assume!(pw.len() >= 6);
+                let url = if bare { format!("https://{pw}@host.example/simple/") } else { format!("https://user:{pw}@host.example/simple/") };
+                let word = format!("{prefix}{url}");
+                let shown = redact_word(&word);
+                prop_assert!(!shown.contains(&pw), "{} -> {}", word, shown);
+                prop_assert!(shown.ends_with("****@host.example/simple/"), "{}", shown);
+                if let Ok(parsed) = url::Url::parse(&shown[prefix.len()..]) {
+                    prop_assert!(parsed.password().is_none_or(|p| p == REDACTED));
+                }
+            }
+
+            #[test]
+            fn no_password_survives_in_free_text(pw in password(true), before in "[ -~]{0,20}", after in "[ -~]{0,20}") {
+                let text = format!("{before} https://user:{pw}@host.example/simple/ {after}");
+                let shown = redact_text(&text);
+                prop_assert!(!shown.contains(&format!(":{pw}@")), "{} -> {}", text, shown);
+                prop_assert!(shown.contains("****@host.example/simple/"), "{}", shown);
+            }
+
+            #[test]
+            fn never_panics(text in ".*") {
+                let _ = redact_word(&text);
+                let _ = redact_text(&text);
+            }
+        }
     }
 }

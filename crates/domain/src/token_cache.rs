@@ -39,6 +39,7 @@
 //! use glue_codeartifact_domain::{
 //!     duration::TokenDuration,
 //!     secret::AuthToken,
+//!     timestamp::TokenExpiration,
 //!     token_cache::{CachedToken, Freshness, TokenCache, TokenKey},
 //! };
 //!
@@ -48,7 +49,7 @@
 //! let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
 //! let minted = CachedToken {
 //!     token: AuthToken::new("tok"),
-//!     expiration: t0 + Duration::from_secs(3600),
+//!     expiration: TokenExpiration::checked(t0 + Duration::from_secs(3600), t0)?,
 //! };
 //! cache.store_token(key.clone(), minted, t0)?;
 //! // 20 minutes later: 40 minutes left, more than 31 required.
@@ -64,10 +65,19 @@ use std::time::{Duration, SystemTime};
 use crate::duration::TokenDuration;
 use crate::index_url::PackageFormat;
 use crate::secret::AuthToken;
+use crate::timestamp::TokenExpiration;
 
 /// The default safety margin: one minute, for clock skew and the time
 /// between the cache decision and `StartJobRun`.
 pub const DEFAULT_SAFETY_MARGIN: Duration = Duration::from_secs(60);
+
+/// The rule for a token minted for one start or refresh without a warm
+/// cache (the CLI's `start` and `refresh`): ten minutes for the run's
+/// start-up and pip installs, plus [`DEFAULT_SAFETY_MARGIN`]. Shorter than
+/// the Lambda's default minimum life, so that the shortest token
+/// CodeArtifact issues (15 minutes) still passes when it is fresh.
+pub const FRESHNESS_AT_START: Freshness =
+    Freshness::new(Duration::from_secs(10 * 60), DEFAULT_SAFETY_MARGIN);
 
 /// How much life a served token must have left.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,8 +104,8 @@ pub enum FreshnessError {
     },
     /// A token just minted expires too soon.
     #[error(
-        "the token CodeArtifact issued expires in {}, less than the {} a run needs (the minimum token life plus a {} safety margin); ask for a longer duration or a shorter minimum life, and with a duration of 0 check how long the caller's credentials last",
-        human(*remaining), human(*min_life + *margin), human(*margin)
+        "the token CodeArtifact issued {}, less than the {} a run needs (the minimum token life plus a {} safety margin), so nothing was started or changed; ask for a longer duration or a shorter minimum life, with a duration of 0 check how long the caller's credentials last (renew them, e.g. `aws sso login`), and check this machine's clock",
+        expires_in(*remaining), human(*min_life + *margin), human(*margin)
     )]
     TokenTooShort {
         /// The token's remaining life when it was checked.
@@ -107,13 +117,21 @@ pub enum FreshnessError {
     },
 }
 
+fn expires_in(remaining: Duration) -> String {
+    if remaining.as_secs() == 0 {
+        "has already expired".to_owned()
+    } else {
+        format!("expires in {}", human(remaining))
+    }
+}
+
 fn human(d: Duration) -> humantime::FormattedDuration {
     humantime::format_duration(Duration::from_secs(d.as_secs()))
 }
 
 impl Freshness {
     /// A rule requiring `min_life` plus `margin` of remaining life.
-    pub fn new(min_life: Duration, margin: Duration) -> Self {
+    pub const fn new(min_life: Duration, margin: Duration) -> Self {
         Self { min_life, margin }
     }
 
@@ -237,7 +255,7 @@ pub struct CachedToken {
     /// The token.
     pub token: AuthToken,
     /// When it expires.
-    pub expiration: SystemTime,
+    pub expiration: TokenExpiration,
 }
 
 /// Endpoints kept for the life of the process, tokens while they meet the
@@ -294,7 +312,8 @@ impl TokenCache {
         token: CachedToken,
         now: SystemTime,
     ) -> Result<(), FreshnessError> {
-        self.freshness.check_issued(token.expiration, now)?;
+        self.freshness
+            .check_issued(token.expiration.as_system_time(), now)?;
         self.tokens.retain(|(k, _)| *k != key);
         self.tokens.push((key, token));
         Ok(())
@@ -322,7 +341,7 @@ impl TokenCache {
     fn evict(&mut self, now: SystemTime) {
         let freshness = self.freshness;
         self.tokens
-            .retain(|(_, t)| freshness.is_servable(t.expiration, now));
+            .retain(|(_, t)| freshness.is_servable(t.expiration.as_system_time(), now));
     }
 }
 
@@ -345,7 +364,7 @@ mod tests {
     fn token(name: &str, expires: SystemTime) -> CachedToken {
         CachedToken {
             token: AuthToken::new(name),
-            expiration: expires,
+            expiration: TokenExpiration::checked(expires, expires).unwrap(),
         }
     }
 
@@ -480,7 +499,7 @@ mod tests {
             }
             for ask in asks {
                 if let Some(served) = cache.token(&key(3600), t(ask)) {
-                    let left = Freshness::remaining(served.expiration, t(ask));
+                    let left = Freshness::remaining(served.expiration.as_system_time(), t(ask));
                     prop_assert!(left >= Duration::from_secs(min_life + margin));
                 }
             }

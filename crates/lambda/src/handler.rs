@@ -351,8 +351,8 @@ pub fn answer_by(deadline_ms: u64, now: SystemTime, now_instant: Instant) -> Opt
     }
 }
 
-fn rfc3339(t: SystemTime) -> String {
-    humantime::format_rfc3339_seconds(t).to_string()
+fn rfc3339(t: glue_codeartifact_domain::timestamp::TokenExpiration) -> String {
+    t.rfc3339()
 }
 
 #[cfg(test)]

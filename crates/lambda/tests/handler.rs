@@ -221,3 +221,28 @@ fn a_preflight_refuses_a_missing_package_and_passes_a_good_one() {
     stack.assert_no_token(&err.to_string(), "the preflight error");
     assert!(stack.sent_runs(&bad).is_empty());
 }
+
+#[test]
+fn an_expiration_in_milliseconds_or_negative_starts_nothing() {
+    let stack = Stack::new();
+    let job = stack.spark_job("odd-expiry");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let rt = runtime();
+    for expiration in [(now + 3600) * 1000, -5] {
+        // A fresh execution environment: nothing cached.
+        let state = stack.state(&[("ALLOWED_JOBS", &job)]);
+        stack.emulator.report_expiration(Some(expiration.into()));
+        let err = rt
+            .block_on(invoke(&state, json!({"job_name": job})))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("expiration"),
+            "{expiration}: {err}"
+        );
+        stack.assert_no_token(&err.to_string(), "the error");
+    }
+    assert!(stack.sent_runs(&job).is_empty(), "no run started");
+}

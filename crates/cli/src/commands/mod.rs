@@ -87,7 +87,7 @@ impl From<RepositoryArgs> for RepositoryRef {
     }
 }
 
-/// RFC 3339, seconds precision, UTC.
-fn timestamp(t: std::time::SystemTime) -> String {
-    humantime::format_rfc3339_seconds(t).to_string()
+/// RFC 3339, seconds precision, UTC (total: never panics).
+fn timestamp(t: glue_codeartifact_domain::timestamp::TokenExpiration) -> String {
+    t.rfc3339()
 }

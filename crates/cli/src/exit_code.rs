@@ -93,8 +93,11 @@ pub enum Exit {
     StartOutcomeUnknown = 14,
     /// The token CodeArtifact issued has expired, or would expire before a
     /// run's start-up (10 minutes plus a 1-minute margin): nothing was
-    /// started or changed. A longer `--duration`, fresh credentials (with
-    /// `--duration 0`), or a correct clock fixes it.
+    /// started or changed.
+    ///
+    /// Ask for a longer `--duration`; with `--duration 0` (as long as the
+    /// caller's credentials) renew them first (`aws sso login`); check this
+    /// machine's clock.
     TokenTooShort = 15,
     /// `start --wait`: the run ended FAILED.
     ///

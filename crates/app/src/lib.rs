@@ -23,7 +23,7 @@ pub mod start_run;
 pub mod wait;
 pub mod warm_cache;
 
-use glue_codeartifact_aws::{AwsSettings, CodeArtifact, Glue, SdkConfig, load_sdk_config};
+use glue_codeartifact_aws::{AwsSettings, CodeArtifact, Glue, S3, SdkConfig, load_sdk_config};
 use glue_codeartifact_domain::repository_endpoint::{EndpointType, through_vpc_endpoint};
 
 pub use error::{Error, ErrorClass};
@@ -64,6 +64,8 @@ pub struct Services {
     pub glue: Glue,
     /// CodeArtifact.
     pub codeartifact: CodeArtifact,
+    /// S3 (the wheelhouse's objects).
+    pub s3: S3,
     /// The region the clients talk to.
     pub region: String,
 }
@@ -81,6 +83,7 @@ impl Services {
         Self {
             glue: Glue::new(config),
             codeartifact: CodeArtifact::new(config),
+            s3: S3::new(config),
             region: config
                 .region()
                 .map(|r| r.as_ref().to_owned())

@@ -30,6 +30,14 @@ pub enum Operation {
     GetAuthorizationToken,
     /// `codeartifact:GetRepositoryEndpoint`.
     GetRepositoryEndpoint,
+    /// `s3:HeadObject` (allowed by `s3:GetObject`).
+    HeadObject,
+    /// `s3:GetObject`.
+    GetObject,
+    /// `s3:PutObject`.
+    PutObject,
+    /// `s3:ListObjectsV2` (allowed by `s3:ListBucket`).
+    ListObjectsV2,
 }
 
 impl Operation {
@@ -45,6 +53,10 @@ impl Operation {
             Operation::GetJobRuns => "GetJobRuns",
             Operation::GetAuthorizationToken => "GetAuthorizationToken",
             Operation::GetRepositoryEndpoint => "GetRepositoryEndpoint",
+            Operation::HeadObject => "HeadObject",
+            Operation::GetObject => "GetObject",
+            Operation::PutObject => "PutObject",
+            Operation::ListObjectsV2 => "ListObjectsV2",
         }
     }
 
@@ -63,6 +75,9 @@ impl Operation {
                 "sts:GetServiceBearerToken",
             ],
             Operation::GetRepositoryEndpoint => &["codeartifact:GetRepositoryEndpoint"],
+            Operation::HeadObject | Operation::GetObject => &["s3:GetObject"],
+            Operation::PutObject => &["s3:PutObject"],
+            Operation::ListObjectsV2 => &["s3:ListBucket"],
         }
     }
 }
@@ -262,8 +277,12 @@ fn chain_has_credentials_error(mut next: Option<&(dyn StdError + 'static)>) -> b
 
 fn kind_of_code(code: &str) -> AwsErrorKind {
     match code {
-        "EntityNotFoundException" | "ResourceNotFoundException" => AwsErrorKind::NotFound,
-        "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" => {
+        "EntityNotFoundException"
+        | "ResourceNotFoundException"
+        | "NoSuchBucket"
+        | "NoSuchKey"
+        | "NotFound" => AwsErrorKind::NotFound,
+        "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" | "Forbidden" => {
             AwsErrorKind::AccessDenied
         }
         "ThrottlingException"
@@ -272,10 +291,12 @@ fn kind_of_code(code: &str) -> AwsErrorKind {
         | "TooManyRequestsException"
         | "RequestLimitExceeded"
         | "RequestThrottled"
-        | "RequestThrottledException" => AwsErrorKind::Throttled,
+        | "RequestThrottledException"
+        | "SlowDown" => AwsErrorKind::Throttled,
         "ValidationException" | "InvalidInputException" => AwsErrorKind::Invalid,
         "UnrecognizedClientException"
         | "InvalidClientTokenId"
+        | "InvalidAccessKeyId"
         | "InvalidSignatureException"
         | "SignatureDoesNotMatch"
         | "ExpiredTokenException"

@@ -13,6 +13,8 @@
 //!   answer was lost;
 //! - [`codeartifact`]: `GetAuthorizationToken` (where the token is made),
 //!   `GetRepositoryEndpoint`;
+//! - [`s3`]: `HeadObject`, `GetObject`, `PutObject`, `ListObjectsV2` (the
+//!   wheelhouse's objects);
 //! - [`error`]: SDK errors sorted into what a user can act on.
 #![deny(missing_docs)]
 
@@ -21,12 +23,14 @@ pub mod config;
 pub mod error;
 pub mod glue;
 pub mod job_update;
+pub mod s3;
 pub mod start_run;
 
 pub use codeartifact::{CodeArtifact, IssuedToken};
 pub use config::{AwsSettings, ConfigError, Timeouts, load_sdk_config};
 pub use error::{AwsError, AwsErrorKind, Operation};
 pub use glue::{Glue, JobRunStatus, JobSnapshot, UpdateJobError};
+pub use s3::{ObjectHead, ObjectSummary, S3};
 
 /// The SDK configuration, re-exported so that callers need no direct
 /// dependency on aws-config.

@@ -15,6 +15,7 @@
 //! - [`timestamp`]: a token's expiration, checked where it enters, and total RFC 3339;
 //! - [`iam_policy`]: the least-privilege policies of whoever mints tokens (to start
 //!   runs, or to refresh jobs);
+//! - [`s3_uri`]: `s3://bucket/key` locations (one parser);
 //! - [`preflight`]: the rules `doctor` checks a job with (job type, options,
 //!   token lifetime, requirements against the index pages).
 //!
@@ -69,6 +70,7 @@ pub mod preflight;
 pub mod repository_endpoint;
 pub mod run_plan;
 pub mod run_state;
+pub mod s3_uri;
 pub mod secret;
 pub mod timestamp;
 pub mod token_cache;

@@ -36,6 +36,10 @@ Additions to moto:
   next Glue requests of an operation fail with ThrottlingException, HTTP 500
   or 503, AccessDenied, a connection reset or a delay, before moto handles
   them or after (the run started, the answer is lost).
+* **S3** is moto's own (path-style: ``/BUCKET/KEY``), with S3 faults and an S3
+  request recorder from ``s3_faults.py``: ``POST /_stack/s3-faults`` (500s,
+  SlowDown throttling, AccessDenied, a reset in the middle of an upload, a
+  delay) and ``GET /_stack/s3-requests[?operation=PutObject][&bucket=B]``.
 * ``--latency-ms N`` sleeps N ms before answering each AWS request (not the
   ``/_stack`` or ``/moto-api`` ones), for benchmarks.
 * ``--exit-with-parent`` makes the server exit as soon as its parent process is
@@ -344,9 +348,10 @@ def main(argv: list[str] | None = None) -> None:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     import glue_faults  # next to this script: fault injection, /_stack/faults
+    import s3_faults  # S3 faults and requests, /_stack/s3-faults, /_stack/s3-requests
 
     app = GlueRequestRecorder(
-        glue_faults.GlueFaults(DomainDispatcherApplication(create_backend_app)),
+        s3_faults.S3Faults(glue_faults.GlueFaults(DomainDispatcherApplication(create_backend_app))),
         latency_ms=args.latency_ms,
     )
     server = make_server(

@@ -38,7 +38,8 @@ pub fn unique_name(prefix: &str) -> String {
 /// - `AWS_EC2_METADATA_DISABLED=true`, and `AWS_CONFIG_FILE` /
 ///   `AWS_SHARED_CREDENTIALS_FILE` pointing at an empty file,
 ///   so nothing from the developer's own AWS setup leaks in;
-/// - `AWS_ENDPOINT_URL_GLUE=glue_url` and
+/// - `AWS_ENDPOINT_URL_GLUE=glue_url`, `AWS_ENDPOINT_URL_S3=glue_url` (moto
+///   serves S3 on the same port) and
 ///   `AWS_ENDPOINT_URL_CODEARTIFACT=codeartifact_url` (the SDK's own
 ///   per-service endpoint variables);
 /// - `AWS_MAX_ATTEMPTS=1`, so a failure shows at once (a test about retries
@@ -50,6 +51,7 @@ pub fn aws_env(glue_url: &str, codeartifact_url: &str) -> Vec<(String, String)> 
     let mut env = fake_credentials_env();
     env.extend([
         pair("AWS_ENDPOINT_URL_GLUE", glue_url),
+        pair("AWS_ENDPOINT_URL_S3", glue_url),
         pair("AWS_ENDPOINT_URL_CODEARTIFACT", codeartifact_url),
         pair("AWS_MAX_ATTEMPTS", "1"),
     ]);

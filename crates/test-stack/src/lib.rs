@@ -32,8 +32,10 @@ mod glue_faults;
 pub mod http;
 mod moto;
 mod python;
+mod s3;
 
 pub use env::{aws_env, command_with_env, unique_name};
 pub use glue_faults::{GlueFault, GlueFaultKind, Strike};
 pub use moto::{JobRunSummary, JobSpec, Moto};
 pub use python::{ReplayOutput, make_wheel, make_wheel_with, python, replay, repo_root};
+pub use s3::{S3Fault, S3FaultKind, S3Request};

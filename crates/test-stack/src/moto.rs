@@ -35,6 +35,7 @@ pub struct Moto {
     child: Option<Child>,
     runtime: tokio::runtime::Runtime,
     glue: Client,
+    pub(crate) s3: aws_sdk_s3::Client,
 }
 
 impl Moto {
@@ -114,11 +115,13 @@ impl Moto {
                     .build(),
             )
             .build();
+        let s3 = crate::s3::client(&url);
         Moto {
             url,
             child: None,
             runtime,
             glue: Client::from_conf(config),
+            s3,
         }
     }
 

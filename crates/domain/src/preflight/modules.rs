@@ -205,7 +205,7 @@ fn classify(item: &str, inline: bool) -> ModuleItem {
         reason,
     };
     let lower = item.to_ascii_lowercase();
-    if lower.starts_with("s3://") {
+    if crate::s3_uri::S3Uri::has_scheme(item) {
         return not_checked(NotChecked::S3);
     }
     if lower.ends_with(".txt") {

@@ -6,15 +6,13 @@
 //! own `--arg`s. A key in `NonOverridableArguments` cannot be changed by a
 //! run — Glue ignores the override silently — so that is an error here.
 
-use std::{collections::BTreeMap, fmt, str::FromStr};
+use std::{collections::BTreeMap, str::FromStr};
 
 use crate::index_url::IndexUrl;
 use crate::installer_option::{
     IndexMode, InstallerOptionError, Merged, merge_inline_modules, merge_installer_option,
 };
-use crate::job::{
-    ADDITIONAL_PYTHON_MODULES, GlueVersion, INSTALLER_OPTION, JobCommand, JobDefinition,
-};
+use crate::job::{ADDITIONAL_PYTHON_MODULES, INSTALLER_OPTION, JobClass, JobDefinition};
 use crate::secret::SecretText;
 
 /// Arguments Glue uses internally and documents as "never set"
@@ -49,23 +47,8 @@ pub fn check_arguments_size(arguments: &[RunArgument]) -> Result<(), RunArgument
     Ok(())
 }
 
-/// One `--arg KEY=VALUE` for the run.
-#[derive(Clone, PartialEq, Eq)]
-pub struct RunArgument {
-    /// The argument's name, with its leading `--`.
-    pub key: String,
-    /// Its value.
-    pub value: String,
-}
-
-impl fmt::Debug for RunArgument {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Values are the user's and may be sensitive: show the key only.
-        f.debug_struct("RunArgument")
-            .field("key", &self.key)
-            .finish_non_exhaustive()
-    }
-}
+/// One `--arg KEY=VALUE` for the run (defined with the job model).
+pub use crate::job::RunArgument;
 
 /// Why a `--arg` was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -294,37 +277,31 @@ pub fn plan_run(
     index: &IndexUrl,
 ) -> Result<RunPlan, PlanError> {
     let name = || job.name.clone();
-    let placement = match job.command.as_ref() {
-        Some(command) if command.is_spark() => {
-            let version = match job.glue_version.as_deref() {
-                Some(text) => GlueVersion::parse(text).map(|v| (v, text.to_owned(), "")),
-                None => Some((
-                    GlueVersion::DEFAULT,
-                    GlueVersion::DEFAULT.to_string(),
-                    " (no GlueVersion set, so Glue's default)",
-                )),
-            };
-            if let Some((version, text, assumed)) = version
-                && version < GlueVersion::FIRST_WITH_PIP
-            {
-                return Err(PlanError::GlueVersionTooOld {
-                    job: name(),
-                    version: text,
-                    assumed,
-                });
-            }
-            IndexPlacement::InstallerOption
-        }
-        Some(JobCommand::PythonShell) => IndexPlacement::InlineModules,
-        Some(JobCommand::Ray) => return Err(PlanError::RayNotSupported { job: name() }),
-        Some(JobCommand::Other(command)) => {
-            return Err(PlanError::UnsupportedCommand {
+    let placement = match job.class() {
+        JobClass::Spark { .. } => IndexPlacement::InstallerOption,
+        JobClass::PythonShell => IndexPlacement::InlineModules,
+        JobClass::SparkWithoutPip { version, assumed } => {
+            return Err(PlanError::GlueVersionTooOld {
                 job: name(),
-                command: command.clone(),
+                version: match (&job.glue_version, assumed) {
+                    (Some(text), false) => text.clone(),
+                    _ => version.to_string(),
+                },
+                assumed: if assumed {
+                    " (no GlueVersion set, so Glue's default)"
+                } else {
+                    ""
+                },
             });
         }
-        Some(JobCommand::SparkEtl | JobCommand::SparkStreaming) => unreachable!(),
-        None => {
+        JobClass::Ray => return Err(PlanError::RayNotSupported { job: name() }),
+        JobClass::Other(command) => {
+            return Err(PlanError::UnsupportedCommand {
+                job: name(),
+                command,
+            });
+        }
+        JobClass::NoCommand => {
             return Err(PlanError::UnsupportedCommand {
                 job: name(),
                 command: String::new(),
@@ -347,16 +324,8 @@ pub fn plan_run(
             key: arg.key.clone(),
         });
     }
-    // What the run would see without us: the run's own value, else the job's.
-    let effective = |k: &str| -> Option<&str> {
-        run_arguments
-            .iter()
-            .rev()
-            .find(|a| a.key == k)
-            .map(|a| a.value.as_str())
-            .or_else(|| job.default_arguments.get(k).map(String::as_str))
-            .or_else(|| job.non_overridable_arguments.get(k).map(String::as_str))
-    };
+    // What the run would see without us (Glue's order, the job model's rule).
+    let effective = |k: &str| job.effective_argument(run_arguments, k);
     let modules = effective(ADDITIONAL_PYTHON_MODULES).filter(|m| !m.trim().is_empty());
     let Some(modules) = modules else {
         return Err(PlanError::NoModules { job: name() });
@@ -405,6 +374,7 @@ pub fn plan_run(
 mod tests {
     use super::*;
     use crate::index_url::PackageFormat;
+    use crate::job::JobCommand;
     use crate::secret::AuthToken;
 
     fn index() -> IndexUrl {

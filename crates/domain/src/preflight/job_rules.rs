@@ -8,7 +8,8 @@ use crate::installer_option::{
     IndexMode, InstallerOptionError, merge_inline_modules, merge_installer_option,
 };
 use crate::job::{
-    ADDITIONAL_PYTHON_MODULES, GlueVersion, INSTALLER_OPTION, JobCommand, JobDefinition,
+    ADDITIONAL_PYTHON_MODULES, GlueVersion, INSTALLER_OPTION, JobClass, JobCommand, JobDefinition,
+    SparkVersion,
 };
 use crate::preflight::wheel::PythonTarget;
 use crate::preflight::{CheckId, Finding};
@@ -52,72 +53,73 @@ fn spark_python(version: GlueVersion) -> (u32, &'static str, (u32, u32), bool) {
 /// Checks the job type and Glue version, and derives where pip runs.
 pub fn job_environment(job: &JobDefinition) -> EnvironmentCheck {
     let mut findings = Vec::new();
-    let environment = match job.command.as_ref() {
-        Some(command) if command.is_spark() => {
-            let (version, assumed) = match job.glue_version.as_deref() {
-                None => (
-                    Some(GlueVersion::DEFAULT),
-                    " (no GlueVersion set: Glue's default)",
-                ),
-                Some(text) => (GlueVersion::parse(text), ""),
+    let environment = match job.class() {
+        JobClass::SparkWithoutPip { version, assumed } => {
+            let assumed = if assumed {
+                " (no GlueVersion set: Glue's default)"
+            } else {
+                ""
             };
+            findings.push(Finding::error(
+                CheckId::JobGlueVersion,
+                format!(
+                    "the job runs Glue {version}{assumed}, which does not install --additional-python-modules with pip"
+                ),
+                "set GlueVersion to 2.0 or later (5.0 recommended)",
+            ));
+            None
+        }
+        JobClass::Spark { streaming, version } => {
             let version = match version {
-                Some(v) => v,
-                None => {
+                SparkVersion::Known(v) => v,
+                SparkVersion::Unreadable(text) => {
                     findings.push(Finding::warning(
                         CheckId::JobGlueVersion,
                         format!(
-                            "GlueVersion {:?} is not a version glue-codeartifact can read; packages are checked as for Glue 5.0",
-                            job.glue_version.as_deref().unwrap_or_default()
+                            "GlueVersion {text:?} is not a version glue-codeartifact can read; packages are checked as for Glue 5.0"
                         ),
                         "set GlueVersion to 5.0 (or 4.0, 3.0, 2.0)",
                     ));
                     GlueVersion { major: 5, minor: 0 }
                 }
             };
-            if version < GlueVersion::FIRST_WITH_PIP {
-                findings.push(Finding::error(
+            let command = if streaming {
+                JobCommand::SparkStreaming
+            } else {
+                JobCommand::SparkEtl
+            };
+            let (minor, image, glibc, known) = spark_python(version);
+            if !known {
+                findings.push(Finding::info(
                     CheckId::JobGlueVersion,
                     format!(
-                        "the job runs Glue {version}{assumed}, which does not install --additional-python-modules with pip"
-                    ),
-                    "set GlueVersion to 2.0 or later (5.0 recommended)",
-                ));
-                None
-            } else {
-                let (minor, image, glibc, known) = spark_python(version);
-                if !known {
-                    findings.push(Finding::info(
-                        CheckId::JobGlueVersion,
-                        format!(
-                            "Glue {version} is newer than glue-codeartifact's table; packages are checked as for Glue 5.x (Python 3.11, {image})"
-                        ),
-                    ));
-                }
-                let target = PythonTarget::cpython3(minor, Some(glibc));
-                findings.push(Finding::info(
-                    CheckId::JobEnvironment,
-                    format!(
-                        "{} job on Glue {version}: pip installs for Python {target} on {image} ({}); the index goes into {INSTALLER_OPTION}",
-                        command.name(),
-                        target.platform()
+                        "Glue {version} is newer than glue-codeartifact's table; packages are checked as for Glue 5.x (Python 3.11, {image})"
                     ),
                 ));
-                if *command == JobCommand::SparkStreaming {
-                    findings.push(Finding::info(
-                        CheckId::JobStreaming,
-                        "gluestreaming is treated like glueetl: Glue documents --additional-python-modules and the installer option on its Spark ETL pages only",
-                    ));
-                }
-                Some(JobEnvironment {
-                    command: command.clone(),
-                    placement: IndexPlacement::InstallerOption,
-                    python: target,
-                })
             }
+            let target = PythonTarget::cpython3(minor, Some(glibc));
+            findings.push(Finding::info(
+                CheckId::JobEnvironment,
+                format!(
+                    "{} job on Glue {version}: pip installs for Python {target} on {image} ({}); the index goes into {INSTALLER_OPTION}",
+                    command.name(),
+                    target.platform()
+                ),
+            ));
+            if streaming {
+                findings.push(Finding::info(
+                    CheckId::JobStreaming,
+                    "gluestreaming is treated like glueetl: Glue documents --additional-python-modules and the installer option on its Spark ETL pages only",
+                ));
+            }
+            Some(JobEnvironment {
+                command,
+                placement: IndexPlacement::InstallerOption,
+                python: target,
+            })
         }
-        Some(JobCommand::PythonShell) => python_shell(job, &mut findings),
-        Some(JobCommand::Ray) => {
+        JobClass::PythonShell => python_shell(job, &mut findings),
+        JobClass::Ray => {
             findings.push(Finding::error(
                 CheckId::JobCommand,
                 "the job is a Ray job (glueray): Glue for Ray installs modules with --pip-install and documents no index option",
@@ -125,7 +127,7 @@ pub fn job_environment(job: &JobDefinition) -> EnvironmentCheck {
             ));
             None
         }
-        Some(JobCommand::Other(name)) => {
+        JobClass::Other(name) => {
             findings.push(Finding::error(
                 CheckId::JobCommand,
                 format!(
@@ -135,8 +137,7 @@ pub fn job_environment(job: &JobDefinition) -> EnvironmentCheck {
             ));
             None
         }
-        Some(JobCommand::SparkEtl | JobCommand::SparkStreaming) => unreachable!("is_spark"),
-        None => {
+        JobClass::NoCommand => {
             findings.push(Finding::error(
                 CheckId::JobCommand,
                 "the job has no Command.Name, so its type is unknown",
@@ -195,26 +196,6 @@ fn python_shell(job: &JobDefinition, findings: &mut Vec<Finding>) -> Option<JobE
     }
 }
 
-/// The value a run would see for `key` without us: Glue's order is
-/// non-overridable, then the run's own, then the job's default.
-pub fn effective_argument<'a>(
-    job: &'a JobDefinition,
-    run_arguments: &'a [RunArgument],
-    key: &str,
-) -> Option<&'a str> {
-    job.non_overridable_arguments
-        .get(key)
-        .map(String::as_str)
-        .or_else(|| {
-            run_arguments
-                .iter()
-                .rev()
-                .find(|a| a.key == key)
-                .map(|a| a.value.as_str())
-        })
-        .or_else(|| job.default_arguments.get(key).map(String::as_str))
-}
-
 /// Keys a run must set but Glue would silently ignore.
 pub fn check_overridable(
     job: &JobDefinition,
@@ -270,7 +251,7 @@ pub fn check_index_options(
     ours: Option<&IndexUrl>,
 ) -> Vec<Finding> {
     let key = placement.key();
-    let Some(existing) = effective_argument(job, run_arguments, key) else {
+    let Some(existing) = job.effective_argument(run_arguments, key) else {
         return Vec::new();
     };
     // Only the shape of the options matters here: a placeholder stands in
@@ -487,7 +468,7 @@ pub fn modules_value<'a>(
     job: &'a JobDefinition,
     run_arguments: &'a [RunArgument],
 ) -> Result<&'a str, Finding> {
-    effective_argument(job, run_arguments, ADDITIONAL_PYTHON_MODULES)
+    job.effective_argument(run_arguments, ADDITIONAL_PYTHON_MODULES)
         .filter(|m| !m.trim().is_empty())
         .ok_or_else(|| {
             Finding::error(

@@ -335,6 +335,56 @@ fn short_index_value(cluster: &str) -> Option<Option<&str>> {
     None
 }
 
+/// The outcome of [`merge_no_index`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoIndexMerged {
+    /// The new value: the user's other options, then `--no-index`.
+    pub value: String,
+    /// The index options removed, redacted.
+    pub removed: Vec<String>,
+}
+
+/// Makes pip options install offline, from the wheelhouse only (a job
+/// bound by `wheelhouse --bind`): every index option (`--index-url`, `-i`,
+/// `--extra-index-url`, abbreviations included) is removed, since pip
+/// ignores them under `--no-index` and one may be a CodeArtifact URL of
+/// `repository` with a token; `--no-index` is added unless present; every
+/// other option is kept as written.
+pub fn merge_no_index(
+    existing: &str,
+    repository: &Url,
+) -> Result<NoIndexMerged, InstallerOptionError> {
+    let words = split_words(existing)?;
+    let stripped = strip_index_options(&words, IndexMode::IndexUrl, repository);
+    let mut removed = stripped.removed;
+    let mut kept = Vec::with_capacity(stripped.kept.len() + 1);
+    let mut i = 0;
+    while i < stripped.kept.len() {
+        let word = &stripped.kept[i];
+        let consumed = match classify_long(word) {
+            Some((LongOption::ExtraIndexUrl, Some(_))) => 1,
+            Some((LongOption::ExtraIndexUrl, None)) => 2,
+            _ => 0,
+        };
+        if consumed == 0 {
+            kept.push(word.clone());
+            i += 1;
+        } else {
+            let end = (i + consumed).min(stripped.kept.len());
+            removed.push(join_redacted(&stripped.kept[i..end]));
+            i = end;
+        }
+    }
+    if !stripped.no_index {
+        refuse_dangling(&kept)?;
+        kept.push("--no-index".to_owned());
+    }
+    Ok(NoIndexMerged {
+        value: join(&kept),
+        removed,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -654,5 +704,44 @@ mod tests {
             let _ = merge_installer_option(&existing, mode, &index("TOKEN"));
             let _ = merge_inline_modules(&existing, mode, &index("TOKEN"));
         }
+    }
+
+    #[test]
+    fn no_index_replaces_every_index_option_and_keeps_the_rest() {
+        let repo = url::Url::parse(ENDPOINT).unwrap();
+        let merged = merge_no_index("", &repo).unwrap();
+        assert_eq!(merged.value, "--no-index");
+        assert!(merged.removed.is_empty());
+        let merged = merge_no_index(
+            &format!("--upgrade -i {OURS} --extra-index-url https://u:pw@other.example/simple/ --only-binary=:all: --extr=https://x.example/simple/"),
+            &repo,
+        )
+        .unwrap();
+        assert_eq!(merged.value, "--upgrade --only-binary=:all: --no-index");
+        assert_eq!(merged.removed.len(), 3, "{:?}", merged.removed);
+        assert!(
+            merged
+                .removed
+                .iter()
+                .all(|r| !r.contains("TOKEN") && !r.contains(":pw@")),
+            "{:?}",
+            merged.removed
+        );
+        // Idempotent, and a --no-index already there is not doubled.
+        let again = merge_no_index(&merged.value, &repo).unwrap();
+        assert_eq!(again.value, merged.value);
+        assert!(again.removed.is_empty());
+        assert_eq!(
+            merge_no_index("--no-deps --no-index", &repo).unwrap().value,
+            "--no-deps --no-index"
+        );
+        assert_eq!(
+            merge_no_index("--find-links", &repo).unwrap_err(),
+            InstallerOptionError::DanglingOption("--find-links".into())
+        );
+        assert_eq!(
+            merge_no_index("'--a", &repo).unwrap_err(),
+            InstallerOptionError::Unparsable
+        );
     }
 }

@@ -16,6 +16,8 @@
 //! - [`iam_policy`]: the least-privilege policies of whoever mints tokens (to start
 //!   runs, or to refresh jobs);
 //! - [`s3_uri`]: `s3://bucket/key` locations (one parser);
+//! - [`wheelhouse`]: content-addressed wheel keys in S3, and the arguments
+//!   that bind a job to them (`--no-index`);
 //! - [`preflight`]: the rules `doctor` checks a job with (job type, options,
 //!   token lifetime, requirements against the index pages).
 //!
@@ -74,3 +76,4 @@ pub mod s3_uri;
 pub mod secret;
 pub mod timestamp;
 pub mod token_cache;
+pub mod wheelhouse;

@@ -38,7 +38,7 @@ use glue_codeartifact_domain::{
 use crate::{
     Error, RepositoryRef, Services,
     error::Context,
-    package_index::{IndexError, PackageIndex},
+    package_index::{IndexError, PackageIndex, retrying},
     start::StartRequest,
 };
 
@@ -185,8 +185,14 @@ pub async fn doctor(services: &Services, request: &DoctorRequest) -> Result<Repo
     let pages: BTreeMap<String, Result<_, IndexError>> =
         read_pages(&client, &index, &token, names).await;
 
+    // CodeArtifact answers a refused token with 404, like a missing
+    // project (astral-sh/uv#11899). A page read with the same token proves
+    // the token good, so its 404s mean missing projects; with none, a 404
+    // may be either, and the finding says both.
+    let token_proven = pages.values().any(Result::is_ok);
     let mut refused: Vec<(String, u16)> = Vec::new();
     let mut unreachable: Vec<(String, IndexError)> = Vec::new();
+    let mut not_found_or_refused: Vec<String> = Vec::new();
     for (text, requirement) in &requirements {
         let name = requirement.name.as_ref();
         match &pages[name] {
@@ -196,11 +202,16 @@ pub async fn doctor(services: &Services, request: &DoctorRequest) -> Result<Repo
                 page,
                 &environment.python,
             )),
+            Err(IndexError::NotFound) if !token_proven => {
+                if !not_found_or_refused.iter().any(|n| n == name) {
+                    not_found_or_refused.push(name.to_owned());
+                }
+            }
             Err(IndexError::NotFound) => findings.push(
                 Finding::error(
                     CheckId::PackageNotFound,
                     format!(
-                        "{text}: repository {} has no project {name} (its index answered 404)",
+                        "{text}: repository {} has no project {name} (its index answered 404, and read other projects with the same token)",
                         repository.repository
                     ),
                     format!(
@@ -239,6 +250,20 @@ pub async fn doctor(services: &Services, request: &DoctorRequest) -> Result<Repo
             ),
         );
     }
+    if !not_found_or_refused.is_empty() {
+        let names = not_found_or_refused.join(", ");
+        findings.push(Finding::error(
+            CheckId::PackageNotFoundOrRefused,
+            format!(
+                "the index of repository {} answered 404 for {names}: either the repository has no such project, or the index refused the new token (CodeArtifact answers 404, not 401, to a token it refuses)",
+                repository.repository
+            ),
+            format!(
+                "check the names and that they are published to {} (or to an upstream it has); if they are, grant codeartifact:ReadFromRepository on repository {}/{} to the role or user that mints the token",
+                repository.repository, repository.domain, repository.repository
+            ),
+        ));
+    }
     if let Some((_, err)) = unreachable.first() {
         let names: Vec<&str> = unreachable.iter().map(|(n, _)| n.as_str()).collect();
         findings.push(unreachable_finding(&index, err, &names));
@@ -259,7 +284,9 @@ async fn read_pages(
 > {
     stream::iter(names)
         .map(|name| async move {
-            let page = client.project_page(index, token, &name).await;
+            // Transient failures (5xx, resets) are retried with backoff;
+            // the index is "unreachable" only after that.
+            let page = retrying(|| client.project_page(index, token, &name)).await;
             (name, page)
         })
         .buffer_unordered(INDEX_CONCURRENCY)

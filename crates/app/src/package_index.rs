@@ -69,8 +69,10 @@ pub enum PageFormat {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum IndexError {
-    /// 404: the repository has no such project.
-    #[error("the index has no such project (404)")]
+    /// 404: the repository has no such project, or (CodeArtifact answers
+    /// refused credentials with 404 too, astral-sh/uv#11899) the token was
+    /// refused.
+    #[error("the index answered 404 (no such project, or a refused token)")]
     NotFound,
     /// 401 or 403: the token was refused.
     #[error("the index refused the token ({status})")]
@@ -120,6 +122,47 @@ pub enum IndexError {
     /// The client could not be set up (no CA certificates).
     #[error("cannot set up HTTPS: {0}")]
     Setup(String),
+}
+
+impl IndexError {
+    /// Whether trying again may help: a 5xx or 429 from the index, or a
+    /// failed or reset connection (see [`retrying`]).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            IndexError::Status { status } => *status >= 500 || *status == 429,
+            IndexError::Transport(_) => true,
+            _ => false,
+        }
+    }
+}
+
+/// How many times [`retrying`] tries in all.
+pub const RETRY_ATTEMPTS: u32 = 3;
+/// The wait before the first retry; it doubles for each next one.
+pub const RETRY_BACKOFF: Duration = Duration::from_millis(250);
+
+/// Runs `attempt` until it succeeds, fails for good, or has been tried
+/// [`RETRY_ATTEMPTS`] times, waiting [`RETRY_BACKOFF`] (doubling) between
+/// tries; only [`IndexError::is_transient`] failures are retried. For
+/// idempotent reads only (index pages, file downloads).
+pub async fn retrying<T, F, Fut>(mut attempt: F) -> Result<T, IndexError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, IndexError>>,
+{
+    let mut wait = RETRY_BACKOFF;
+    let mut tries = 1;
+    loop {
+        match attempt().await {
+            Err(err) if err.is_transient() && tries < RETRY_ATTEMPTS => {
+                tracing::debug!(error = %err, tries, "index read failed, trying again");
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+                tries += 1;
+            }
+            result => return result,
+        }
+    }
 }
 
 /// A client for repository index pages. Cheap to clone.

@@ -5,9 +5,11 @@
 
 use std::path::PathBuf;
 
-use codeartifact_emulator::{Config, EmulatorHandle, Fault, FaultKind, Operation, Repository};
+use codeartifact_emulator::{
+    Config, EmulatorHandle, Fault, FaultKind, Operation, RefusedStatus, Repository,
+};
 use glue_codeartifact_app::package_index::{
-    IndexError, PackageIndex, PageFormat, file_url, project_url,
+    IndexError, PackageIndex, PageFormat, RETRY_ATTEMPTS, file_url, project_url, retrying,
 };
 use glue_codeartifact_aws::{CodeArtifact, SdkConfig};
 use glue_codeartifact_domain::{
@@ -24,6 +26,7 @@ struct Fixture {
     index: IndexUrl,
     token: AuthToken,
     dir: PathBuf,
+    refused_status: RefusedStatus,
 }
 
 async fn fixture() -> Fixture {
@@ -35,15 +38,16 @@ async fn fixture() -> Fixture {
     std::fs::create_dir_all(&dir).unwrap();
     test_stack::make_wheel_with(&dir, "acme-tools", "1.2.0", &["--requires-python", ">=3.8"]);
     test_stack::make_wheel_with(&dir, "acme-tools", "1.1.0", &["--sdist"]);
-    let emulator = EmulatorHandle::spawn(Config {
+    let config = Config {
         repositories: vec![Repository {
             domain: DOMAIN.into(),
             name: REPOSITORY.into(),
             packages_dir: dir.clone(),
         }],
         ..Config::default()
-    })
-    .unwrap();
+    };
+    let refused_status = config.refused_status;
+    let emulator = EmulatorHandle::spawn(config).unwrap();
     let config = SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
@@ -70,6 +74,7 @@ async fn fixture() -> Fixture {
         index,
         token,
         dir,
+        refused_status,
     }
 }
 
@@ -116,10 +121,16 @@ async fn failures_map_to_errors() {
             .await,
         Err(IndexError::NotFound)
     );
+    // A refused token: 404 by default, as CodeArtifact is reported to
+    // answer (astral-sh/uv#11899), or 401.
     let wrong = AuthToken::new("not-a-token-the-emulator-issued");
+    let want = match f.refused_status {
+        RefusedStatus::NotFound => IndexError::NotFound,
+        RefusedStatus::Unauthorized => IndexError::Refused { status: 401 },
+    };
     assert_eq!(
         client.project_page(&f.index, &wrong, "acme-tools").await,
-        Err(IndexError::Refused { status: 401 })
+        Err(want)
     );
     for (kind, want) in [
         (
@@ -277,4 +288,34 @@ async fn download_failures_map_to_errors() {
         Err(IndexError::BadFileUrl(_))
     ));
     assert_eq!(f.emulator.stats().s3, 2);
+}
+
+#[tokio::test]
+async fn transient_failures_are_retried_a_bounded_number_of_times() {
+    let f = fixture().await;
+    let client = PackageIndex::new().unwrap();
+    f.emulator.inject_fault(Fault {
+        operation: Operation::Index,
+        kind: FaultKind::Unavailable,
+        count: Some(2),
+    });
+    let page = retrying(|| client.project_page(&f.index, &f.token, "acme-tools")).await;
+    assert!(page.is_ok(), "{page:?}");
+    f.emulator.inject_fault(Fault {
+        operation: Operation::Index,
+        kind: FaultKind::ConnectionReset,
+        count: None,
+    });
+    let before = f.emulator.stats().index;
+    let err = retrying(|| client.project_page(&f.index, &f.token, "acme-tools"))
+        .await
+        .unwrap_err();
+    assert!(err.is_transient(), "{err:?}");
+    assert_eq!(f.emulator.stats().index - before, u64::from(RETRY_ATTEMPTS));
+    f.emulator.clear_faults();
+    // A definite answer is not retried.
+    let before = f.emulator.stats().index;
+    let err = retrying(|| client.project_page(&f.index, &f.token, "no-such-project")).await;
+    assert_eq!(err, Err(IndexError::NotFound));
+    assert_eq!(f.emulator.stats().index - before, 1);
 }

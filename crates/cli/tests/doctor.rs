@@ -3,7 +3,7 @@
 //! something and one that does not; exit codes and the JSON are asserted,
 //! no run is ever started and no token is ever printed.
 
-use codeartifact_emulator::{Fault, FaultKind, Operation};
+use codeartifact_emulator::{Config, Fault, FaultKind, Operation, RefusedStatus};
 use serde_json::Value;
 use test_stack::{JobSpec, make_wheel, make_wheel_with, unique_name};
 
@@ -23,7 +23,12 @@ const MODULES: &str = "--additional-python-modules";
 /// - `acme-arm` 1.0, a wheel for ARM64 Linux only;
 /// - `acme-new` 1.0, a pure wheel requiring Python >= 3.11.
 fn stack_with_index() -> Stack {
-    let stack = Stack::new();
+    stack_with_index_and(|_| {})
+}
+
+/// [`stack_with_index`] with the emulator's configuration changed by `tweak`.
+fn stack_with_index_and(tweak: impl FnOnce(&mut Config)) -> Stack {
+    let stack = Stack::with_config(tweak);
     let dir = &stack.packages;
     make_wheel(dir, "acme-tools", "1.2.0");
     make_wheel_with(dir, "acme-legacy", "0.5", &["--sdist"]);
@@ -566,6 +571,78 @@ fn an_index_that_refuses_the_token_names_read_from_repository() {
     let run = doctor(&stack, &job, &[]);
     run.assert_code(DOCTOR_FOUND_ERRORS);
     only(&run, "index-unreachable", "error", "answered 500");
+    // Unreachable only after the retries: three tries per project.
+    let errors = stack
+        .emulator
+        .requests()
+        .iter()
+        .filter(|r| r.operation == Operation::Index && r.status == Some(500))
+        .count();
+    assert_eq!(errors, 6, "two projects, three tries each");
+}
+
+#[test]
+fn transient_index_failures_are_retried() {
+    let stack = stack_with_index();
+    let job = glue4_job(&stack, "acme-tools", |j| j);
+    for kind in [
+        FaultKind::InternalError,
+        FaultKind::Unavailable,
+        FaultKind::ConnectionReset,
+    ] {
+        stack.emulator.clear_faults();
+        stack.emulator.inject_fault(Fault {
+            operation: Operation::Index,
+            kind: kind.clone(),
+            count: Some(2),
+        });
+        let run = doctor(&stack, &job, &[]);
+        run.assert_code(0);
+        only(&run, "package-ok", "info", "acme_tools-1.2.0-");
+        none_of(&run, "index-unreachable");
+    }
+}
+
+/// CodeArtifact answers a refused token with 404 (astral-sh/uv#11899), or
+/// 401 as older logs show: doctor never calls that "package not found"
+/// unless another page proved the token good.
+#[test]
+fn a_refused_token_is_not_reported_as_a_missing_package() {
+    for refused in [RefusedStatus::NotFound, RefusedStatus::Unauthorized] {
+        let stack = stack_with_index_and(|c| c.refused_status = refused);
+        let job = glue4_job(&stack, "acme-tools,acme-multi", |j| j);
+        stack.emulator.inject_fault(Fault {
+            operation: Operation::Index,
+            kind: FaultKind::RefuseToken,
+            count: None,
+        });
+        let run = doctor(&stack, &job, &[]);
+        run.assert_code(DOCTOR_FOUND_ERRORS);
+        none_of(&run, "package-ok");
+        none_of(&run, "package-not-found");
+        let f = match refused {
+            RefusedStatus::NotFound => {
+                none_of(&run, "index-refused");
+                only(
+                    &run,
+                    "package-not-found-or-refused",
+                    "error",
+                    "answered 404 for acme-tools, acme-multi: either",
+                )
+            }
+            RefusedStatus::Unauthorized => {
+                none_of(&run, "package-not-found-or-refused");
+                only(&run, "index-refused", "error", "answered 401")
+            }
+        };
+        assert!(
+            f["fix"]
+                .as_str()
+                .unwrap()
+                .contains("grant codeartifact:ReadFromRepository on repository"),
+            "{f}"
+        );
+    }
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! package from the emulator with real pip.
 
 use crate::util::{DOMAIN, Stack};
+use codeartifact_emulator::{Operation, RefusedStatus};
 use test_stack::{JobSpec, make_wheel, replay, unique_name};
 
 const INSTALLER_OPTION: &str = "--python-modules-installer-option";
@@ -84,23 +85,35 @@ fn python_shell_inline_form_installs() {
     );
 }
 
+/// An expired token fails pip's install, whether the index answers 404
+/// (what CodeArtifact is reported to answer, astral-sh/uv#11899) or 401.
 #[test]
-fn an_expired_token_fails_the_install_with_401() {
-    let stack = stack_with_private_package();
-    let job = stack.spark_job(|j| j);
-    let run_id = started_run(&stack, &job, &["--duration", "15m"]);
-    stack
-        .emulator
-        .advance_clock(std::time::Duration::from_secs(16 * 60));
+fn an_expired_token_fails_the_install() {
+    for refused in [RefusedStatus::NotFound, RefusedStatus::Unauthorized] {
+        let stack = Stack::with_config(|c| c.refused_status = refused);
+        make_wheel(&stack.packages, "acme-tools", "1.2.0");
+        let job = stack.spark_job(|j| j);
+        let run_id = started_run(&stack, &job, &["--duration", "15m"]);
+        stack
+            .emulator
+            .advance_clock(std::time::Duration::from_secs(16 * 60));
 
-    let out = replay(&stack.moto.url, &job, &run_id, &["acme_tools"]);
-    assert!(!out.success(), "pip must fail: {}", out.transcript());
-    // pip says only "from versions: none"; ask the index directly for the 401.
-    let requests = stack.emulator.requests();
-    assert!(
-        requests.iter().any(|r| r.status == Some(401)),
-        "the index refused the expired token: {requests:?}"
-    );
+        let out = replay(&stack.moto.url, &job, &run_id, &["acme_tools"]);
+        assert!(!out.success(), "pip must fail: {}", out.transcript());
+        // pip says only "from versions: none"; ask the index what it answered.
+        let requests = stack.emulator.requests();
+        assert!(
+            requests
+                .iter()
+                .any(|r| r.operation == Operation::Index && r.status == Some(refused.code())),
+            "the index refused the expired token with {refused}: {requests:?}"
+        );
+        assert!(
+            !out.stdout.contains("Successfully installed"),
+            "{}",
+            out.transcript()
+        );
+    }
 }
 
 #[test]

@@ -34,17 +34,22 @@ impl Stack {
     }
 
     pub fn with_style(token_style: TokenStyle) -> Self {
+        Self::with_config(|c| c.token_style = token_style)
+    }
+
+    /// A stack whose emulator's configuration `tweak` changes.
+    pub fn with_config(tweak: impl FnOnce(&mut Config)) -> Self {
         let packages = scratch(&unique_name("packages"));
-        let emulator = EmulatorHandle::spawn(Config {
+        let mut config = Config {
             repositories: vec![Repository {
                 domain: DOMAIN.into(),
                 name: REPOSITORY.into(),
                 packages_dir: packages.clone(),
             }],
-            token_style,
             ..Config::default()
-        })
-        .expect("the CodeArtifact emulator starts");
+        };
+        tweak(&mut config);
+        let emulator = EmulatorHandle::spawn(config).expect("the CodeArtifact emulator starts");
         Stack {
             moto: Moto::shared(),
             emulator,

@@ -22,6 +22,68 @@ pub struct Config {
     /// Whether GetRepositoryEndpoint's URL ends with `/`, as AWS's does
     /// (the default); `false` tests a client that must not rely on it.
     pub endpoint_trailing_slash: bool,
+    /// How the index answers credentials it refuses (an unknown, expired or
+    /// foreign token). By default 404 ([`RefusedStatus::NotFound`]), or what
+    /// the environment variable `CODEARTIFACT_EMULATOR_REFUSED_STATUS`
+    /// (`401` or `404`) says, so a whole test suite can run under either.
+    pub refused_status: RefusedStatus,
+    /// Whether `simple/` lists the projects. CodeArtifact does not (guide,
+    /// "Python compatibility": no `/simple/` listing); off by default.
+    pub project_list: bool,
+}
+
+/// The status the index answers refused credentials with.
+///
+/// The evidence is split: uv's maintainers say "CodeArtifact returns a 404
+/// when you provide invalid credentials" (astral-sh/uv#11899), while older
+/// pip and uv logs show 401 for a bad token (actions/setup-python#733,
+/// astral-sh/uv#2444). A request without any `Authorization` gets 401 with
+/// a `Bearer` challenge either way (pex-tool/pex#1803, pex-tool/pex#3225).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RefusedStatus {
+    /// 401 with the challenge.
+    Unauthorized,
+    /// 404, indistinguishable from a missing project (the default).
+    #[default]
+    NotFound,
+}
+
+impl RefusedStatus {
+    /// The environment variable [`Config::default`] reads.
+    pub const ENV: &'static str = "CODEARTIFACT_EMULATOR_REFUSED_STATUS";
+
+    /// The status code.
+    pub fn code(self) -> u16 {
+        match self {
+            RefusedStatus::Unauthorized => 401,
+            RefusedStatus::NotFound => 404,
+        }
+    }
+
+    fn from_env() -> RefusedStatus {
+        std::env::var(Self::ENV)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_default()
+    }
+}
+
+impl FromStr for RefusedStatus {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "401" => Ok(RefusedStatus::Unauthorized),
+            "404" => Ok(RefusedStatus::NotFound),
+            other => Err(format!("refused status {other:?} is not 401 or 404")),
+        }
+    }
+}
+
+impl fmt::Display for RefusedStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.code())
+    }
 }
 
 impl Default for Config {
@@ -33,6 +95,8 @@ impl Default for Config {
             latency: Duration::ZERO,
             token_style: TokenStyle::Plain,
             endpoint_trailing_slash: true,
+            refused_status: RefusedStatus::from_env(),
+            project_list: false,
         }
     }
 }

@@ -306,7 +306,11 @@ fn fault_response(
         FaultKind::Throttle => AwsError::throttling(),
         FaultKind::InternalError => AwsError::internal(),
         FaultKind::Unavailable => AwsError::unavailable(),
-        FaultKind::AccessDenied { action } => {
+        FaultKind::AccessDenied { .. } | FaultKind::RefuseToken => {
+            let action = match kind {
+                FaultKind::AccessDenied { action } => action,
+                _ => String::new(),
+            };
             let param = |name: &str| params.get(name).map_or("", String::as_str);
             let owner = params
                 .get("domain-owner")

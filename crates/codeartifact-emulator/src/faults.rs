@@ -15,7 +15,7 @@
 //!
 //! `operation` is `GetAuthorizationToken`, `GetRepositoryEndpoint`,
 //! `Index` or `S3`; `kind` is `throttle`, `internal_error`, `unavailable`,
-//! `access_denied` (optional `action`), `connection_reset` or `delay`
+//! `access_denied` (optional `action`), `refuse_token`, `connection_reset` or `delay`
 //! (required `delay_ms`); `count` is optional (absent or `null`: until cleared).
 
 use std::fmt;
@@ -72,6 +72,11 @@ pub enum FaultKind {
         /// The IAM action the message says is not allowed.
         action: String,
     },
+    /// Index only: answer as to a token the index refuses (as when the
+    /// identity that minted it lacks `codeartifact:ReadFromRepository`),
+    /// with the configured [`crate::RefusedStatus`]. Elsewhere: like
+    /// `AccessDenied` with the operation's own action.
+    RefuseToken,
     /// Close the TCP connection (with a reset) without any response.
     ConnectionReset,
     /// Wait this long, then answer normally (or as the next fault says).
@@ -89,6 +94,7 @@ enum FaultKindJson {
         #[serde(default, skip_serializing_if = "String::is_empty")]
         action: String,
     },
+    RefuseToken,
     ConnectionReset,
     Delay {
         delay_ms: u64,
@@ -102,6 +108,7 @@ impl From<FaultKindJson> for FaultKind {
             FaultKindJson::InternalError => FaultKind::InternalError,
             FaultKindJson::Unavailable => FaultKind::Unavailable,
             FaultKindJson::AccessDenied { action } => FaultKind::AccessDenied { action },
+            FaultKindJson::RefuseToken => FaultKind::RefuseToken,
             FaultKindJson::ConnectionReset => FaultKind::ConnectionReset,
             FaultKindJson::Delay { delay_ms } => FaultKind::Delay(Duration::from_millis(delay_ms)),
         }
@@ -115,6 +122,7 @@ impl From<FaultKind> for FaultKindJson {
             FaultKind::InternalError => FaultKindJson::InternalError,
             FaultKind::Unavailable => FaultKindJson::Unavailable,
             FaultKind::AccessDenied { action } => FaultKindJson::AccessDenied { action },
+            FaultKind::RefuseToken => FaultKindJson::RefuseToken,
             FaultKind::ConnectionReset => FaultKindJson::ConnectionReset,
             FaultKind::Delay(d) => FaultKindJson::Delay {
                 delay_ms: u64::try_from(d.as_millis()).unwrap_or(u64::MAX),

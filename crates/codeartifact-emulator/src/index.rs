@@ -3,15 +3,19 @@
 //! Paths, under the endpoint GetRepositoryEndpoint returns
 //! (`/{domain}-{owner}/pypi/{repo}/`):
 //!
-//! - `simple/` – the project list;
+//! - `simple/` – the project list (off by default, as CodeArtifact has none);
 //! - `simple/{project}/` – a project's files (non-normalized names redirect
 //!   to the normalized one, as PEP 503 allows);
-//! - `simple/{project}/{filename}` – a file (the pages link to it relatively).
+//! - `simple/{project}/{version}/{filename}` – a file: 307 to a presigned
+//!   URL on the S3 stand-in (the pages link to it relatively).
 //!
-//! Every request needs `Authorization: Basic base64("aws:" + TOKEN)` with a
-//! token issued for the domain and owner in the path and not yet expired on
-//! the emulator's clock; otherwise 401 with
-//! `WWW-Authenticate: Basic realm="codeartifact"`. Pages are HTML unless the
+//! Every request needs `Authorization: Basic base64("aws:" + TOKEN)` (or
+//! `Bearer TOKEN`) with a token issued for the domain and owner in the path
+//! and not yet expired on the emulator's clock. Without `Authorization`:
+//! 401 with `WWW-Authenticate: Bearer realm="codeartifact"`; with
+//! credentials it refuses: [`crate::RefusedStatus`] (404 by default, as
+//! real CodeArtifact is reported to answer). `simple/` (the project list)
+//! is 404 unless [`crate::Config::project_list`]. Pages are HTML unless the
 //! `Accept` header prefers `application/vnd.pypi.simple.v1+json` (PEP 691).
 
 use std::sync::Arc;
@@ -157,8 +161,12 @@ async fn handle(
     let Some((domain, owner)) = parse_host(host) else {
         return not_found();
     };
-    if !authorized(state, headers, domain, owner) {
-        return unauthorized();
+    match authorize(state, headers, domain, owner) {
+        Auth::Granted => {}
+        // No credentials at all: 401 with a Bearer challenge
+        // (pex-tool/pex#1803, pex-tool/pex#3225).
+        Auth::Missing => return unauthorized(),
+        Auth::Refused => return refused(state),
     }
     let Some(repository) = state
         .config
@@ -172,6 +180,9 @@ async fn handle(
     match target {
         Target::RedirectToSlash => redirect(&base),
         Target::ProjectRedirect(project) => redirect(&format!("{base}{}/", normalize(&project))),
+        // CodeArtifact has no project list (guide, "Python compatibility");
+        // what it answers instead is unconfirmed: 404 here.
+        Target::List if !state.config.project_list => not_found(),
         Target::List => {
             let Some(format) = negotiate(headers) else {
                 return not_acceptable();
@@ -224,24 +235,46 @@ async fn handle(
     }
 }
 
-/// Checks Basic auth: user `aws`, password a live token for `domain`/`owner`.
-fn authorized(state: &State, headers: &HeaderMap, domain: &str, owner: &str) -> bool {
-    let Some(credentials) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|b64| STANDARD.decode(b64.trim()).ok())
-        .and_then(|raw| String::from_utf8(raw).ok())
-    else {
-        return false;
+/// What the `Authorization` header amounts to.
+enum Auth {
+    Granted,
+    Missing,
+    Refused,
+}
+
+/// Checks `Authorization`: `Basic base64("aws:" + TOKEN)` or, as the
+/// CodeArtifact guide's "Python compatibility" page allows, `Bearer TOKEN`,
+/// with a live token for `domain`/`owner`.
+fn authorize(state: &State, headers: &HeaderMap, domain: &str, owner: &str) -> Auth {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Auth::Missing;
     };
-    let Some(("aws", token)) = credentials.split_once(':') else {
-        return false;
+    let value = value.to_str().unwrap_or("");
+    let token = if let Some(b64) = value.strip_prefix("Basic ") {
+        STANDARD
+            .decode(b64.trim())
+            .ok()
+            .and_then(|raw| String::from_utf8(raw).ok())
+            .and_then(|credentials| {
+                credentials
+                    .split_once(':')
+                    .filter(|(user, _)| *user == "aws")
+                    .map(|(_, token)| token.to_owned())
+            })
+    } else {
+        value.strip_prefix("Bearer ").map(|t| t.trim().to_owned())
     };
-    state
-        .tokens
-        .verify(token, domain, owner, state.clock.now())
-        .is_ok()
+    match token {
+        Some(token)
+            if state
+                .tokens
+                .verify(&token, domain, owner, state.clock.now())
+                .is_ok() =>
+        {
+            Auth::Granted
+        }
+        _ => Auth::Refused,
+    }
 }
 
 /// Reads the repository's directory off the async threads.
@@ -398,12 +431,25 @@ fn project_response(format: Format, project: &str, files: &[Arc<PackageFile>]) -
             let files: Vec<_> = files
                 .iter()
                 .map(|f| {
+                    // API 1.1 (PEP 700): `size`, `upload-time`, `versions`;
+                    // sha256 and md5 both, `yanked` always present (the
+                    // issue's report of CodeArtifact's pages; unconfirmed
+                    // beyond that report).
                     let mut entry = json!({
                         "filename": f.filename,
                         "url": file_link(f),
-                        "hashes": { "sha256": f.sha256 },
+                        "hashes": { "sha256": f.sha256, "md5": f.md5 },
                         "size": f.size,
+                        "yanked": match &f.yanked {
+                            None => json!(false),
+                            Some(reason) if reason.is_empty() => json!(true),
+                            Some(reason) => json!(reason),
+                        },
                     });
+                    if let Some(uploaded) = f.uploaded {
+                        entry["upload-time"] =
+                            json!(humantime::format_rfc3339_micros(uploaded).to_string());
+                    }
                     if let Some(rp) = &f.requires_python {
                         entry["requires-python"] = json!(rp);
                     }
@@ -427,8 +473,13 @@ fn project_response(format: Format, project: &str, files: &[Arc<PackageFile>]) -
                         .as_deref()
                         .map(|rp| format!(" data-requires-python=\"{}\"", escape(rp)))
                         .unwrap_or_default();
+                    let yanked = f
+                        .yanked
+                        .as_deref()
+                        .map(|reason| format!(" data-yanked=\"{}\"", escape(reason)))
+                        .unwrap_or_default();
                     format!(
-                        "    <a href=\"{}#sha256={}\"{requires_python}>{}</a><br/>\n",
+                        "    <a href=\"{}#sha256={}\"{requires_python}{yanked}>{}</a><br/>\n",
                         file_link(f),
                         f.sha256,
                         escape(&f.filename)
@@ -459,13 +510,24 @@ fn redirect(location: &str) -> Response {
     response
 }
 
+/// 401 with CodeArtifact's challenge scheme, `Bearer` (pex-tool/pex#1803:
+/// urllib "does not support the following scheme: 'Bearer'"); the realm's
+/// value is unconfirmed.
 fn unauthorized() -> Response {
     let mut response = plain(StatusCode::UNAUTHORIZED, "Unauthorized");
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Basic realm=\"codeartifact\""),
+        HeaderValue::from_static("Bearer realm=\"codeartifact\""),
     );
     response
+}
+
+/// The answer to credentials the index refuses: [`crate::RefusedStatus`].
+fn refused(state: &State) -> Response {
+    match state.config.refused_status {
+        crate::RefusedStatus::Unauthorized => unauthorized(),
+        crate::RefusedStatus::NotFound => not_found(),
+    }
 }
 
 fn not_found() -> Response {
@@ -513,6 +575,7 @@ fn fault_response(state: &State, host: &str, repo: &str, kind: FaultKind) -> Res
             );
             plain(StatusCode::FORBIDDEN, &message)
         }
+        FaultKind::RefuseToken => refused(state),
         // Handled by `State::run`; never reaches here.
         FaultKind::ConnectionReset | FaultKind::Delay(_) => {
             plain(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")

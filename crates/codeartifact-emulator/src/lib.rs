@@ -92,7 +92,7 @@ use axum::http::StatusCode;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-pub use config::{Config, Repository, TokenStyle};
+pub use config::{Config, RefusedStatus, Repository, TokenStyle};
 pub use faults::{Fault, FaultKind, Operation};
 pub use state::{RequestRecord, Stats};
 

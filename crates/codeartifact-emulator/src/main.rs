@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use codeartifact_emulator::{Config, Repository, TokenStyle, serve};
+use codeartifact_emulator::{Config, RefusedStatus, Repository, TokenStyle, serve};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -45,6 +45,16 @@ struct Cli {
     #[arg(long, value_name = "STYLE", default_value_t = TokenStyle::Plain)]
     token_style: TokenStyle,
 
+    /// How the index answers refused credentials: 404 (as uv's maintainers
+    /// report CodeArtifact does) or 401. Defaults to
+    /// $CODEARTIFACT_EMULATOR_REFUSED_STATUS, else 404.
+    #[arg(long, value_name = "401|404")]
+    refused_status: Option<RefusedStatus>,
+
+    /// Serve the `simple/` project list (CodeArtifact does not).
+    #[arg(long)]
+    project_list: bool,
+
     /// Exit when the parent process exits (checked every 500 ms).
     #[arg(long)]
     exit_with_parent: bool,
@@ -73,7 +83,12 @@ fn main() -> ExitCode {
         repositories: cli.repositories,
         latency: Duration::from_millis(cli.latency_ms),
         token_style: cli.token_style,
+        project_list: cli.project_list,
         ..Config::default()
+    };
+    let config = Config {
+        refused_status: cli.refused_status.unwrap_or(config.refused_status),
+        ..config
     };
     if let Err(e) = config.validate() {
         eprintln!("codeartifact-emulator: {e}");

@@ -33,6 +33,13 @@ pub struct PackageFile {
     pub size: u64,
     /// Its SHA-256, lowercase hex.
     pub sha256: String,
+    /// Its MD5, lowercase hex (CodeArtifact lists both).
+    pub md5: String,
+    /// When it was "uploaded": its modification time.
+    pub uploaded: Option<SystemTime>,
+    /// Why it is yanked, if a file `FILENAME.yanked` sits next to it
+    /// (its contents, trimmed, are the reason; empty means no reason).
+    pub yanked: Option<String>,
     /// `Requires-Python` from its metadata, if any.
     pub requires_python: Option<String>,
 }
@@ -136,7 +143,7 @@ impl PackageCache {
                     && hit.modified == modified
                     && hit.size == size
                 {
-                    files.push(Arc::clone(&hit.file));
+                    files.push(with_yanked(Arc::clone(&hit.file)));
                     continue;
                 }
             }
@@ -152,6 +159,9 @@ impl PackageCache {
                 path: path.clone(),
                 size: bytes.len() as u64,
                 sha256: hex(&Sha256::digest(&bytes)),
+                md5: hex(&md5::Md5::digest(&bytes)),
+                uploaded: modified,
+                yanked: None,
                 requires_python: requires_python(kind, &bytes),
                 filename,
             });
@@ -163,10 +173,24 @@ impl PackageCache {
                     file: Arc::clone(&file),
                 },
             );
-            files.push(file);
+            files.push(with_yanked(file));
         }
         files.sort_by(|a, b| a.filename.cmp(&b.filename));
         Ok(files)
+    }
+}
+
+/// `file`, marked yanked when `FILENAME.yanked` exists (read on every scan,
+/// so a test can yank and unyank while the emulator runs).
+fn with_yanked(file: Arc<PackageFile>) -> Arc<PackageFile> {
+    let mut marker = file.path.clone().into_os_string();
+    marker.push(".yanked");
+    match fs::read_to_string(&marker) {
+        Ok(reason) => Arc::new(PackageFile {
+            yanked: Some(reason.trim().to_owned()),
+            ..(*file).clone()
+        }),
+        Err(_) => file,
     }
 }
 

@@ -327,7 +327,7 @@ fn fault_response(kind: FaultKind) -> Response {
             "Please reduce your request rate.",
             &[],
         ),
-        FaultKind::AccessDenied { .. } => {
+        FaultKind::AccessDenied { .. } | FaultKind::RefuseToken => {
             s3_error(StatusCode::FORBIDDEN, "AccessDenied", "Access Denied", &[])
         }
         _ => internal_error(),

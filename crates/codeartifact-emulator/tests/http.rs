@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use codeartifact_emulator::{
-    Config, EmulatorHandle, Fault, FaultKind, Operation, Repository, Stats, TokenStyle,
+    Config, EmulatorHandle, Fault, FaultKind, Operation, RefusedStatus, Repository, Stats,
+    TokenStyle,
 };
 use serde_json::Value;
 
@@ -43,11 +44,12 @@ impl Drop for TempDir {
 }
 
 /// An emulator with repository `acme/pypi-store` serving one wheel, and
-/// `other/private` serving nothing.
+/// `other/private` serving another.
 fn start(tweak: impl FnOnce(&mut Config)) -> (EmulatorHandle, TempDir, TempDir) {
     let packages = TempDir::new();
     let empty = TempDir::new();
     std::fs::write(packages.0.join(WHEEL), WHEEL_BYTES).unwrap();
+    std::fs::write(empty.0.join(OTHER_WHEEL), WHEEL_BYTES).unwrap();
     let mut config = Config {
         repositories: vec![
             Repository {
@@ -61,6 +63,8 @@ fn start(tweak: impl FnOnce(&mut Config)) -> (EmulatorHandle, TempDir, TempDir) 
                 packages_dir: empty.0.clone(),
             },
         ],
+        // The real-shaped defaults, whatever the environment says.
+        refused_status: RefusedStatus::NotFound,
         ..Config::default()
     };
     tweak(&mut config);
@@ -170,6 +174,10 @@ fn issue(base: &str) -> String {
 }
 
 const INDEX: &str = "/acme-123456789012/pypi/pypi-store/simple/";
+/// A project page of `acme/pypi-store`, for requests that only check auth.
+const PAGE: &str = "/acme-123456789012/pypi/pypi-store/simple/acme-tools/";
+const OTHER_WHEEL: &str = "other_pkg-1.0-py3-none-any.whl";
+const OTHER_PAGE: &str = "/other-123456789012/pypi/private/simple/other-pkg/";
 
 fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest as _;
@@ -203,12 +211,9 @@ fn issues_a_token_that_opens_the_index() {
     assert_eq!(emulator.issued_tokens(), vec![token.clone()]);
 
     let auth = basic(&token);
+    // CodeArtifact has no project list (guide, "Python compatibility").
     let list = get(&base, INDEX, &[("Authorization", &auth)]);
-    assert_eq!(list.status, 200, "{}", list.text());
-    assert!(
-        list.text()
-            .contains(r#"<a href="acme-tools/">acme-tools</a>"#)
-    );
+    assert_eq!(list.status, 404, "{}", list.text());
 
     let page = get(
         &base,
@@ -246,6 +251,51 @@ fn issues_a_token_that_opens_the_index() {
     );
 
     assert_eq!(json["files"][0]["url"], format!("1.2.0/{WHEEL}"));
+    // API 1.1 (PEP 700) with versions, size and upload-time; sha256 and md5;
+    // "yanked": false.
+    assert_eq!(json["meta"]["api-version"], "1.1");
+    assert_eq!(json["versions"], serde_json::json!(["1.2.0"]));
+    assert_eq!(json["files"][0]["size"], WHEEL_BYTES.len());
+    assert_eq!(json["files"][0]["yanked"], false);
+    assert_eq!(
+        json["files"][0]["hashes"]["md5"].as_str().unwrap().len(),
+        32
+    );
+    let uploaded = json["files"][0]["upload-time"].as_str().unwrap();
+    assert!(
+        uploaded.len() == 27 && uploaded.ends_with('Z'),
+        "{uploaded}"
+    );
+    // A 406 for an Accept the index cannot serve.
+    let refused = get(
+        &base,
+        &format!("{INDEX}acme-tools/"),
+        &[("Authorization", &auth), ("Accept", "application/xml")],
+    );
+    assert_eq!(refused.status, 406);
+    // Yanked files: a `FILENAME.yanked` marker holds the reason.
+    std::fs::write(packages.0.join(format!("{WHEEL}.yanked")), "broken build\n").unwrap();
+    let yanked = get(
+        &base,
+        &format!("{INDEX}acme-tools/"),
+        &[
+            ("Authorization", &auth),
+            ("Accept", "application/vnd.pypi.simple.v1+json"),
+        ],
+    )
+    .json();
+    assert_eq!(yanked["files"][0]["yanked"], "broken build");
+    let page = get(
+        &base,
+        &format!("{INDEX}acme-tools/"),
+        &[("Authorization", &auth)],
+    );
+    assert!(
+        page.text().contains(r#"data-yanked="broken build""#),
+        "{}",
+        page.text()
+    );
+    std::fs::remove_file(packages.0.join(format!("{WHEEL}.yanked"))).unwrap();
 
     let file = get(
         &base,
@@ -283,15 +333,19 @@ fn issues_a_token_that_opens_the_index() {
 
     // Files added after start are served.
     std::fs::write(packages.0.join("acme-extra-0.1.tar.gz"), b"sdist").unwrap();
-    let list = get(&base, INDEX, &[("Authorization", &auth)]);
-    assert!(list.text().contains("acme-extra/"));
+    let extra = get(
+        &base,
+        &format!("{INDEX}acme-extra/"),
+        &[("Authorization", &auth)],
+    );
+    assert!(extra.text().contains("0.1/acme-extra-0.1.tar.gz"));
 
     assert_eq!(
         emulator.stats(),
         Stats {
             get_authorization_token: 1,
             get_repository_endpoint: 0,
-            index: 7,
+            index: 10,
             s3: 1,
             max_in_flight_control_plane: 1,
         }
@@ -379,61 +433,92 @@ fn downloads_redirect_to_a_presigned_s3_url_that_refuses_a_second_credential() {
     }
 }
 
+/// No credentials: 401 with a Bearer challenge (pex-tool/pex#1803). Refused
+/// credentials: 404 by default (astral-sh/uv#11899), 401 as an option.
 #[test]
 fn the_index_refuses_bad_missing_foreign_and_expired_tokens() {
-    let (emulator, _packages, _empty) = start(|_| {});
-    let base = emulator.base_url();
-    let token = issue(&base);
+    for refused in [RefusedStatus::NotFound, RefusedStatus::Unauthorized] {
+        let (emulator, _packages, _empty) = start(|c| c.refused_status = refused);
+        let base = emulator.base_url();
+        let token = issue(&base);
 
-    for auth in [
-        None,
-        Some(basic("not-a-token")),
-        Some(format!("Bearer {token}")),
-        Some(format!(
-            "Basic {}",
-            STANDARD.encode(format!("someone:{token}"))
-        )),
-    ] {
-        let headers: Vec<(&str, &str)> =
-            auth.iter().map(|a| ("Authorization", a.as_str())).collect();
-        let reply = get(&base, INDEX, &headers);
-        assert_eq!(reply.status, 401, "{auth:?}");
+        let reply = get(&base, PAGE, &[]);
+        assert_eq!(reply.status, 401);
         assert_eq!(
             reply.header("www-authenticate"),
-            Some(r#"Basic realm="codeartifact""#)
+            Some(r#"Bearer realm="codeartifact""#)
         );
+        for auth in [
+            basic("not-a-token"),
+            "Bearer not-a-token".to_owned(),
+            format!("Basic {}", STANDARD.encode(format!("someone:{token}"))),
+            "Digest x".to_owned(),
+        ] {
+            let reply = get(&base, PAGE, &[("Authorization", &auth)]);
+            assert_eq!(reply.status, refused.code(), "{auth:?}");
+            let challenge = reply.header("www-authenticate");
+            match refused {
+                RefusedStatus::Unauthorized => {
+                    assert_eq!(challenge, Some(r#"Bearer realm="codeartifact""#));
+                }
+                RefusedStatus::NotFound => assert_eq!(challenge, None),
+            }
+        }
+        // A Bearer token is accepted (guide, "Python compatibility").
+        let bearer = format!("Bearer {token}");
+        assert_eq!(get(&base, PAGE, &[("Authorization", &bearer)]).status, 200);
+
+        // A token for one domain does not open another's repositories.
+        let other = request_token(&base, "other", "").json()["authorizationToken"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let reply = get(&base, PAGE, &[("Authorization", &basic(&other))]);
+        assert_eq!(reply.status, refused.code());
+        let reply = get(&base, OTHER_PAGE, &[("Authorization", &basic(&other))]);
+        assert_eq!(reply.status, 200);
+
+        // Expiry follows the emulator's clock: 900 s tokens die after 900 s.
+        let auth = basic(&token);
+        assert_eq!(get(&base, PAGE, &[("Authorization", &auth)]).status, 200);
+        emulator.advance_clock(Duration::from_secs(880));
+        assert_eq!(get(&base, PAGE, &[("Authorization", &auth)]).status, 200);
+        emulator.advance_clock(Duration::from_secs(20));
+        assert_eq!(
+            get(&base, PAGE, &[("Authorization", &auth)]).status,
+            refused.code()
+        );
+        // ...while the 12-hour default token is still good.
+        assert_eq!(
+            get(&base, OTHER_PAGE, &[("Authorization", &basic(&other))]).status,
+            200
+        );
+
+        // The refuse_token fault answers the same way.
+        emulator.inject_fault(Fault {
+            operation: Operation::Index,
+            kind: FaultKind::RefuseToken,
+            count: Some(1),
+        });
+        let auth = basic(&issue(&base));
+        assert_eq!(
+            get(&base, PAGE, &[("Authorization", &auth)]).status,
+            refused.code()
+        );
+        assert_eq!(get(&base, PAGE, &[("Authorization", &auth)]).status, 200);
     }
+}
 
-    // A token for one domain does not open another's repositories.
-    let other = request_token(&base, "other", "").json()["authorizationToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let reply = get(&base, INDEX, &[("Authorization", &basic(&other))]);
-    assert_eq!(reply.status, 401);
-    let reply = get(
-        &base,
-        "/other-123456789012/pypi/private/simple/",
-        &[("Authorization", &basic(&other))],
-    );
-    assert_eq!(reply.status, 200);
-
-    // Expiry follows the emulator's clock: 900 s tokens die after 900 s.
-    let auth = basic(&token);
-    assert_eq!(get(&base, INDEX, &[("Authorization", &auth)]).status, 200);
-    emulator.advance_clock(Duration::from_secs(880));
-    assert_eq!(get(&base, INDEX, &[("Authorization", &auth)]).status, 200);
-    emulator.advance_clock(Duration::from_secs(20));
-    assert_eq!(get(&base, INDEX, &[("Authorization", &auth)]).status, 401);
-    // ...while the 12-hour default token is still good.
-    assert_eq!(
-        get(
-            &base,
-            "/other-123456789012/pypi/private/simple/",
-            &[("Authorization", &basic(&other))]
-        )
-        .status,
-        200
+#[test]
+fn the_project_list_is_an_option() {
+    let (emulator, _packages, _empty) = start(|c| c.project_list = true);
+    let base = emulator.base_url();
+    let auth = basic(&issue(&base));
+    let list = get(&base, INDEX, &[("Authorization", &auth)]);
+    assert_eq!(list.status, 200, "{}", list.text());
+    assert!(
+        list.text()
+            .contains(r#"<a href="acme-tools/">acme-tools</a>"#)
     );
 }
 
@@ -655,8 +740,8 @@ fn injected_faults_answer_like_aws() {
         kind: FaultKind::Unavailable,
         count: Some(1),
     });
-    assert_eq!(get(&base, INDEX, &[("Authorization", &auth)]).status, 503);
-    assert_eq!(get(&base, INDEX, &[("Authorization", &auth)]).status, 200);
+    assert_eq!(get(&base, PAGE, &[("Authorization", &auth)]).status, 503);
+    assert_eq!(get(&base, PAGE, &[("Authorization", &auth)]).status, 200);
 
     let records = emulator.requests();
     assert!(records.iter().any(|r| r.status.is_none()));
@@ -704,7 +789,7 @@ fn admin_api_drives_clock_faults_and_stats() {
     );
     assert_eq!(reply.status, 200);
     assert_eq!(reply.json()["offset_seconds"], 901.0);
-    assert_eq!(get(&base, INDEX, &[("Authorization", &auth)]).status, 401);
+    assert_eq!(get(&base, PAGE, &[("Authorization", &auth)]).status, 404);
     let reply = post(
         &base,
         "/_emulator/clock",
@@ -723,7 +808,7 @@ fn admin_api_drives_clock_faults_and_stats() {
     assert_eq!(requests[0]["operation"], "GetAuthorizationToken");
     assert_eq!(requests[0]["status"], 429);
     assert_eq!(requests[2]["operation"], "Index");
-    assert_eq!(requests[2]["status"], 401);
+    assert_eq!(requests[2]["status"], 404);
     let text = serde_json::to_string(requests).unwrap();
     for token in emulator.issued_tokens() {
         assert!(!text.contains(&token));
@@ -760,7 +845,7 @@ fn awkward_tokens_work_through_basic_auth() {
         "{token}"
     );
     assert_eq!(
-        get(&base, INDEX, &[("Authorization", &basic(&token))]).status,
+        get(&base, PAGE, &[("Authorization", &basic(&token))]).status,
         200
     );
 }

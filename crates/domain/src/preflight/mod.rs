@@ -124,8 +124,13 @@ pub enum CheckId {
     ModuleMarkerSkipped,
     /// `package-ok`: a requirement resolves to a wheel that installs.
     PackageOk,
-    /// `package-not-found`: the repository has no such project.
+    /// `package-not-found`: the repository has no such project (its index
+    /// answered 404 to a token it accepted for another project).
     PackageNotFound,
+    /// `package-not-found-or-refused`: the index answered 404 and no page
+    /// proved the token good: CodeArtifact answers 404 to a token it
+    /// refuses too (astral-sh/uv#11899), so either cause may be it.
+    PackageNotFoundOrRefused,
     /// `package-no-matching-version`: no version satisfies the specifier.
     PackageNoMatchingVersion,
     /// `package-requires-python`: every matching version excludes the job's
@@ -152,7 +157,7 @@ pub enum CheckId {
 
 impl CheckId {
     /// Every check, in report order.
-    pub const ALL: [CheckId; 26] = [
+    pub const ALL: [CheckId; 27] = [
         CheckId::JobCommand,
         CheckId::JobGlueVersion,
         CheckId::JobEnvironment,
@@ -169,6 +174,7 @@ impl CheckId {
         CheckId::ModuleMarkerSkipped,
         CheckId::PackageOk,
         CheckId::PackageNotFound,
+        CheckId::PackageNotFoundOrRefused,
         CheckId::PackageNoMatchingVersion,
         CheckId::PackageRequiresPython,
         CheckId::PackageNoCompatibleWheel,
@@ -200,6 +206,7 @@ impl CheckId {
             CheckId::ModuleMarkerSkipped => "module-marker-skipped",
             CheckId::PackageOk => "package-ok",
             CheckId::PackageNotFound => "package-not-found",
+            CheckId::PackageNotFoundOrRefused => "package-not-found-or-refused",
             CheckId::PackageNoMatchingVersion => "package-no-matching-version",
             CheckId::PackageRequiresPython => "package-requires-python",
             CheckId::PackageNoCompatibleWheel => "package-no-compatible-wheel",

@@ -115,6 +115,8 @@ def running_emulator(packages: Path, *extra: str) -> Iterator[Emulator]:
                 stdout=subprocess.PIPE,
                 stderr=stderr,
                 text=True,
+                # The real-shaped defaults, whatever the suite's environment says.
+                env={k: v for k, v in os.environ.items() if k != "CODEARTIFACT_EMULATOR_REFUSED_STATUS"},
             )
         try:
             assert process.stdout is not None
@@ -321,21 +323,34 @@ def test_botocore_retries_throttling(emulator):
 # --- The index -------------------------------------------------------------
 
 
-def test_index_lists_the_wheel_with_basic_auth(emulator):
+def test_index_serves_project_pages_but_no_project_list(emulator):
     token = issue_token(emulator.url, durationSeconds=900)
-    status, headers, body = http_get(emulator.index, token)
-    assert status == 200
-    assert f'href="{PROJECT}/"' in body.decode()
-    assert 'href="acme-extra/"' in body.decode()
+    # CodeArtifact has no /simple/ project list (guide, "Python compatibility").
+    status, _, _ = http_get(emulator.index, token)
+    assert status == 404
 
     status, headers, body = http_get(f"{emulator.index}{PROJECT}/", token)
     assert status == 200
     assert headers["Content-Type"].startswith("text/html")
     page = body.decode()
     # CodeArtifact's file links are versioned: VER/FILE#sha256=... (pip and uv
-    # logs in astral-sh/uv#1860, astral-sh/uv#2444).
+    # logs in astral-sh/uv#1860, astral-sh/uv#2444; pex-tool/pex#1803's lock).
     assert f'href="1.2.0/{WHEEL}#sha256=' in page
     assert 'data-requires-python="&gt;=3.8"' in page
+
+    # A Bearer token works as well as Basic (guide, "Python compatibility").
+    request = urllib.request.Request(f"{emulator.index}{PROJECT}/", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+
+
+def test_the_project_list_is_an_option(packages):
+    with running_emulator(packages, "--project-list") as emulator:
+        token = issue_token(emulator.url)
+        status, _, body = http_get(emulator.index, token)
+        assert status == 200
+        assert f'href="{PROJECT}/"' in body.decode()
+        assert 'href="acme-extra/"' in body.decode()
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -373,36 +388,59 @@ def test_files_redirect_to_presigned_s3_which_refuses_a_second_credential(emulat
 
 
 def test_index_speaks_pep_691_json(emulator):
+    """API 1.1 (PEP 700) with versions, size and upload-time, sha256 and md5, and
+    "yanked": false on every file (as reported of CodeArtifact's pages)."""
     token = issue_token(emulator.url)
     accept = "application/vnd.pypi.simple.v1+json"
     status, headers, body = http_get(f"{emulator.index}{PROJECT}/", token, accept=accept)
     assert status == 200
     assert headers["Content-Type"] == accept
     page = json.loads(body)
-    assert page["meta"]["api-version"].startswith("1.")
+    assert page["meta"]["api-version"] == "1.1"
     assert page["name"] == PROJECT
+    assert page["versions"] == ["1.2.0", "9.0.0"]
     files = {f["filename"]: f for f in page["files"]}
-    assert files[WHEEL]["requires-python"] == ">=3.8"
-    assert len(files[WHEEL]["hashes"]["sha256"]) == 64
-    status, headers, body = http_get(emulator.index, token, accept=accept)
-    assert {"name": PROJECT} in json.loads(body)["projects"]
+    wheel = files[WHEEL]
+    assert wheel["url"] == f"1.2.0/{WHEEL}"
+    assert wheel["requires-python"] == ">=3.8"
+    assert len(wheel["hashes"]["sha256"]) == 64
+    assert len(wheel["hashes"]["md5"]) == 32
+    assert wheel["yanked"] is False
+    assert isinstance(wheel["size"], int) and wheel["size"] > 0
+    dt.datetime.strptime(wheel["upload-time"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    # 406 for an Accept it cannot serve.
+    status, _, _ = http_get(f"{emulator.index}{PROJECT}/", token, accept="application/xml")
+    assert status == 406
 
 
-def test_index_refuses_wrong_or_missing_credentials(emulator):
-    token = issue_token(emulator.url)
-    for credentials in [None, "not-a-token", token[:-1]]:
-        status, headers, _ = http_get(emulator.index, credentials)
-        assert status == 401, credentials
-        assert headers["WWW-Authenticate"] == 'Basic realm="codeartifact"'
-    status, _, _ = http_get(emulator.index, token, user="someone")
+def test_index_challenges_without_credentials_and_answers_404_to_refused_ones(emulator):
+    """No credentials: 401 with a Bearer challenge (pex-tool/pex#1803, #3225). Refused
+    credentials: 404, as uv's maintainers report (astral-sh/uv#11899)."""
+    page = f"{emulator.index}{PROJECT}/"
+    status, headers, _ = http_get(page)
     assert status == 401
+    assert headers["WWW-Authenticate"].startswith("Bearer realm=")
+    token = issue_token(emulator.url)
+    for credentials in ["not-a-token", token[:-1]]:
+        status, headers, _ = http_get(page, credentials)
+        assert status == 404, credentials
+    status, _, _ = http_get(page, token, user="someone")
+    assert status == 404
+
+
+def test_refused_status_401_is_an_option(packages):
+    with running_emulator(packages, "--refused-status", "401") as emulator:
+        status, headers, _ = http_get(f"{emulator.index}{PROJECT}/", "not-a-token")
+        assert status == 401
+        assert headers["WWW-Authenticate"].startswith("Bearer realm=")
 
 
 def test_index_refuses_tokens_after_the_clock_passes_expiry(fresh_emulator):
     token = issue_token(fresh_emulator.url, durationSeconds=900)
-    assert http_get(fresh_emulator.index, token)[0] == 200
+    page = f"{fresh_emulator.index}{PROJECT}/"
+    assert http_get(page, token)[0] == 200
     fresh_emulator.advance_clock(901)
-    assert http_get(fresh_emulator.index, token)[0] == 401
+    assert http_get(page, token)[0] == 404
 
 
 def test_requests_log_and_stats_hold_no_tokens(emulator):
@@ -490,6 +528,36 @@ def test_pip_installs_from_the_index(emulator, venv_python, tmp_path):
     assert imported_version(venv_python, tmp_path / "site") == "1.2.0"
 
 
+def test_uv_installs_from_the_index(emulator, venv_python, tmp_path):
+    """uv, an independent client: versioned links, the 307 to S3 (which refuses a
+    forwarded token), PEP 691 JSON."""
+    uv = Path(sys.executable).with_name("uv")
+    if not uv.exists():
+        pytest.skip("uv is not installed next to the test interpreter")
+    token = issue_token(emulator.url, durationSeconds=900)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("UV_", "PIP_")) and key not in {"PYTHONPATH", "VIRTUAL_ENV"}
+    }
+    env.update({"UV_NO_CONFIG": "1", "UV_CACHE_DIR": str(tmp_path / "uv-cache"), "UV_KEYRING_PROVIDER": "disabled"})
+    result = subprocess.run(
+        [
+            str(uv), "pip", "install", "--python", str(venv_python), "--target", str(tmp_path / "site"),
+            "--index-url", index_url(emulator, token), "--no-cache", f"{PROJECT}==1.2.0",
+        ],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=PIP_TIMEOUT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert token not in result.stdout + result.stderr
+    assert imported_version(venv_python, tmp_path / "site") == "1.2.0"
+    assert emulator.admin("GET", "stats")["s3"] >= 1
+
+
 def test_pip_skips_versions_whose_requires_python_does_not_match(emulator, venv_python, tmp_path):
     token = issue_token(emulator.url)
     result = pip_install(venv_python, index_url(emulator, token), tmp_path / "site", PROJECT)
@@ -500,11 +568,11 @@ def test_pip_skips_versions_whose_requires_python_does_not_match(emulator, venv_
 def test_pip_fails_with_an_expired_token(fresh_emulator, venv_python, tmp_path):
     token = issue_token(fresh_emulator.url, durationSeconds=900)
     fresh_emulator.advance_clock(901)
-    # pip only says "from versions: none"; the index itself says 401.
-    assert http_get(fresh_emulator.index, token)[0] == 401
+    # pip only says "from versions: none"; the index itself says 404.
+    assert http_get(f"{fresh_emulator.index}{PROJECT}/", token)[0] == 404
     result = pip_install(venv_python, index_url(fresh_emulator, token), tmp_path / "site", f"{PROJECT}==1.2.0")
     assert result.returncode != 0
-    assert "No matching distribution" in result.stderr or "401" in result.stdout + result.stderr
+    assert "No matching distribution" in result.stderr
 
 
 def test_pip_works_with_an_awkward_token_percent_encoded(packages, venv_python, tmp_path):

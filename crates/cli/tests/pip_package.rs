@@ -1,0 +1,104 @@
+//! `pip install glue-codeartifact`: the wheel maturin builds from the root
+//! `pyproject.toml`, installed with pip into a fresh venv from local files
+//! only (the uv wheel it depends on comes from `scripts/setup`), runs
+//! against the stand-ins. The venv's `bin/` is the only Python directory on
+//! `PATH`, so the uv found is the one the package brought.
+//!
+//! `scripts/test` builds the wheel (`maturin build`, a debug build in the
+//! same target directory) and runs this test with
+//! `GLUE_CODEARTIFACT_TEST_WHEEL_DIR` set.
+
+use std::{path::Path, process::Command};
+
+use crate::util::{DOMAIN, REPOSITORY, Stack, scratch};
+use test_stack::{aws_env, command_with_env, repo_root, unique_name};
+
+fn run(command: &mut Command) -> String {
+    let output = command.output().expect("the command runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{command:?} failed:\n{text}");
+    text
+}
+
+/// The uv version pinned for the tests (and in pyproject.toml's range).
+fn pinned_uv() -> String {
+    let requirements =
+        std::fs::read_to_string(repo_root().join("crates/test-stack/python/requirements.txt"))
+            .expect("requirements.txt");
+    requirements
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("uv=="))
+        .expect("requirements.txt pins uv==X")
+        .trim()
+        .to_owned()
+}
+
+#[test]
+#[ignore = "needs the wheel: scripts/test builds it with maturin and runs this with GLUE_CODEARTIFACT_TEST_WHEEL_DIR"]
+fn installed_package_starts_a_run_with_its_own_uv() {
+    let wheels = std::env::var_os("GLUE_CODEARTIFACT_TEST_WHEEL_DIR").expect(
+        "GLUE_CODEARTIFACT_TEST_WHEEL_DIR: the directory `maturin build --out DIR` wrote (scripts/test sets it)",
+    );
+    let offline = repo_root().join(".venv/pip-wheels");
+    assert!(
+        offline.is_dir(),
+        "{} holds the uv wheel; run scripts/setup",
+        offline.display()
+    );
+
+    let venv = scratch(&unique_name("pip-package"));
+    run(Command::new(test_stack::python())
+        .args(["-m", "venv"])
+        .arg(&venv));
+    let bin = venv.join("bin");
+    run(Command::new(bin.join("pip"))
+        .args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-index",
+            "--find-links",
+        ])
+        .arg(&wheels)
+        .arg("--find-links")
+        .arg(&offline)
+        .arg("glue-codeartifact"));
+
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let uv = run(command_with_env("uv", &[("PATH".into(), path.clone())]).arg("--version"));
+    assert!(
+        uv.starts_with(&format!("uv {}", pinned_uv())),
+        "the uv on PATH is the package's dependency: {uv}"
+    );
+    assert!(Path::new(&bin.join("uv")).is_file());
+
+    let stack = Stack::new();
+    let job = stack.spark_job(|j| j);
+    let mut env = aws_env(&stack.moto.url, &stack.emulator.base_url());
+    env.push(("PATH".into(), path));
+    let installed = bin.join("glue-codeartifact");
+    let output = command_with_env(&installed, &env)
+        .args([
+            "start",
+            "--job",
+            &job,
+            "--domain",
+            DOMAIN,
+            "--repository",
+            REPOSITORY,
+        ])
+        .output()
+        .expect("the installed glue-codeartifact runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.trim().starts_with("jr_"),
+        "the installed command starts a run:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(stack.sent_runs(&job).len(), 1, "one StartJobRun");
+    std::fs::remove_dir_all(&venv).ok();
+}

@@ -5,15 +5,13 @@
 //! run was started, and no token is in the output. A row whose exit code is
 //! 2 must not have reached AWS at all.
 
-use std::path::PathBuf;
-
 use codeartifact_emulator::{Config, EmulatorHandle, Repository, TokenStyle};
 use glue_codeartifact_domain::{
     index_url::{IndexUrl, PackageFormat},
     secret::AuthToken,
 };
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
-use test_stack::{JobSpec, Moto, unique_name};
+use percent_encoding::percent_decode_str;
+use test_stack::{JobSpec, Moto, SURFACES, unique_name};
 
 use crate::util::{ACCOUNT, DOMAIN, REPOSITORY, Run, Stack, scratch};
 
@@ -26,47 +24,18 @@ pub struct Row {
     pub result: String,
 }
 
-/// The surfaces the catalogue knows, and who runs them.
-const SURFACES: [&str; 5] = ["cli", "job", "event", "endpoint", "stack"];
-
-/// Every row of `docs/bad-inputs.md`.
+/// Every row of `docs/bad-inputs.md` (`test_stack::catalogue_rows`: a row
+/// it cannot parse fails the test, never skipped).
 pub fn rows() -> Vec<Row> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/bad-inputs.md");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let mut rows = Vec::new();
-    for line in text.lines() {
-        let Some(inner) = line.strip_prefix("| ").and_then(|l| l.strip_suffix(" |")) else {
-            continue;
-        };
-        let cells: Vec<&str> = inner.split(" | ").collect();
-        if cells.len() != 4 || cells[0] == "id" {
-            continue;
-        }
-        rows.push(Row {
-            id: cells[0].to_owned(),
-            surface: cells[1].to_owned(),
-            input: code(cells[2]),
-            result: code(cells[3]),
-        });
-    }
-    rows
-}
-
-/// The text of a code span: `` `x` `` or ``` `` x `` ```.
-fn code(cell: &str) -> String {
-    let cell = cell.trim();
-    if cell == "``" {
-        return String::new();
-    }
-    if let Some(inner) = cell.strip_prefix("``").and_then(|c| c.strip_suffix("``")) {
-        let inner = inner.strip_prefix(' ').unwrap_or(inner);
-        return inner.strip_suffix(' ').unwrap_or(inner).to_owned();
-    }
-    cell.strip_prefix('`')
-        .and_then(|c| c.strip_suffix('`'))
-        .unwrap_or_else(|| panic!("not a code span: {cell}"))
-        .to_owned()
+    test_stack::catalogue_rows()
+        .into_iter()
+        .map(|r| Row {
+            id: r.id,
+            surface: r.surface,
+            input: r.input,
+            result: r.result,
+        })
+        .collect()
 }
 
 /// Expands `{a*N}`, `{nl}`, `{tab}`, `{ctl}` and `{job}`.
@@ -128,13 +97,6 @@ pub fn expected(row: &Row) -> Expected {
     let (error_type, text) = r.split_once(": ").expect("ERRORTYPE: TEXT");
     Expected::Lambda(error_type.to_owned(), text.to_owned())
 }
-
-/// The index URL's password encoding (`glue_codeartifact_domain::index_url`).
-const PASSWORD: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// The job a `job` row describes.
 fn job_spec(name: &str, input: &str) -> JobSpec {
@@ -308,8 +270,7 @@ pub fn run_row(stack: &Stack, row: &Row, log: &str) -> Run {
 fn redact(stack: &Stack, text: &str) -> String {
     let mut text = text.to_owned();
     for token in stack.emulator.issued_tokens() {
-        let encoded: String = utf8_percent_encode(&token, PASSWORD).collect();
-        text = text.replace(&encoded, "****");
+        text = text.replace(&test_stack::product_encoded(&token), "****");
     }
     text
 }

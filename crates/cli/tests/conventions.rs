@@ -24,9 +24,20 @@ fn completions_for_every_shell() {
         let run = run_cli(&["completions", shell], &[]);
         run.assert_code(0);
         for command in ["start", "index-url", "refresh", "doctor", "iam-policy"] {
+            // The subcommand itself, as each shell offers one: a bare
+            // substring would be satisfied by a flag (`iam-policy
+            // --refresh`, `--index-url`) or a help text.
+            let offered = match shell {
+                "bash" => format!("glue__codeartifact,{command})"),
+                "zsh" => format!("'{command}:"),
+                "fish" => format!("needs_command\" -f -a \"{command}\""),
+                "elvish" => format!("cand {command} '"),
+                "powershell" => format!("[CompletionResult]::new('{command}', '{command}',"),
+                _ => unreachable!(),
+            };
             assert!(
-                run.stdout.contains(command),
-                "{shell} completion lacks {command}"
+                run.stdout.contains(&offered),
+                "{shell} completion does not offer the subcommand {command} ({offered})"
             );
         }
     }

@@ -197,9 +197,10 @@ fn random_index(n: usize) -> usize {
     (v % n as u64) as usize
 }
 
-/// Characters that need percent-encoding in URL userinfo, each of which an
+/// Characters that need percent-encoding in URL userinfo, and the RFC 3986
+/// unreserved `~ . _ -` that encoders disagree about, each of which an
 /// awkward token contains at least once.
-const AWKWARD_REQUIRED: &[u8] = b"+/=:@%?# &!$';,*";
+const AWKWARD_REQUIRED: &[u8] = b"+/=:@%?# &!$';,*~._-";
 
 fn generate(style: TokenStyle, issued_at: u64) -> String {
     match style {

@@ -120,40 +120,21 @@ fn a_start_within_the_deadline_is_unaffected() {
 
 /// The `event` rows of `docs/bad-inputs.md`: (id, event, errorType, text).
 fn catalogue_events() -> Vec<(String, Value, String, String)> {
-    let path = test_stack::repo_root().join("docs/bad-inputs.md");
-    let text = std::fs::read_to_string(&path).expect("docs/bad-inputs.md");
-    let mut rows = Vec::new();
-    for line in text.lines() {
-        let Some(inner) = line.strip_prefix("| ").and_then(|l| l.strip_suffix(" |")) else {
-            continue;
-        };
-        let cells: Vec<&str> = inner.split(" | ").collect();
-        if cells.len() != 4 || cells[1] != "event" {
-            continue;
-        }
-        let code = |cell: &str| -> String {
-            let cell = cell.trim();
-            let inner = cell
-                .strip_prefix("``")
-                .and_then(|c| c.strip_suffix("``"))
-                .map(str::trim)
-                .or_else(|| cell.strip_prefix('`').and_then(|c| c.strip_suffix('`')))
-                .unwrap_or_else(|| panic!("not a code span: {cell}"));
-            inner.to_owned()
-        };
-        let input = expand(&code(cells[2]));
-        let event: Value = serde_json::from_str(&input)
-            .unwrap_or_else(|e| panic!("row {}: not JSON ({e})", cells[0]));
-        let result = code(cells[3]);
-        let (error_type, text) = result.split_once(": ").expect("ERRORTYPE: TEXT");
-        rows.push((
-            cells[0].to_owned(),
-            event,
-            error_type.to_owned(),
-            text.to_owned(),
-        ));
-    }
-    rows
+    // A row the catalogue reader cannot parse fails, never skipped.
+    test_stack::catalogue_rows()
+        .into_iter()
+        .filter(|row| row.surface == "event")
+        .map(|row| {
+            let input = expand(&row.input);
+            let event: Value = serde_json::from_str(&input)
+                .unwrap_or_else(|e| panic!("row {}: not JSON ({e})", row.id));
+            let (error_type, text) = row
+                .result
+                .split_once(": ")
+                .unwrap_or_else(|| panic!("row {}: not ERRORTYPE: TEXT", row.id));
+            (row.id, event, error_type.to_owned(), text.to_owned())
+        })
+        .collect()
 }
 
 /// `{a*N}`: `N` times `a`.

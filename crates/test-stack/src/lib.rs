@@ -27,15 +27,19 @@
 //! ```
 #![deny(missing_docs)]
 
+mod catalogue;
 mod env;
 mod glue_faults;
 pub mod http;
 mod moto;
 mod python;
 mod s3;
+mod token_forms;
 
+pub use catalogue::{CatalogueRow, SURFACES, catalogue_rows, parse_catalogue};
 pub use env::{aws_env, command_with_env, unique_name};
 pub use glue_faults::{GlueFault, GlueFaultKind, Strike};
 pub use moto::{JobRunSummary, JobSpec, Moto};
 pub use python::{ReplayOutput, make_wheel, make_wheel_with, python, replay, repo_root};
 pub use s3::{S3Fault, S3FaultKind, S3Request};
+pub use token_forms::{all_token_forms, assert_no_token, product_encoded, token_forms};

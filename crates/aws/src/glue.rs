@@ -227,33 +227,4 @@ impl Glue {
         }
         Ok(())
     }
-
-    /// `StartJobRun`: starts a run with `arguments` and returns its ID.
-    ///
-    /// Not idempotent: a retry after a lost response can start a second run.
-    /// `glue-codeartifact-app` calls
-    /// [`start_job_run_once`](Self::start_job_run_once) instead, which turns
-    /// the SDK's retries off and says what a failure proves.
-    pub async fn start_job_run(
-        &self,
-        name: &str,
-        arguments: BTreeMap<String, String>,
-    ) -> Result<String, AwsError> {
-        const OP: Operation = Operation::StartJobRun;
-        let output = self
-            .client
-            .start_job_run()
-            .job_name(name)
-            .set_arguments(Some(arguments.into_iter().collect()))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(OP, e))?;
-        let run_id = output.job_run_id().ok_or_else(|| AwsError {
-            operation: OP,
-            kind: AwsErrorKind::Service,
-            code: None,
-            message: "the response has no JobRunId".to_owned(),
-        })?;
-        Ok(run_id.to_owned())
-    }
 }

@@ -159,7 +159,7 @@ pub enum Output {
 #[derive(Debug, Args)]
 pub struct RepositoryArgs {
     /// CodeArtifact domain.
-    #[arg(long, env = "GLUE_CODEARTIFACT_DOMAIN")]
+    #[arg(long, env = "GLUE_CODEARTIFACT_DOMAIN", value_parser = parse_name)]
     pub domain: String,
 
     /// AWS account ID that owns the domain (default: the caller's account).
@@ -167,7 +167,7 @@ pub struct RepositoryArgs {
     pub domain_owner: Option<String>,
 
     /// CodeArtifact repository.
-    #[arg(long, env = "GLUE_CODEARTIFACT_REPOSITORY")]
+    #[arg(long, env = "GLUE_CODEARTIFACT_REPOSITORY", value_parser = parse_name)]
     pub repository: String,
 
     /// Repository endpoint type: ipv4 or dualstack (default: the API's,
@@ -460,6 +460,16 @@ pub fn parse_job_name(text: &str) -> Result<String, String> {
     glue_codeartifact_domain::job_pattern::check_job_name(text)
         .map(|()| text.to_owned())
         .map_err(|e| e.to_string())
+}
+
+/// `--domain`, `--repository`: a name, not empty (from the flag, its
+/// environment variable, or the config file alike).
+fn parse_name(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        Err("it is empty; give the name (the flag, its GLUE_CODEARTIFACT_ environment variable, or the config file's profile)".to_owned())
+    } else {
+        Ok(text.to_owned())
+    }
 }
 
 fn parse_account_id(text: &str) -> Result<String, String> {

@@ -198,3 +198,57 @@ fn a_bad_file_is_a_clear_error_before_any_aws_call() {
     assert!(run.stderr.contains("12 digits"), "{}", run.stderr);
     assert_eq!(stack.emulator.stats().get_authorization_token, 0);
 }
+
+/// An empty domain or repository, whichever source gives it, is a usage
+/// error naming the setting (exit 2), never a request AWS cannot build.
+#[test]
+fn an_empty_domain_or_repository_is_exit_2_from_every_source() {
+    let stack = Stack::new();
+    let empty_dir = scratch(&unique_name("empty"));
+    type Case<'a> = (
+        std::path::PathBuf,
+        Vec<&'a str>,
+        Vec<(&'a str, &'a str)>,
+        &'a str,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            empty_dir.clone(),
+            vec!["--domain", "", "--repository", REPOSITORY],
+            vec![],
+            "--domain",
+        ),
+        (
+            empty_dir.clone(),
+            vec!["--domain", DOMAIN, "--repository", "  "],
+            vec![],
+            "--repository",
+        ),
+        (
+            empty_dir.clone(),
+            vec!["--repository", REPOSITORY],
+            vec![("GLUE_CODEARTIFACT_DOMAIN", " ")],
+            "--domain",
+        ),
+        (
+            project(&format!(
+                "[profile.default]\ndomain = \"{DOMAIN}\"\nrepository = \"\"\n"
+            )),
+            vec![],
+            vec![],
+            "--repository",
+        ),
+    ];
+    for (dir, flags, env, setting) in cases {
+        let mut args = vec!["start", "--job", "j"];
+        args.extend(flags);
+        let run = cli_in(&stack, &dir, &args, &env);
+        run.assert_code(2);
+        assert!(
+            run.stderr.contains(setting) && run.stderr.contains("it is empty"),
+            "{args:?} {env:?}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(stack.emulator.stats().get_authorization_token, 0);
+}

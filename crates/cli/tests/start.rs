@@ -217,9 +217,11 @@ fn several_jobs_share_one_token_and_a_missing_one_does_not_stop_the_others() {
     let a = stack.spark_job(|j| j);
     let b = stack.spark_job(|j| j.default_argument(INSTALLER_OPTION, "--upgrade"));
     let list = crate::util::scratch(&test_stack::unique_name("jobs")).join("jobs.txt");
+    // With a UTF-8 byte order mark first, as Windows editors write it: the
+    // first job name is still `b`.
     std::fs::write(
         &list,
-        format!("# nightly jobs\n{b}\n\nno-such-job-xyz  # gone\n"),
+        format!("\u{feff}{b}\n# nightly jobs\n\nno-such-job-xyz  # gone\n"),
     )
     .unwrap();
     let list = list.to_string_lossy().into_owned();

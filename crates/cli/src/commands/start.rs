@@ -232,6 +232,16 @@ fn read_job_list(path: &std::path::Path) -> Result<Vec<String>, Failure> {
     };
     Ok(lines
         .iter()
+        .enumerate()
+        // A UTF-8 byte order mark (as Windows editors write) is not part of
+        // the first job name.
+        .map(|(i, l)| {
+            if i == 0 {
+                l.strip_prefix('\u{feff}').unwrap_or(l)
+            } else {
+                l
+            }
+        })
         .map(|l| l.split('#').next().unwrap_or("").trim())
         .filter(|l| !l.is_empty())
         .map(str::to_owned)

@@ -125,11 +125,15 @@ pub enum Error {
     JobUpdate(#[from] JobUpdateError),
     /// Someone else changed the job while it was being refreshed.
     #[error(
-        "job {job:?} was changed by someone else while it was being refreshed, and our index URL is not in place; run refresh again"
+        "job {job:?} was changed by someone else while it was being refreshed (after the update it differs in {}), so it is not reported as refreshed: check the job's definition (their edit may have been replaced by ours, or ours by theirs), then run refresh again",
+        changed.join(", ")
     )]
     ConcurrentEdit {
         /// The job.
         job: String,
+        /// What differs from what refresh wrote (fields and argument keys,
+        /// never values).
+        changed: Vec<String>,
     },
     /// The endpoint could not be rewritten for the VPC endpoint host.
     #[error(transparent)]

@@ -4,9 +4,11 @@
 //!
 //! One token serves every job. Each job is read and rewritten whole
 //! (`UpdateJob` replaces the definition), with only the index option changed.
-//! Glue's API has no conditional update, so the window for a concurrent edit
-//! is kept to the one round trip between `GetJob` and `UpdateJob`; afterwards
-//! the job is read again to confirm that our value is the one in place.
+//! Glue's API has no conditional update: the job is read again right before
+//! `UpdateJob` (an edit since the first read is kept), and read once more
+//! afterwards; if it is not exactly what was written, the job is reported as
+//! a conflict ([`Error::ConcurrentEdit`]), never as refreshed. What cannot be
+//! prevented is in `docs/refresh.md`.
 
 use std::collections::BTreeMap;
 
@@ -15,6 +17,7 @@ use glue_codeartifact_domain::{
     duration::TokenDuration,
     index_url::{IndexUrl, PackageFormat},
     installer_option::IndexMode,
+    job::JobDefinition,
     job_pattern::JobPatterns,
     run_plan::plan_run,
     secret::SecretText,
@@ -185,54 +188,144 @@ async fn refresh_one(
         repository: &request.repository,
         region: &services.region,
     };
-    let snapshot = services
-        .glue
-        .get_job_snapshot(name)
-        .await
-        .map_err(|e| Error::from_aws(e, cx))?;
-    // The plan of a run without run arguments is what the job's defaults
-    // must hold.
-    let plan = plan_run(&snapshot.definition, &[], request.mode, index)?;
-    let (key, value) = plan
-        .arguments
-        .into_iter()
-        .next()
-        .expect("a plan without run arguments sets exactly the index key");
-    let refreshed = RefreshedJob {
-        key,
-        value,
-        replaced: plan.replaced,
+    let read = || async {
+        services
+            .glue
+            .get_job_snapshot(name)
+            .await
+            .map_err(|e| Error::from_aws(e, cx))
     };
+    let snapshot = read().await?;
+    let refreshed = plan_refresh(&snapshot.definition, request.mode, index)?;
     if request.dry_run {
         return Ok(refreshed);
     }
-    let mut defaults = snapshot.definition.default_arguments.clone();
-    defaults.insert(
+    // UpdateJob replaces the whole definition and Glue has no conditional
+    // update: read the job again right before writing it, so that an edit
+    // made since the first read is kept (planned again on the fresh copy).
+    // What remains is the window between this read and UpdateJob.
+    let fresh = read().await?;
+    let (snapshot, refreshed) = if fresh.last_modified() == snapshot.last_modified() {
+        (snapshot, refreshed)
+    } else {
+        tracing::info!(job = %name, "the job changed since it was read: planned again");
+        let again = plan_refresh(&fresh.definition, request.mode, index)?;
+        (fresh, again)
+    };
+    let mut expected = snapshot.definition.clone();
+    expected.default_arguments.insert(
         refreshed.key.clone(),
         refreshed.value.expose_secret().to_owned(),
     );
     services
         .glue
-        .update_job(&snapshot, defaults)
+        .update_job(&snapshot, expected.default_arguments.clone())
         .await
         .map_err(|e| Error::from_update(e, cx))?;
-    // Confirm our value is the one in place: a concurrent edit after ours
-    // would show here.
-    let after = services
-        .glue
-        .get_job_snapshot(name)
-        .await
-        .map_err(|e| Error::from_aws(e, cx))?;
-    if after
-        .definition
-        .default_arguments
-        .get(&refreshed.key)
-        .map(String::as_str)
-        != Some(refreshed.value.expose_secret())
-    {
+    // Verify: the job must now be exactly what we wrote. Anything else means
+    // someone changed it after our read (their edit may have been replaced
+    // by ours, or ours by theirs): a conflict, never "refreshed".
+    let after = read().await?;
+    let changed = changed_fields(&expected, &after.definition);
+    if !changed.is_empty() {
         return Err(Error::ConcurrentEdit {
             job: name.to_owned(),
+            changed,
         });
     }
     Ok(refreshed)
+}
+
+/// The index key and value a job's defaults must hold: the plan of a run
+/// without run arguments.
+fn plan_refresh(
+    job: &JobDefinition,
+    mode: IndexMode,
+    index: &IndexUrl,
+) -> Result<RefreshedJob, Error> {
+    let plan = plan_run(job, &[], mode, index)?;
+    let key = plan.placement.key().to_owned();
+    let mut arguments = plan.arguments;
+    let value = arguments
+        .remove(&key)
+        .unwrap_or_else(|| SecretText::public(String::new()));
+    Ok(RefreshedJob {
+        key,
+        value,
+        replaced: plan.replaced,
+    })
+}
+
+/// The fields (and argument keys) in which `after` differs from `expected`.
+/// Values are never named: they may hold secrets.
+fn changed_fields(expected: &JobDefinition, after: &JobDefinition) -> Vec<String> {
+    let mut changed = Vec::new();
+    let arguments = |field: &str,
+                     a: &BTreeMap<String, String>,
+                     b: &BTreeMap<String, String>,
+                     changed: &mut Vec<String>| {
+        for key in a.keys().chain(b.keys().filter(|k| !a.contains_key(*k))) {
+            if a.get(key) != b.get(key) {
+                changed.push(format!("{field} {key}"));
+            }
+        }
+    };
+    arguments(
+        "DefaultArguments",
+        &expected.default_arguments,
+        &after.default_arguments,
+        &mut changed,
+    );
+    arguments(
+        "NonOverridableArguments",
+        &expected.non_overridable_arguments,
+        &after.non_overridable_arguments,
+        &mut changed,
+    );
+    if expected.command != after.command || expected.python_version != after.python_version {
+        changed.push("Command".to_owned());
+    }
+    if expected.glue_version != after.glue_version {
+        changed.push("GlueVersion".to_owned());
+    }
+    if expected.timeout_minutes != after.timeout_minutes {
+        changed.push("Timeout".to_owned());
+    }
+    if expected.max_retries != after.max_retries {
+        changed.push("MaxRetries".to_owned());
+    }
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changed_fields_name_keys_never_values() {
+        let expected = JobDefinition {
+            default_arguments: [
+                ("--a".into(), "1".into()),
+                ("--b".into(), "secret-old".into()),
+            ]
+            .into(),
+            ..Default::default()
+        };
+        assert!(changed_fields(&expected, &expected).is_empty());
+        let mut after = expected.clone();
+        after
+            .default_arguments
+            .insert("--b".into(), "secret-new".into());
+        after.default_arguments.insert("--c".into(), "x".into());
+        after.glue_version = Some("5.0".into());
+        let changed = changed_fields(&expected, &after);
+        assert_eq!(
+            changed,
+            vec![
+                "DefaultArguments --b",
+                "DefaultArguments --c",
+                "GlueVersion"
+            ]
+        );
+    }
 }

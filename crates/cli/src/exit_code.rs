@@ -99,6 +99,13 @@ pub enum Exit {
     /// caller's credentials) renew them first (`aws sso login`); check this
     /// machine's clock.
     TokenTooShort = 15,
+    /// `refresh`: a job changed under the refresh (someone else edited it
+    /// between our read and our check after `UpdateJob`), and no job failed
+    /// for another reason. The job is not reported as refreshed.
+    ///
+    /// Look at the job's definition (their edit may have been replaced by
+    /// ours, or ours by theirs; see docs/refresh.md), then run refresh again.
+    RefreshConflict = 16,
     /// `start --wait`: the run ended FAILED.
     ///
     /// Read the run's error message and its logs in CloudWatch
@@ -158,12 +165,12 @@ impl Exit {
             // fix differs (a longer --duration, fresh credentials with
             // --duration 0, or the clock).
             ErrorClass::TokenTooShort => Exit::TokenTooShort,
+            ErrorClass::ConcurrentEdit => Exit::RefreshConflict,
             ErrorClass::JobNotSupported => Exit::JobNotSupported,
             ErrorClass::Unreachable | ErrorClass::DeadlineReached => Exit::Unreachable,
             ErrorClass::StartOutcomeUnknown => Exit::StartOutcomeUnknown,
             ErrorClass::InvalidParameter
             | ErrorClass::ConcurrentRunsExceeded
-            | ErrorClass::ConcurrentEdit
             | ErrorClass::Service
             | ErrorClass::InvalidEndpoint => Exit::AwsRejected,
         }

@@ -397,3 +397,113 @@ fn alternating_host_forms_leave_one_url_for_the_repository() {
         );
     }
 }
+
+/// Someone else's edit: one DefaultArguments key set through moto's UpdateJob.
+fn edit_job(stack: &Stack, job: &str, key: &str, value: &str) {
+    let current = stack.moto.job(job);
+    let mut defaults = current.default_arguments().cloned().unwrap_or_default();
+    defaults.insert(key.into(), value.into());
+    let update = aws_sdk_glue::types::JobUpdate::builder()
+        .set_role(current.role().map(str::to_owned))
+        .set_command(current.command().cloned())
+        .set_glue_version(current.glue_version().map(str::to_owned))
+        .set_execution_property(current.execution_property().cloned())
+        .set_default_arguments(Some(defaults))
+        .build();
+    stack
+        .moto
+        .block_on(
+            stack
+                .moto
+                .glue()
+                .update_job()
+                .job_name(job)
+                .job_update(update)
+                .send(),
+        )
+        .expect("the concurrent edit");
+}
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "timed out: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn an_edit_after_our_update_is_a_conflict_never_refreshed() {
+    use test_stack::{GlueFault, GlueFaultKind};
+    let stack = Stack::new();
+    let job = stack.spark_job(|j| j.default_argument(INSTALLER_OPTION, "--upgrade"));
+    // Our UpdateJob is applied, and its answer held for 2 s: meanwhile
+    // someone else edits the job.
+    stack.moto.inject_glue_fault(
+        &GlueFault::new(
+            "UpdateJob",
+            &job,
+            GlueFaultKind::Delay(std::time::Duration::from_secs(2)),
+            1,
+        )
+        .after(),
+    );
+    let run = std::thread::scope(|scope| {
+        let cli = scope.spawn(|| refresh(&stack, &["--job", &job, "--output", "json"]));
+        wait_until("our update is in place", || {
+            default_option(&stack, &job).contains("--index-url=")
+        });
+        edit_job(&stack, &job, "--team", "data");
+        cli.join().unwrap()
+    });
+    run.assert_code(16);
+    stack.assert_no_token(&run.both(), "refresh output");
+    let body = run.json();
+    assert_eq!(body["refreshed"], 0, "{body}");
+    assert_eq!(body["jobs"][0]["status"], "conflict", "{body}");
+    let error = body["jobs"][0]["error"].as_str().unwrap();
+    assert!(
+        error.contains(&job) && error.contains("DefaultArguments --team"),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_edit_between_our_read_and_our_update_is_kept() {
+    use test_stack::{GlueFault, GlueFaultKind};
+    let stack = Stack::new();
+    let job = stack.spark_job(|j| j.default_argument(INSTALLER_OPTION, "--upgrade"));
+    // Our first GetJob is answered 2 s late: meanwhile someone else edits
+    // the job, so our first read is stale.
+    stack.moto.inject_glue_fault(
+        &GlueFault::new(
+            "GetJob",
+            &job,
+            GlueFaultKind::Delay(std::time::Duration::from_secs(2)),
+            1,
+        )
+        .after(),
+    );
+    let run = std::thread::scope(|scope| {
+        let cli = scope.spawn(|| refresh(&stack, &["--job", &job]));
+        wait_until("our first read is in flight", || {
+            !stack
+                .moto
+                .pending_glue_faults()
+                .iter()
+                .any(|f| f["job"] == job.as_str())
+        });
+        // LastModifiedOn has a resolution of a second or better.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        edit_job(&stack, &job, "--team", "data");
+        cli.join().unwrap()
+    });
+    run.assert_code(0);
+    let defaults = stack.moto.job(&job).default_arguments().cloned().unwrap();
+    assert_eq!(
+        defaults.get("--team").map(String::as_str),
+        Some("data"),
+        "the edit survives"
+    );
+    assert!(defaults[INSTALLER_OPTION].starts_with("--upgrade --index-url="));
+}

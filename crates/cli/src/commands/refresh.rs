@@ -2,7 +2,10 @@
 
 use std::io::Write;
 
-use glue_codeartifact_app::refresh::{JobSelector, RefreshRequest, refresh};
+use glue_codeartifact_app::{
+    Error, ErrorClass,
+    refresh::{JobSelector, RefreshRequest, refresh},
+};
 use glue_codeartifact_aws::AwsSettings;
 use serde_json::json;
 
@@ -53,7 +56,7 @@ pub async fn run(
                         }
                         entry
                     }
-                    Err(e) => json!({ "job": job, "status": "failed", "error": e.to_string() }),
+                    Err(e) => json!({ "job": job, "status": status_of(e), "error": e.to_string() }),
                 })
                 .collect();
             let body = json!({
@@ -72,7 +75,7 @@ pub async fn run(
                         writeln!(stdout, "{done} {job}: {}={}", r.key, r.value)
                     }
                     Ok(r) => writeln!(stdout, "{done} {job}: {}", r.key),
-                    Err(e) => writeln!(stdout, "failed {job}: {e}"),
+                    Err(e) => writeln!(stdout, "{} {job}: {e}", status_of(e)),
                 }
                 .map_err(Failure::output)?;
             }
@@ -84,9 +87,29 @@ pub async fn run(
             );
         }
     }
-    Ok(if outcome.failed() > 0 {
-        Exit::SomeJobsFailed
-    } else {
+    let failures: Vec<&Error> = outcome
+        .jobs
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().err())
+        .collect();
+    Ok(if failures.is_empty() {
         Exit::Success
+    } else if failures
+        .iter()
+        .all(|e| e.class() == ErrorClass::ConcurrentEdit)
+    {
+        Exit::RefreshConflict
+    } else {
+        Exit::SomeJobsFailed
     })
+}
+
+/// A failed job's status: `conflict` when someone else changed it during
+/// the refresh, else `failed`.
+fn status_of(e: &Error) -> &'static str {
+    if e.class() == ErrorClass::ConcurrentEdit {
+        "conflict"
+    } else {
+        "failed"
+    }
 }

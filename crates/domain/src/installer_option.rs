@@ -87,13 +87,30 @@ pub fn merge_installer_option(
     if stripped.no_index {
         return Err(InstallerOptionError::NoIndex);
     }
-    refuse_dangling(&stripped.kept)?;
-    Ok(append_ours(
-        (join(&stripped.kept), join_redacted(&stripped.kept)),
+    // Glue 5.0's requirements-file pattern: `-r` as the last option, whose
+    // value is the S3 requirements file Glue gives pip from
+    // `--additional-python-modules` (Glue guide, "Using Python libraries
+    // with AWS Glue": requirements.txt for Glue 5.0 and later). Ours goes
+    // before it, so `-r` stays last and next to the file.
+    let mut kept = stripped.kept;
+    let trailing = match kept.last() {
+        Some(last) if is_requirement_option(last) => kept.pop(),
+        _ => None,
+    };
+    refuse_dangling(&kept)?;
+    let mut merged = append_ours(
+        (join(&kept), join_redacted(&kept)),
         mode,
         index,
         stripped.removed,
-    ))
+    );
+    if let Some(option) = trailing {
+        merged.value = SecretText::new(
+            format!("{} {option}", merged.value.expose_secret()),
+            format!("{} {option}", merged.value.redacted()),
+        );
+    }
+    Ok(merged)
 }
 
 /// Merges the index option inline into a Python shell job's
@@ -156,6 +173,15 @@ fn append_ours(
         ),
         replaced,
     }
+}
+
+/// `-r` or `--requirement` (or an unambiguous abbreviation, `--req`)
+/// without a value: pip's requirements-file option, waiting for the file.
+fn is_requirement_option(word: &str) -> bool {
+    word == "-r"
+        || word
+            .strip_prefix("--")
+            .is_some_and(|name| name.len() >= 3 && "requirement".starts_with(name))
 }
 
 /// Our option goes after `words`: it must not become the value of a
@@ -596,6 +622,30 @@ mod tests {
         assert!(
             shown.contains("acme @ https://u:****@h.example/acme-1.0-py3-none-any.whl"),
             "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_trailing_requirement_option_stays_last() {
+        // Glue 5.0: `--additional-python-modules s3://…/requirements.txt`
+        // with `--python-modules-installer-option -r`.
+        for mode in [IndexMode::IndexUrl, IndexMode::ExtraIndexUrl] {
+            for existing in ["-r", "--upgrade -r", "--upgrade --requirement"] {
+                let once = merge(existing, mode);
+                let last = existing.rsplit(' ').next().unwrap();
+                assert!(once.ends_with(&format!("{OURS} {last}")), "{once}");
+                assert_eq!(merge(&once, mode), once, "idempotent");
+            }
+        }
+        // A zip of wheels with its requirements file: `-r` has a value.
+        assert_eq!(
+            merge("-r requirements.txt", IndexMode::IndexUrl),
+            format!("-r requirements.txt --index-url={OURS}")
+        );
+        // Other dangling options are still refused.
+        assert_eq!(
+            merge_installer_option("--upgrade -f", IndexMode::IndexUrl, &index("TOKEN")),
+            Err(InstallerOptionError::DanglingOption("-f".into()))
         );
     }
 

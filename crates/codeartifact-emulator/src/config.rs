@@ -27,9 +27,25 @@ pub struct Config {
     /// the environment variable `CODEARTIFACT_EMULATOR_REFUSED_STATUS`
     /// (`401` or `404`) says, so a whole test suite can run under either.
     pub refused_status: RefusedStatus,
+    /// The remaining lifetime of the caller's session, which `duration=0`
+    /// tokens follow. By default the environment variable
+    /// `CODEARTIFACT_EMULATOR_SESSION_REMAINING_SECS`, else one hour.
+    pub session_remaining: Duration,
     /// Whether `simple/` lists the projects. CodeArtifact does not (guide,
     /// "Python compatibility": no `/simple/` listing); off by default.
     pub project_list: bool,
+}
+
+/// The environment variable [`Config::default`] reads `session_remaining` from.
+pub const SESSION_REMAINING_ENV: &str = "CODEARTIFACT_EMULATOR_SESSION_REMAINING_SECS";
+
+fn session_remaining_from_env() -> Duration {
+    Duration::from_secs(
+        std::env::var(SESSION_REMAINING_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(crate::tokens::CREDENTIALS_LIFETIME_SECS),
+    )
 }
 
 /// The status the index answers refused credentials with.
@@ -96,6 +112,7 @@ impl Default for Config {
             token_style: TokenStyle::Plain,
             endpoint_trailing_slash: true,
             refused_status: RefusedStatus::from_env(),
+            session_remaining: session_remaining_from_env(),
             project_list: false,
         }
     }

@@ -85,7 +85,10 @@ fn issue_token(state: &State, params: &Params, headers: &HeaderMap) -> Result<Re
     let mut errors = Validation::default();
     let domain = errors.domain(params);
     let owner = errors.owner(params, &state.config.account);
-    let lifetime = match effective_duration(params.get("duration").map(String::as_str)) {
+    let lifetime = match effective_duration(
+        params.get("duration").map(String::as_str),
+        state.config.session_remaining,
+    ) {
         Ok(lifetime) => Some(lifetime),
         Err(DurationError::NotANumber(raw)) => {
             errors.push(format!(
@@ -104,7 +107,7 @@ fn issue_token(state: &State, params: &Params, headers: &HeaderMap) -> Result<Re
     let (Some(domain), Some(owner), Some(lifetime)) = (domain, owner, lifetime) else {
         unreachable!("validation passed");
     };
-    check_domain(state, domain, owner)?;
+    check_domain(state, Operation::GetAuthorizationToken, domain, owner, None)?;
     let (token, expiration) = state.tokens.issue(
         state.config.token_style,
         domain,
@@ -157,7 +160,13 @@ fn repository_endpoint(
     else {
         unreachable!("validation passed");
     };
-    check_domain(state, domain, owner)?;
+    check_domain(
+        state,
+        Operation::GetRepositoryEndpoint,
+        domain,
+        owner,
+        Some(repository),
+    )?;
     if state.config.repository(domain, repository).is_none() {
         return Err(AwsError::not_found("repository", repository));
     }
@@ -190,8 +199,36 @@ fn require_signature(headers: &HeaderMap) -> Result<(), AwsError> {
 }
 
 /// The domain must exist and be owned by the emulator's account.
-fn check_domain(state: &State, domain: &str, owner: &str) -> Result<(), AwsError> {
-    if owner == state.config.account && state.config.has_domain(domain) {
+/// The domain must be the emulator's. A domain of another account is
+/// AccessDenied, as AWS answers a cross-account resource that no
+/// resource-based policy opens to the caller (probable for CodeArtifact,
+/// unconfirmed: a domain policy decides); an unknown domain of the
+/// emulator's own account is ResourceNotFound.
+fn check_domain(
+    state: &State,
+    operation: Operation,
+    domain: &str,
+    owner: &str,
+    repository: Option<&str>,
+) -> Result<(), AwsError> {
+    if owner != state.config.account {
+        let resource = match repository {
+            Some(repository) => format!(
+                "arn:aws:codeartifact:{}:{owner}:repository/{domain}/{repository}",
+                state.config.region
+            ),
+            None => format!(
+                "arn:aws:codeartifact:{}:{owner}:domain/{domain}",
+                state.config.region
+            ),
+        };
+        let action = operation.iam_action();
+        return Err(AwsError::access_denied(format!(
+            "User: arn:aws:sts::{}:assumed-role/glue-codeartifact-test/session is not authorized to perform: {action} on resource: {resource} because no resource-based policy allows the {action} action",
+            state.config.account
+        )));
+    }
+    if state.config.has_domain(domain) {
         Ok(())
     } else {
         Err(AwsError::not_found("domain", domain))

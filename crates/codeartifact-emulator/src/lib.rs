@@ -23,7 +23,10 @@
 //! `POST /v1/authorization-token?domain=D&domain-owner=O&duration=S` and
 //! `GET /v1/repository/endpoint?domain=D&domain-owner=O&repository=R&format=F&endpointType=T`.
 //! `duration` must be `0` or `900..=43200`; absent means 43200 (12 h) and
-//! `0` ("as long as the caller's credentials") means 3600 s here. Errors
+//! `0` ("as long as the caller's credentials") means
+//! [`Config::session_remaining`] (one hour unless configured). Tokens are
+//! JWE-shaped, about 1,200 characters. A `domain-owner` other than the
+//! emulator's account is `AccessDeniedException`. Errors
 //! carry `x-amzn-ErrorType` and a JSON body with `message`. An unsigned
 //! request (no `Authorization` header) gets 403
 //! `MissingAuthenticationTokenException`.

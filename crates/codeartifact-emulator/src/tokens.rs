@@ -22,9 +22,13 @@ pub const DEFAULT_DURATION_SECS: u64 = 43_200;
 pub const MIN_DURATION_SECS: i64 = 900;
 /// Longest lifetime the API accepts (12 hours).
 pub const MAX_DURATION_SECS: i64 = 43_200;
-/// What `duration=0` ("as long as the caller's credentials") becomes here:
-/// the emulator has no credentials to follow, so it assumes one hour, the
-/// default lifetime of an assumed role's session.
+/// What `duration=0` becomes by default: the API reference says "A value of
+/// 0 will set the expiration of the authorization token to the same
+/// expiration of the user's role's temporary credentials"; the emulator has
+/// no credentials to follow, so it takes the session's remaining lifetime
+/// from [`crate::Config::session_remaining`] (env
+/// `CODEARTIFACT_EMULATOR_SESSION_REMAINING_SECS`), one hour (an assumed
+/// role's default session) unless set.
 pub const CREDENTIALS_LIFETIME_SECS: u64 = 3_600;
 
 /// Why a requested duration is refused.
@@ -37,9 +41,14 @@ pub enum DurationError {
 }
 
 /// Applies the API's rule to the `duration` query parameter: absent means
-/// [`DEFAULT_DURATION_SECS`], `0` means [`CREDENTIALS_LIFETIME_SECS`],
-/// `900..=43200` is taken as is, anything else is refused.
-pub fn effective_duration(requested: Option<&str>) -> Result<Duration, DurationError> {
+/// [`DEFAULT_DURATION_SECS`], `0` means the caller's session remainder
+/// `session`, `900..=43200` is taken as is (whatever the session's
+/// remainder: "the token lifetime is independent of the maximum session
+/// duration of the role", API reference), anything else is refused.
+pub fn effective_duration(
+    requested: Option<&str>,
+    session: Duration,
+) -> Result<Duration, DurationError> {
     let Some(raw) = requested else {
         return Ok(Duration::from_secs(DEFAULT_DURATION_SECS));
     };
@@ -48,7 +57,7 @@ pub fn effective_duration(requested: Option<&str>) -> Result<Duration, DurationE
         .parse()
         .map_err(|_| DurationError::NotANumber(raw.to_owned()))?;
     match secs {
-        0 => Ok(Duration::from_secs(CREDENTIALS_LIFETIME_SECS)),
+        0 => Ok(session),
         MIN_DURATION_SECS..=MAX_DURATION_SECS => Ok(Duration::from_secs(secs.unsigned_abs())),
         other => Err(DurationError::OutOfRange(other)),
     }
@@ -123,7 +132,7 @@ impl TokenStore {
     ) -> (String, u64) {
         let issued_at = unix_secs(now);
         let expires_at = issued_at + lifetime.as_secs();
-        let token = generate(style, issued_at);
+        let token = generate(style, issued_at, expires_at);
         let mut inner = self.inner.lock().expect("token store lock");
         inner.grants.insert(
             token.clone(),
@@ -202,18 +211,21 @@ fn random_index(n: usize) -> usize {
 /// awkward token contains at least once.
 const AWKWARD_REQUIRED: &[u8] = b"+/=:@%?# &!$';,*~._-";
 
-fn generate(style: TokenStyle, issued_at: u64) -> String {
+fn generate(style: TokenStyle, issued_at: u64, expires_at: u64) -> String {
     match style {
-        TokenStyle::Plain => plain_token(issued_at),
+        TokenStyle::Plain => plain_token(issued_at, expires_at),
         TokenStyle::Awkward => awkward_token(),
     }
 }
 
-/// Shaped like a real token: a base64url JSON header, then base64url
-/// segments joined by `.`, about 550 characters.
-fn plain_token(issued_at: u64) -> String {
+/// Shaped like a real token: a JWE in compact form, five base64url
+/// segments joined by `.` (a JSON header with `exp`, an encrypted key, an
+/// IV, the ciphertext, a tag), about 1,200 characters (the sizes reported
+/// of real tokens; the gist in ansible-collections/community.general#1171
+/// shows the shape).
+fn plain_token(issued_at: u64, expires_at: u64) -> String {
     let header = format!(
-        r#"{{"ver":1,"isu":{issued_at},"enc":"A128GCM","tag":"{}","iv":"{}","alg":"A128GCMKW"}}"#,
+        r#"{{"ver":1,"isu":{issued_at},"enc":"A128GCM","tag":"{}","exp":{expires_at},"alg":"A128GCMKW","iv":"{}"}}"#,
         URL_SAFE_NO_PAD.encode(random_bytes::<16>()),
         URL_SAFE_NO_PAD.encode(random_bytes::<12>()),
     );
@@ -221,7 +233,7 @@ fn plain_token(issued_at: u64) -> String {
         URL_SAFE_NO_PAD.encode(header),
         URL_SAFE_NO_PAD.encode(random_bytes::<32>()),
         URL_SAFE_NO_PAD.encode(random_bytes::<12>()),
-        URL_SAFE_NO_PAD.encode(random_bytes::<240>()),
+        URL_SAFE_NO_PAD.encode(random_bytes::<690>()),
         URL_SAFE_NO_PAD.encode(random_bytes::<16>()),
     ]
     .join(".")
@@ -251,37 +263,35 @@ mod tests {
 
     #[test]
     fn duration_rule() {
-        assert_eq!(effective_duration(None), Ok(Duration::from_secs(43_200)));
+        const H: Duration = Duration::from_secs(1_234);
+        assert_eq!(effective_duration(None, H), Ok(Duration::from_secs(43_200)));
+        assert_eq!(effective_duration(Some("0"), H), Ok(H));
         assert_eq!(
-            effective_duration(Some("0")),
-            Ok(Duration::from_secs(CREDENTIALS_LIFETIME_SECS))
-        );
-        assert_eq!(
-            effective_duration(Some("900")),
+            effective_duration(Some("900"), H),
             Ok(Duration::from_secs(900))
         );
         assert_eq!(
-            effective_duration(Some("43200")),
+            effective_duration(Some("43200"), H),
             Ok(Duration::from_secs(43_200))
         );
         assert_eq!(
-            effective_duration(Some("899")),
+            effective_duration(Some("899"), H),
             Err(DurationError::OutOfRange(899))
         );
         assert_eq!(
-            effective_duration(Some("1")),
+            effective_duration(Some("1"), H),
             Err(DurationError::OutOfRange(1))
         );
         assert_eq!(
-            effective_duration(Some("43201")),
+            effective_duration(Some("43201"), H),
             Err(DurationError::OutOfRange(43_201))
         );
         assert_eq!(
-            effective_duration(Some("-5")),
+            effective_duration(Some("-5"), H),
             Err(DurationError::OutOfRange(-5))
         );
         assert!(matches!(
-            effective_duration(Some("12h")),
+            effective_duration(Some("12h"), H),
             Err(DurationError::NotANumber(_))
         ));
     }
@@ -343,8 +353,13 @@ mod tests {
 
     #[test]
     fn plain_tokens_look_real() {
-        let token = plain_token(1_700_000_000);
-        assert!(token.len() > 150, "{}", token.len());
+        let token = plain_token(1_700_000_000, 1_700_043_200);
+        assert!((1_150..=1_250).contains(&token.len()), "{}", token.len());
+        let header = URL_SAFE_NO_PAD
+            .decode(token.split('.').next().unwrap())
+            .unwrap();
+        let header: serde_json::Value = serde_json::from_slice(&header).unwrap();
+        assert_eq!(header["exp"], 1_700_043_200);
         assert!(token.starts_with("eyJ2ZXIiOjEs"));
         assert_eq!(token.split('.').count(), 5);
         assert!(
@@ -352,7 +367,7 @@ mod tests {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         );
-        assert_ne!(token, plain_token(1_700_000_000));
+        assert_ne!(token, plain_token(1_700_000_000, 1_700_043_200));
     }
 
     #[test]

@@ -65,6 +65,7 @@ fn start(tweak: impl FnOnce(&mut Config)) -> (EmulatorHandle, TempDir, TempDir) 
         ],
         // The real-shaped defaults, whatever the environment says.
         refused_status: RefusedStatus::NotFound,
+        session_remaining: Duration::from_secs(3_600),
         ..Config::default()
     };
     tweak(&mut config);
@@ -560,6 +561,19 @@ fn get_authorization_token_validates_like_aws() {
         .as_u64()
         .unwrap();
     assert!((now + 3_590..=now + 3_601).contains(&zero));
+    // duration=0 follows the caller's session remainder (configurable).
+    drop(emulator);
+    let (emulator, _p, _e) = start(|c| c.session_remaining = Duration::from_secs(1_000));
+    let base = emulator.base_url();
+    let zero = request_token(&base, "acme", "&duration=0").json()["expiration"]
+        .as_u64()
+        .unwrap();
+    assert!((now + 990..=now + 1_001).contains(&zero), "{zero}");
+    // ...while a fixed duration is independent of the session.
+    let fixed = request_token(&base, "acme", "&duration=7200").json()["expiration"]
+        .as_u64()
+        .unwrap();
+    assert!((now + 7_190..=now + 7_201).contains(&fixed), "{fixed}");
 
     let reply = request_token(&base, "nope", "");
     assert_eq!(reply.status, 404);
@@ -569,8 +583,21 @@ fn get_authorization_token_validates_like_aws() {
     );
     assert_eq!(reply.json()["resourceType"], "domain");
     assert_eq!(reply.json()["resourceId"], "nope");
+    // Another account's domain: AccessDenied (probable; unconfirmed).
     let reply = request_token(&base, "acme", "&domain-owner=210987654321");
-    assert_eq!(reply.status, 404);
+    assert_eq!(reply.status, 403);
+    assert_eq!(
+        reply.header("x-amzn-errortype"),
+        Some("AccessDeniedException")
+    );
+    assert!(
+        reply.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("on resource: arn:aws:codeartifact:us-east-1:210987654321:domain/acme"),
+        "{}",
+        reply.text()
+    );
     let reply = request_token(&base, "acme", "&domain-owner=12");
     assert_eq!(reply.status, 400);
 

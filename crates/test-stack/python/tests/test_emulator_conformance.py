@@ -97,7 +97,7 @@ def make_wheel(out: Path, *args: str) -> Path:
 
 
 @contextmanager
-def running_emulator(packages: Path, *extra: str) -> Iterator[Emulator]:
+def running_emulator(packages: Path, *extra: str, env: dict[str, str] | None = None) -> Iterator[Emulator]:
     with tempfile.TemporaryDirectory(prefix="codeartifact-emulator-log-") as logdir:
         log = Path(logdir) / "stderr.log"
         with open(log, "wb") as stderr:
@@ -116,7 +116,11 @@ def running_emulator(packages: Path, *extra: str) -> Iterator[Emulator]:
                 stderr=stderr,
                 text=True,
                 # The real-shaped defaults, whatever the suite's environment says.
-                env={k: v for k, v in os.environ.items() if k != "CODEARTIFACT_EMULATOR_REFUSED_STATUS"},
+                env={
+                    **{k: v for k, v in os.environ.items() if not k.startswith("CODEARTIFACT_EMULATOR_")},
+                    "CODEARTIFACT_EMULATOR_BIN": emulator_bin(),
+                    **(env or {}),
+                },
             )
         try:
             assert process.stdout is not None
@@ -207,7 +211,12 @@ def test_get_authorization_token(emulator):
     )
     token = response["authorizationToken"]
     _tokens_seen.append(token)
-    assert isinstance(token, str) and len(token) > 150
+    # JWE-shaped like real tokens: five base64url segments, about 1,200 characters.
+    assert isinstance(token, str) and 1_100 <= len(token) <= 1_300, len(token)
+    assert len(token.split(".")) == 5
+    assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    assert header["exp"] == int(response["expiration"].timestamp())
     expiration = response["expiration"]
     assert isinstance(expiration, dt.datetime)
     lifetime = (expiration - before).total_seconds()
@@ -220,9 +229,22 @@ def test_default_duration_is_twelve_hours_and_zero_is_accepted(emulator):
     default = client.get_authorization_token(domain=DOMAIN)
     assert 43_190 <= (default["expiration"] - before).total_seconds() <= 43_205
     zero = client.get_authorization_token(domain=DOMAIN, durationSeconds=0)
-    # 0 = "as long as the caller's credentials": the emulator documents one hour.
+    # 0 = "the same expiration of the user's role's temporary credentials" (API
+    # reference): the session remainder the emulator is given, one hour by default.
     assert 3_590 <= (zero["expiration"] - before).total_seconds() <= 3_605
     _tokens_seen.extend([default["authorizationToken"], zero["authorizationToken"]])
+
+
+def test_zero_duration_follows_the_configured_session_remainder(packages):
+    with running_emulator(packages, env={"CODEARTIFACT_EMULATOR_SESSION_REMAINING_SECS": "1000"}) as emulator:
+        client = codeartifact(emulator.url)
+        before = dt.datetime.now(dt.timezone.utc)
+        zero = client.get_authorization_token(domain=DOMAIN, durationSeconds=0)
+        assert 990 <= (zero["expiration"] - before).total_seconds() <= 1_005
+        # A fixed duration does not follow the session (API reference).
+        fixed = client.get_authorization_token(domain=DOMAIN, durationSeconds=7200)
+        assert 7_190 <= (fixed["expiration"] - before).total_seconds() <= 7_205
+        _tokens_seen.extend([zero["authorizationToken"], fixed["authorizationToken"]])
 
 
 @pytest.mark.parametrize("duration", [899, 43201])
@@ -241,8 +263,11 @@ def test_unknown_domain_is_resource_not_found(emulator):
     with pytest.raises(client.exceptions.ResourceNotFoundException) as excinfo:
         client.get_authorization_token(domain="nope")
     assert excinfo.value.response["resourceType"] == "domain"
-    with pytest.raises(client.exceptions.ResourceNotFoundException):
+    # Another account's domain that no domain policy opens: AccessDenied
+    # (probable, unconfirmed).
+    with pytest.raises(client.exceptions.AccessDeniedException) as excinfo:
         client.get_authorization_token(domain=DOMAIN, domainOwner="210987654321")
+    assert ":210987654321:domain/acme" in excinfo.value.response["Error"]["Message"]
 
 
 # --- GetRepositoryEndpoint -------------------------------------------------

@@ -94,6 +94,45 @@ pub fn through_vpc_endpoint(endpoint: &str, vpce_host: &str) -> Result<String, V
     Ok(rewritten.into())
 }
 
+/// Whether `host` has the documented shape of a `codeartifact.repositories`
+/// VPC endpoint's DNS name, `vpce-ID-SUFFIX.d.codeartifact.REGION.vpce.amazonaws.com`
+/// (CodeArtifact guide, "Use CodeArtifact from a VPC": "the `DnsName` of the
+/// endpoint", e.g.
+/// `vpce-0743fe535b883ffff-76ddffff.d.codeartifact.us-west-2.vpce.amazonaws.com`;
+/// a zonal name adds `-AZ` to the first label; `amazonaws.com.cn` in the
+/// China regions). The index URL's host receives every token, so any other
+/// host needs an explicit opt-out (the CLI's `--allow-any-endpoint-host`).
+pub fn is_vpc_endpoint_host(host: &str) -> bool {
+    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    let rest = host
+        .strip_suffix(".vpce.amazonaws.com")
+        .or_else(|| host.strip_suffix(".vpce.amazonaws.com.cn"));
+    let Some(rest) = rest else {
+        return false;
+    };
+    let Some((endpoint, region)) = rest.split_once(".d.codeartifact.") else {
+        return false;
+    };
+    // REGION: letters and digits in dash-separated parts, ending in a digit
+    // (us-west-2, cn-north-1, us-gov-west-1).
+    let region_ok = region.split('-').count() >= 3
+        && region
+            .split('-')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && region.ends_with(|c: char| c.is_ascii_digit());
+    // vpce-ID-SUFFIX[-AZ]: ID hexadecimal, SUFFIX alphanumeric.
+    let mut parts = endpoint.split('-');
+    let endpoint_ok = parts.next() == Some("vpce")
+        && parts
+            .next()
+            .is_some_and(|id| id.len() >= 8 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+        && parts
+            .next()
+            .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && parts.all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+    region_ok && endpoint_ok
+}
+
 /// `DOMAIN-OWNER`: a domain name, a dash, a 12-digit account ID.
 fn is_domain_owner(label: &str) -> bool {
     crate::index_url::split_domain_owner(label).is_some()
@@ -116,6 +155,35 @@ mod tests {
             .unwrap(),
             format!("https://{VPCE}/pypi/d/my-domain-111122223333/py-internal/")
         );
+    }
+
+    #[test]
+    fn only_the_documented_vpc_endpoint_shape_is_one() {
+        for host in [
+            VPCE,
+            "vpce-0743fe535b883ffff-76ddffff-us-west-2a.d.codeartifact.us-west-2.vpce.amazonaws.com",
+            "VPCE-0743FE535B883FFFF-76DDFFFF.d.codeartifact.us-west-2.vpce.amazonaws.com",
+            "vpce-0743fe535b883ffff-76ddffff.d.codeartifact.cn-north-1.vpce.amazonaws.com.cn",
+            "vpce-0743fe535b883ffff-76ddffff.d.codeartifact.us-gov-west-1.vpce.amazonaws.com",
+        ] {
+            assert!(is_vpc_endpoint_host(host), "{host}");
+        }
+        for host in [
+            "evil.example.com",
+            "localhost:4000",
+            "127.0.0.1",
+            "acme-111122223333.d.codeartifact.us-west-2.amazonaws.com",
+            "vpce-0743fe535b883ffff-76ddffff.d.codeartifact.us-west-2.vpce.amazonaws.com.evil.example",
+            "vpce-0743fe535b883ffff-76ddffff.d.codeartifact.us-west-2.vpce.amazonaws.com:443",
+            "x.vpce-0743fe535b883ffff-76ddffff.d.codeartifact.us-west-2.vpce.amazonaws.com",
+            "vpce-zz-76ddffff.d.codeartifact.us-west-2.vpce.amazonaws.com",
+            "vpce-0743fe535b883ffff.d.codeartifact.us-west-2.vpce.amazonaws.com",
+            "vpce-0743fe535b883ffff-76ddffff.d.codeartifact..vpce.amazonaws.com",
+            "vpce-0743fe535b883ffff-76ddffff.d.codeartifact.evil.vpce.amazonaws.com",
+            "",
+        ] {
+            assert!(!is_vpc_endpoint_host(host), "{host}");
+        }
     }
 
     #[test]

@@ -144,6 +144,17 @@ pub enum Error {
     /// A token would not live long enough for the run (warm cache only).
     #[error(transparent)]
     TokenLife(#[from] FreshnessError),
+    /// The job has no run, or not the one asked for.
+    #[error("{}", match run_id {
+        Some(id) => format!("run {id} of Glue job {job:?} was not found; check --run-id (runs are kept 90 days), or leave it out for the latest run"),
+        None => format!("Glue job {job:?} has no run yet; start one with `glue-codeartifact start --job {job}`"),
+    })]
+    RunNotFound {
+        /// The job.
+        job: String,
+        /// The run asked for, if any.
+        run_id: Option<String>,
+    },
     /// The caller's deadline (a Lambda invocation's) came before the reads
     /// answered; nothing was started.
     #[error(
@@ -217,11 +228,13 @@ pub enum ErrorClass {
     DeadlineReached,
     /// A run may or may not have started.
     StartOutcomeUnknown,
+    /// The job has no run, or not the one asked for (`why`).
+    RunNotFound,
 }
 
 impl ErrorClass {
     /// Every class.
-    pub const ALL: [ErrorClass; 19] = [
+    pub const ALL: [ErrorClass; 20] = [
         ErrorClass::NoRegion,
         ErrorClass::InvalidSetting,
         ErrorClass::JobNotFound,
@@ -241,6 +254,7 @@ impl ErrorClass {
         ErrorClass::TokenTooShort,
         ErrorClass::DeadlineReached,
         ErrorClass::StartOutcomeUnknown,
+        ErrorClass::RunNotFound,
     ];
 
     /// Whether the same request may succeed later, unchanged. Never true
@@ -266,7 +280,8 @@ impl ErrorClass {
             | ErrorClass::NoJobsAllowed
             | ErrorClass::InvalidEndpoint
             | ErrorClass::TokenTooShort
-            | ErrorClass::StartOutcomeUnknown => false,
+            | ErrorClass::StartOutcomeUnknown
+            | ErrorClass::RunNotFound => false,
         }
     }
 }
@@ -299,6 +314,7 @@ impl Error {
             Error::TokenLife(_) => ErrorClass::TokenTooShort,
             Error::DeadlineReached { .. } => ErrorClass::DeadlineReached,
             Error::StartOutcomeUnknown { .. } => ErrorClass::StartOutcomeUnknown,
+            Error::RunNotFound { .. } => ErrorClass::RunNotFound,
         }
     }
 }

@@ -10,6 +10,8 @@
 //! - [`refresh`]: write a fresh index URL into jobs' `DefaultArguments`;
 //! - [`start_run`]: the `StartJobRun` retry policy that never starts a run
 //!   twice;
+//! - [`why`]: why a run failed at install (its logs, redacted, and a
+//!   diagnosis);
 //! - [`error`]: one error type, each variant naming what to fix.
 #![deny(missing_docs)]
 
@@ -22,8 +24,11 @@ pub mod start;
 pub mod start_run;
 pub mod wait;
 pub mod warm_cache;
+pub mod why;
 
-use glue_codeartifact_aws::{AwsSettings, CodeArtifact, Glue, S3, SdkConfig, load_sdk_config};
+use glue_codeartifact_aws::{
+    AwsSettings, CodeArtifact, Glue, Logs, S3, SdkConfig, load_sdk_config,
+};
 use glue_codeartifact_domain::repository_endpoint::{EndpointType, through_vpc_endpoint};
 
 pub use error::{Error, ErrorClass};
@@ -66,6 +71,8 @@ pub struct Services {
     pub codeartifact: CodeArtifact,
     /// S3 (the wheelhouse's objects).
     pub s3: S3,
+    /// CloudWatch Logs (a run's logs, for `why`).
+    pub logs: Logs,
     /// The region the clients talk to.
     pub region: String,
 }
@@ -84,6 +91,7 @@ impl Services {
             glue: Glue::new(config),
             codeartifact: CodeArtifact::new(config),
             s3: S3::new(config),
+            logs: Logs::new(config),
             region: config
                 .region()
                 .map(|r| r.as_ref().to_owned())

@@ -13,6 +13,9 @@ pub struct WaitOptions {
     pub poll: Duration,
     /// How long to follow the run before giving up (the run goes on).
     pub timeout: Duration,
+    /// When the token in the run's index URL expires (for the triage of a
+    /// failed run: [`crate::why`]).
+    pub token_expiration: Option<std::time::SystemTime>,
 }
 
 /// How following a run ended.

@@ -10,7 +10,7 @@ use glue_codeartifact_app::{
     Error, RepositoryRef, Services, WarmCache,
     start::{StartOutcome, StartRequest, start_cached_until},
 };
-use glue_codeartifact_aws::{AwsSettings, CodeArtifact, Glue, S3, Timeouts};
+use glue_codeartifact_aws::{AwsSettings, CodeArtifact, Glue, Logs, S3, Timeouts};
 use glue_codeartifact_domain::{
     duration::TokenDuration, installer_option::IndexMode, token_cache::Freshness,
 };
@@ -62,6 +62,7 @@ fn fixture() -> Fixture {
         glue: temp_env(moto.url.clone(), || Glue::new(&load())),
         codeartifact: temp_env(emulator.base_url(), || CodeArtifact::new(&load())),
         s3: temp_env(moto.url.clone(), || S3::new(&load())),
+        logs: temp_env(moto.url.clone(), || Logs::new(&load())),
         region: "us-east-1".into(),
     };
     Fixture {

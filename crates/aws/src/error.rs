@@ -38,6 +38,10 @@ pub enum Operation {
     PutObject,
     /// `s3:ListObjectsV2` (allowed by `s3:ListBucket`).
     ListObjectsV2,
+    /// `logs:DescribeLogStreams` (a run's log streams, for `why`).
+    DescribeLogStreams,
+    /// `logs:GetLogEvents` (a run's log lines, for `why`).
+    GetLogEvents,
 }
 
 impl Operation {
@@ -57,6 +61,8 @@ impl Operation {
             Operation::GetObject => "GetObject",
             Operation::PutObject => "PutObject",
             Operation::ListObjectsV2 => "ListObjectsV2",
+            Operation::DescribeLogStreams => "DescribeLogStreams",
+            Operation::GetLogEvents => "GetLogEvents",
         }
     }
 
@@ -78,6 +84,8 @@ impl Operation {
             Operation::HeadObject | Operation::GetObject => &["s3:GetObject"],
             Operation::PutObject => &["s3:PutObject"],
             Operation::ListObjectsV2 => &["s3:ListBucket"],
+            Operation::DescribeLogStreams => &["logs:DescribeLogStreams"],
+            Operation::GetLogEvents => &["logs:GetLogEvents"],
         }
     }
 }

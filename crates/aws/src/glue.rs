@@ -7,6 +7,7 @@ use aws_sdk_glue::Client;
 use glue_codeartifact_domain::{
     job::{JobCommand, JobDefinition},
     run_state::RunState,
+    secret::SecretText,
     secret::redact_text,
 };
 
@@ -46,6 +47,11 @@ pub struct JobRunStatus {
     pub error_message: Option<String>,
     /// `LogGroupName`.
     pub log_group_name: Option<String>,
+    /// `StartedOn`.
+    pub started_on: Option<std::time::SystemTime>,
+    /// `Arguments` (each value kept secret: an index URL holds a token;
+    /// formatting shows URL passwords as `****`).
+    pub arguments: BTreeMap<String, SecretText>,
 }
 
 /// Why an update failed.
@@ -197,7 +203,42 @@ impl Glue {
             // quote its arguments, our token's URL among them.
             error_message: run.error_message().map(redact_text),
             log_group_name: run.log_group_name().map(str::to_owned),
+            started_on: run
+                .started_on()
+                .and_then(|t| std::time::SystemTime::try_from(*t).ok()),
+            arguments: run
+                .arguments()
+                .map(|args| {
+                    args.iter()
+                        .map(|(k, v)| (k.clone(), SecretText::new(v.clone(), redact_text(v))))
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
+    }
+
+    /// `GetJobRuns`, first page: the ID of the run of `job` that started
+    /// last, or `None` when the job has no run.
+    pub async fn latest_run_id(&self, job: &str) -> Result<Option<String>, AwsError> {
+        const OP: Operation = Operation::GetJobRuns;
+        let page = self
+            .client
+            .get_job_runs()
+            .job_name(job)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(OP, e))?;
+        Ok(page
+            .job_runs()
+            .iter()
+            .filter_map(|run| {
+                Some((
+                    run.started_on().map(|t| (t.secs(), t.subsec_nanos())),
+                    run.id()?,
+                ))
+            })
+            .max_by_key(|(started, _)| *started)
+            .map(|(_, id)| id.to_owned()))
     }
 
     /// `BatchStopJobRun` for one run.

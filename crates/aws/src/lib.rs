@@ -15,6 +15,8 @@
 //!   `GetRepositoryEndpoint`;
 //! - [`s3`]: `HeadObject`, `GetObject`, `PutObject`, `ListObjectsV2` (the
 //!   wheelhouse's objects);
+//! - [`logs`]: `DescribeLogStreams`, `GetLogEvents` (a run's log lines,
+//!   redacted where they enter);
 //! - [`error`]: SDK errors sorted into what a user can act on.
 #![deny(missing_docs)]
 
@@ -23,6 +25,7 @@ pub mod config;
 pub mod error;
 pub mod glue;
 pub mod job_update;
+pub mod logs;
 pub mod s3;
 pub mod start_run;
 
@@ -30,6 +33,7 @@ pub use codeartifact::{CodeArtifact, IssuedToken};
 pub use config::{AwsSettings, ConfigError, Timeouts, load_sdk_config};
 pub use error::{AwsError, AwsErrorKind, Operation};
 pub use glue::{Glue, JobRunStatus, JobSnapshot, UpdateJobError};
+pub use logs::Logs;
 pub use s3::{ObjectHead, ObjectSummary, S3};
 
 /// The SDK configuration, re-exported so that callers need no direct

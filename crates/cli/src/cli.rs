@@ -116,6 +116,18 @@ pub enum Command {
     /// anyone with glue:GetJob, for its whole life; prefer `start` where you
     /// start the runs yourself.
     Refresh(RefreshArgs),
+    /// Say why a run failed at install, from its own logs; starts nothing.
+    ///
+    /// Reads the run (GetJobRun: its state and ErrorMessage) and its log
+    /// streams in CloudWatch Logs (every group Glue may write to: the job
+    /// log groups' error and output, continuous logging's logs-v2, or their
+    /// custom names), prints the Python module installer's and pip's lines
+    /// (at most a screenful), each stream's console link, and what that
+    /// means: an expired or refused token, a requirement that `doctor` would
+    /// have caught, a `--no-index` that was overridden. Every line is
+    /// redacted: no token or URL password is printed. Exits 31 when the run
+    /// has no log stream yet, 30 when there is no such run.
+    Why(WhyArgs),
     /// Print the least-privilege IAM policy of whoever mints tokens and
     /// starts the jobs (the Lambda's start function, or a user running
     /// `start`); with --refresh, of whoever refreshes them instead.
@@ -417,6 +429,13 @@ pub struct IamPolicyArgs {
     #[arg(long, requires = "glue_job_role_arns")]
     pub refresh: bool,
 
+    /// Add what `why` and `start --wait` need to read a run and its logs:
+    /// glue:GetJob, GetJobRun and GetJobRuns on the jobs, and
+    /// logs:DescribeLogStreams and logs:GetLogEvents on the job log groups
+    /// (/aws-glue/jobs*; custom log group names are not covered).
+    #[arg(long)]
+    pub why: bool,
+
     /// With --refresh: the IAM role of a Glue job to refresh, as an ARN
     /// (repeatable, or comma-separated; `*` in the name as IAM reads it).
     /// UpdateJob passes each job's role to Glue.
@@ -489,4 +508,16 @@ mod tests {
     fn cli_definition_is_valid() {
         Cli::command().debug_assert();
     }
+}
+
+/// `why`.
+#[derive(Debug, Args)]
+pub struct WhyArgs {
+    /// Glue job whose run to explain.
+    #[arg(long, env = "GLUE_CODEARTIFACT_JOB", value_parser = parse_job_name)]
+    pub job: String,
+
+    /// The run (a JobRunId, `jr_…`); the job's latest run if omitted.
+    #[arg(long, value_name = "JOB_RUN_ID")]
+    pub run_id: Option<String>,
 }

@@ -108,6 +108,8 @@ pub enum Exit {
     RefreshConflict = 16,
     /// `start --wait`: the run ended FAILED.
     ///
+    /// The triage printed after the final state shows pip's own lines and
+    /// what they mean; `glue-codeartifact why --job JOB` shows it again.
     /// Read the run's error message and its logs in CloudWatch
     /// (`/aws-glue/jobs/error`).
     RunFailed = 20,
@@ -135,6 +137,18 @@ pub enum Exit {
     /// The run goes on: follow it in the console or with `aws glue
     /// get-job-run`, or pass a longer `--timeout`.
     WaitTimedOut = 25,
+    /// `why`: the job has no run, or not the one given with --run-id.
+    ///
+    /// Check `--run-id` (`aws glue get-job-runs --job-name JOB`; Glue keeps
+    /// runs 90 days), or leave it out to explain the latest run.
+    RunNotFound = 30,
+    /// `why`: the run has no log stream yet (Glue writes them once the run's
+    /// driver starts).
+    ///
+    /// Try again in a minute. A run that failed before its driver started
+    /// has no logs: read its error message. Custom log groups not named by
+    /// the run's arguments are not searched.
+    RunLogsNotFound = 31,
     /// `start --wait`: interrupted (Ctrl-C) while waiting.
     ///
     /// The run goes on unless `--stop-on-interrupt` was given.
@@ -169,6 +183,7 @@ impl Exit {
             ErrorClass::JobNotSupported => Exit::JobNotSupported,
             ErrorClass::Unreachable | ErrorClass::DeadlineReached => Exit::Unreachable,
             ErrorClass::StartOutcomeUnknown => Exit::StartOutcomeUnknown,
+            ErrorClass::RunNotFound => Exit::RunNotFound,
             ErrorClass::InvalidParameter
             | ErrorClass::ConcurrentRunsExceeded
             | ErrorClass::Service

@@ -279,7 +279,9 @@ fn parliament_finds_nothing() {
         "{} is missing; run scripts/setup",
         parliament.display()
     );
-    for args in [ARGS.to_vec(), with_refresh()] {
+    let mut with_why = ARGS.to_vec();
+    with_why.push("--why");
+    for args in [ARGS.to_vec(), with_refresh(), with_why] {
         audit(&parliament, &policy(&args));
     }
 }
@@ -417,4 +419,38 @@ fn template_policy(role: &str, region: &str, params: &[String]) -> Option<Value>
         String::from_utf8_lossy(&out.stderr)
     );
     (!stdout.trim().is_empty()).then(|| serde_json::from_str(&stdout).unwrap())
+}
+
+#[test]
+fn why_adds_reading_runs_and_their_logs() {
+    let mut args = ARGS.to_vec();
+    args.push("--why");
+    let doc = policy(&args);
+    let statements = doc["Statement"].as_array().unwrap();
+    let logs = statements
+        .iter()
+        .find(|s| s["Sid"] == "ReadGlueJobRunLogs")
+        .expect("the logs statement");
+    assert_eq!(
+        logs["Action"],
+        json!(["logs:DescribeLogStreams", "logs:GetLogEvents"])
+    );
+    assert_eq!(
+        logs["Resource"],
+        json!([
+            "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/jobs*:log-stream:*",
+            "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/jobs*"
+        ])
+    );
+    let runs = statements
+        .iter()
+        .find(|s| s["Sid"] == "ReadGlueJobRuns")
+        .expect("the runs statement");
+    assert_eq!(
+        runs["Action"],
+        json!(["glue:GetJob", "glue:GetJobRun", "glue:GetJobRuns"])
+    );
+    // Without --why, nothing of it: the template's start role stays as it is.
+    let plain = policy(&ARGS);
+    assert!(!plain.to_string().contains("logs:"));
 }

@@ -18,3 +18,4 @@ mod replay;
 mod start;
 mod token_leak;
 mod wait;
+mod why;

@@ -148,11 +148,14 @@ fn json_lines_per_state_change() {
     set_state(&stack, &job, &id, "FAILED", Some("pip failed"));
     let run = finish(child);
     run.assert_code(20);
-    let lines: Vec<serde_json::Value> = run
+    let mut lines: Vec<serde_json::Value> = run
         .stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
+    // After a FAILED run, the triage (why.rs) comes last.
+    let triage = lines.pop().unwrap();
+    assert_eq!(triage["triage"]["job_run_id"], id.as_str(), "{triage}");
     assert_eq!(
         lines[0]["job_run_id"],
         id.as_str(),

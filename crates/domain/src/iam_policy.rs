@@ -259,6 +259,41 @@ pub fn start_policy(scope: &PolicyScope) -> Result<PolicyDocument, PolicyError> 
     })
 }
 
+/// The log groups a run's logs are in: the standard groups
+/// (`/aws-glue/jobs/error`, `/output`), continuous logging's
+/// `/aws-glue/jobs/logs-v2`, and those a security configuration names
+/// (`/aws-glue/jobs-ROLE-CONFIG/…`). Custom log group names
+/// (`--custom-logGroup-prefix`, `--continuous-log-logGroup`) are not
+/// covered: add their ARNs by hand.
+pub const JOB_LOG_GROUPS: &str = "/aws-glue/jobs*";
+
+/// What `why` and `start --wait` need besides: `glue:GetJob`,
+/// `glue:GetJobRun` and `glue:GetJobRuns` on the jobs (read a run, find the
+/// latest), and `logs:DescribeLogStreams` and `logs:GetLogEvents` on the
+/// job log groups ([`JOB_LOG_GROUPS`]) and their streams. Reading only:
+/// nothing here starts or changes anything.
+pub fn triage_statements(scope: &PolicyScope) -> Vec<Statement> {
+    let PolicyScope {
+        partition,
+        region,
+        account,
+        ..
+    } = scope;
+    let groups = format!("arn:{partition}:logs:{region}:{account}:log-group:{JOB_LOG_GROUPS}");
+    vec![
+        allow(
+            "ReadGlueJobRuns",
+            vec!["glue:GetJob", "glue:GetJobRun", "glue:GetJobRuns"],
+            job_arns(scope),
+        ),
+        allow(
+            "ReadGlueJobRunLogs",
+            vec!["logs:DescribeLogStreams", "logs:GetLogEvents"],
+            vec![format!("{groups}:log-stream:*"), groups],
+        ),
+    ]
+}
+
 /// The statements both policies open with, after checking every part of
 /// `scope`: minting a token, and reading the repository with it.
 fn minting_statements(scope: &PolicyScope) -> Result<Vec<Statement>, PolicyError> {

@@ -3,6 +3,8 @@
 //! - [`secret`]: the token and values built from it, redacted when formatted;
 //! - [`duration`]: how long a token lives (`0` or 900–43200 s);
 //! - [`index_url`]: where the token becomes an authenticated pip index URL;
+//! - [`install_failure`]: why a run failed at install (its log streams, pip's
+//!   lines, redacted, and what we know on top);
 //! - [`installer_option`]: where `--index-url=…` is merged into pip options;
 //! - [`job`]: what we read of a Glue job;
 //! - [`run_plan`]: where a run's arguments are planned;
@@ -65,6 +67,7 @@ pub mod duration;
 pub mod glue_parameters;
 pub mod iam_policy;
 pub mod index_url;
+pub mod install_failure;
 pub mod installer_option;
 pub mod job;
 pub mod job_pattern;

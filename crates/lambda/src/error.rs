@@ -246,6 +246,7 @@ pub fn class_error_type(class: ErrorClass) -> &'static str {
         ErrorClass::TokenTooShort => "TokenTooShort",
         ErrorClass::DeadlineReached => "DeadlineReached",
         ErrorClass::StartOutcomeUnknown => "StartOutcomeUnknown",
+        ErrorClass::RunNotFound => "RunNotFound",
         ErrorClass::NoJobsWithTags => "NoJobsWithTags",
         ErrorClass::NoJobsAllowed => "NoJobsAllowed",
         ErrorClass::ConcurrentEdit => "ConcurrentEdit",

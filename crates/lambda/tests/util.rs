@@ -23,7 +23,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig, retry::RetryConfig};
 use aws_credential_types::{Credentials, provider::SharedCredentialsProvider};
 use codeartifact_emulator::{Config, EmulatorHandle, Repository, TokenStyle};
 use glue_codeartifact_app::Services;
-use glue_codeartifact_aws::{CodeArtifact, Glue, S3};
+use glue_codeartifact_aws::{CodeArtifact, Glue, Logs, S3};
 use glue_codeartifact_lambda::{Settings, State};
 use serde_json::Value;
 use test_stack::http::scratch;
@@ -107,6 +107,7 @@ impl Stack {
             glue: Glue::new(&config(self.moto.url.clone())),
             codeartifact: CodeArtifact::new(&config(self.emulator.base_url())),
             s3: S3::new(&config(self.moto.url.clone())),
+            logs: Logs::new(&config(self.moto.url.clone())),
             region: "us-east-1".into(),
         }
     }

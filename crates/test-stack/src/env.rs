@@ -41,7 +41,8 @@ pub fn unique_name(prefix: &str) -> String {
 /// - `AWS_ENDPOINT_URL_GLUE=glue_url`, `AWS_ENDPOINT_URL_S3=glue_url` (moto
 ///   serves S3 on the same port) and
 ///   `AWS_ENDPOINT_URL_CODEARTIFACT=codeartifact_url` (the SDK's own
-///   per-service endpoint variables);
+///   per-service endpoint variables), and
+///   `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=glue_url` (moto serves Logs too);
 /// - `AWS_MAX_ATTEMPTS=1`, so a failure shows at once (a test about retries
 ///   appends its own value: later pairs win in [`Command::envs`]).
 ///
@@ -53,6 +54,8 @@ pub fn aws_env(glue_url: &str, codeartifact_url: &str) -> Vec<(String, String)> 
         pair("AWS_ENDPOINT_URL_GLUE", glue_url),
         pair("AWS_ENDPOINT_URL_S3", glue_url),
         pair("AWS_ENDPOINT_URL_CODEARTIFACT", codeartifact_url),
+        // moto serves every service on its one port: CloudWatch Logs too.
+        pair("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", glue_url),
         pair("AWS_MAX_ATTEMPTS", "1"),
     ]);
     env

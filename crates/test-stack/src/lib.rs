@@ -30,6 +30,7 @@
 mod catalogue;
 mod env;
 mod glue_faults;
+mod glue_logs;
 pub mod http;
 mod moto;
 mod python;

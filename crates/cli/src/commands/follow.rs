@@ -85,6 +85,10 @@ pub async fn follow(
             if live {
                 eprintln!("{job} {run_id}: {}", progress_line(&status, Duration::ZERO));
             }
+            if status.state == RunState::Failed {
+                super::why::after_failure(services, job, run_id, options.token_expiration, output)
+                    .await;
+            }
             let exit = match status.state {
                 RunState::Succeeded => return Ok(Exit::Success),
                 RunState::Failed => Exit::RunFailed,

@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use glue_codeartifact_domain::{
-    iam_policy::{MINTER_WARNING, PolicyScope, refresh_policy, start_policy},
+    iam_policy::{MINTER_WARNING, PolicyScope, refresh_policy, start_policy, triage_statements},
     job_pattern::{JobPattern, JobPatterns},
 };
 
@@ -39,12 +39,15 @@ pub fn run(args: IamPolicyArgs, output: Output, region: Option<&str>) -> Result<
     };
     // Checked first, so that an invalid scope is reported as such.
     let start = start_policy(&scope).map_err(|e| Failure::usage(e.to_string()))?;
-    let policy = if args.refresh {
+    let mut policy = if args.refresh {
         refresh_policy(&scope, &args.glue_job_role_arns)
             .map_err(|e| Failure::usage(format!("invalid --glue-job-role-arn: {e}")))?
     } else {
         start
     };
+    if args.why {
+        policy.statement.extend(triage_statements(&scope));
+    }
     let text = match output {
         Output::Text => serde_json::to_string_pretty(&policy),
         Output::Json => serde_json::to_string(&policy),

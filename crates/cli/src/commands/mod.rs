@@ -8,6 +8,7 @@ mod iam_policy;
 mod index_url;
 mod refresh;
 mod start;
+mod why;
 
 use glue_codeartifact_app::{Error, RepositoryRef, Services};
 use glue_codeartifact_aws::AwsSettings;
@@ -67,6 +68,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Refresh(args) => refresh::run(args, cli.output, &settings).await,
         Command::Completions { shell } => generate::completions(shell),
         Command::Man => generate::man(),
+        Command::Why(args) => why::run(args, cli.output, &settings).await,
         Command::IamPolicy(args) => iam_policy::run(args, cli.output, cli.region.as_deref()),
     }
 }

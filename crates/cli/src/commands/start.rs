@@ -74,6 +74,7 @@ pub async fn run(args: StartArgs, output: Output, settings: &AwsSettings) -> Res
             let options = WaitOptions {
                 poll: args.poll.into(),
                 timeout: args.timeout.into(),
+                token_expiration: Some(outcome.token_expiration.as_system_time()),
             };
             return follow(
                 &services,

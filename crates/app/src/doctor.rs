@@ -58,6 +58,19 @@ pub struct DoctorRequest {
     pub mode: IndexMode,
     /// The run arguments a run would add (`start --arg`).
     pub arguments: Vec<RunArgument>,
+    /// Whether to resolve the whole dependency tree, by uv.
+    pub whole_tree: WholeTree,
+}
+
+/// Whether doctor resolves the whole dependency tree (as `lock` does).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum WholeTree {
+    /// Top-level requirements only (`start --preflight`, the Lambda: no uv
+    /// in the start path).
+    #[default]
+    NotAsked,
+    /// Resolve with uv: this binary, or `uv` on PATH.
+    Uv(Option<std::path::PathBuf>),
 }
 
 impl From<&StartRequest> for DoctorRequest {
@@ -69,6 +82,7 @@ impl From<&StartRequest> for DoctorRequest {
             duration: request.duration,
             mode: request.mode,
             arguments: request.arguments.clone(),
+            whole_tree: WholeTree::NotAsked,
         }
     }
 }
@@ -267,6 +281,19 @@ pub async fn doctor(services: &Services, request: &DoctorRequest) -> Result<Repo
     if let Some((_, err)) = unreachable.first() {
         let names: Vec<&str> = unreachable.iter().map(|(n, _)| n.as_str()).collect();
         findings.push(unreachable_finding(&index, err, &names));
+    }
+    if let WholeTree::Uv(uv) = &request.whole_tree {
+        let roots: Vec<String> = requirements.iter().map(|(_, r)| r.to_string()).collect();
+        findings.extend(
+            crate::lock::whole_tree_findings(
+                uv.as_deref(),
+                &job,
+                &roots,
+                &index,
+                &repository.repository,
+            )
+            .await,
+        );
     }
     Ok(Report::new(&job.name, findings))
 }

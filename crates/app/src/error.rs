@@ -164,6 +164,21 @@ pub enum Error {
         /// The job.
         job: String,
     },
+    /// What `lock` was asked to lock cannot be locked (an S3 module, no
+    /// modules, an invalid requirements file, a job type without pip).
+    #[error("{0}")]
+    Lockable(String),
+    /// The requirements do not resolve for the runtime (in Glue terms: what
+    /// is missing, which wheel is absent, which provided package would be
+    /// replaced).
+    #[error("{0}")]
+    Resolution(String),
+    /// The job's Glue version or Python is not in the runtime table.
+    #[error(transparent)]
+    Runtime(glue_codeartifact_python_env::runtime::RuntimeError),
+    /// uv is missing, too old, or failed.
+    #[error(transparent)]
+    Uv(glue_codeartifact_uv::UvError),
     /// `StartJobRun` failed in a way that does not say whether a run started
     /// (its answer was lost), and the run could not be found.
     #[error(
@@ -230,11 +245,19 @@ pub enum ErrorClass {
     StartOutcomeUnknown,
     /// The job has no run, or not the one asked for (`why`).
     RunNotFound,
+    /// `lock`: the requirements do not resolve for the Glue runtime.
+    ResolutionFailed,
+    /// `lock`: no usable uv (missing, too old, or failed to run).
+    UvUnavailable,
+    /// `lock`: the Glue version is not in the runtime table.
+    UnsupportedRuntime,
+    /// `lock`: what the job installs cannot be locked.
+    NotLockable,
 }
 
 impl ErrorClass {
     /// Every class.
-    pub const ALL: [ErrorClass; 20] = [
+    pub const ALL: [ErrorClass; 24] = [
         ErrorClass::NoRegion,
         ErrorClass::InvalidSetting,
         ErrorClass::JobNotFound,
@@ -255,6 +278,10 @@ impl ErrorClass {
         ErrorClass::DeadlineReached,
         ErrorClass::StartOutcomeUnknown,
         ErrorClass::RunNotFound,
+        ErrorClass::ResolutionFailed,
+        ErrorClass::UvUnavailable,
+        ErrorClass::UnsupportedRuntime,
+        ErrorClass::NotLockable,
     ];
 
     /// Whether the same request may succeed later, unchanged. Never true
@@ -281,7 +308,11 @@ impl ErrorClass {
             | ErrorClass::InvalidEndpoint
             | ErrorClass::TokenTooShort
             | ErrorClass::StartOutcomeUnknown
-            | ErrorClass::RunNotFound => false,
+            | ErrorClass::RunNotFound
+            | ErrorClass::ResolutionFailed
+            | ErrorClass::UvUnavailable
+            | ErrorClass::UnsupportedRuntime
+            | ErrorClass::NotLockable => false,
         }
     }
 }
@@ -315,6 +346,14 @@ impl Error {
             Error::DeadlineReached { .. } => ErrorClass::DeadlineReached,
             Error::StartOutcomeUnknown { .. } => ErrorClass::StartOutcomeUnknown,
             Error::RunNotFound { .. } => ErrorClass::RunNotFound,
+            Error::Resolution(_) => ErrorClass::ResolutionFailed,
+            Error::Runtime(_) => ErrorClass::UnsupportedRuntime,
+            Error::Lockable(_) => ErrorClass::NotLockable,
+            Error::Uv(err) => match err {
+                glue_codeartifact_uv::UvError::Resolution(_) => ErrorClass::ResolutionFailed,
+                glue_codeartifact_uv::UvError::Lock(_) => ErrorClass::NotLockable,
+                _ => ErrorClass::UvUnavailable,
+            },
         }
     }
 }

@@ -3,6 +3,8 @@
 //!
 //! - [`start`]: start a Glue job run with a fresh index URL;
 //! - [`index_url`]: build the authenticated index URL alone;
+//! - [`lock`]: resolve a job's whole tree for its Glue runtime into a PEP
+//!   751 lock (by uv), and doctor's whole-tree check;
 //! - [`doctor`]: check a job against the repository before it runs;
 //! - [`package_index`]: where we fetch the package index (PEP 503/691 pages);
 //! - [`warm_cache`]: endpoints and tokens kept between Lambda invocations;
@@ -18,6 +20,7 @@
 pub mod doctor;
 pub mod error;
 pub mod index_url;
+pub mod lock;
 pub mod package_index;
 pub mod refresh;
 pub mod start;

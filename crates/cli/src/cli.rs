@@ -147,6 +147,23 @@ pub enum Command {
     /// gives the same policies to the start function's and the refresh
     /// function's roles. Makes no AWS call.
     IamPolicy(IamPolicyArgs),
+    /// Resolve a job's whole dependency tree for its Glue runtime into a
+    /// PEP 751 lock file (pylock.<job>.toml), by uv; starts and changes
+    /// nothing.
+    ///
+    /// The runtime (Python, x86_64 manylinux platform, the modules Glue
+    /// already provides) comes from the job's Glue version and type, or
+    /// from --glue-version/--job-type with --requirements. Wheels only
+    /// (Glue cannot compile); the modules Glue provides are held at the
+    /// image's versions and never locked (a requirement that would replace
+    /// one is refused, naming both versions, unless
+    /// --allow-upgrade-provided). The lock holds each wheel's URL without
+    /// credentials, size and sha256, and never a token: the index URL
+    /// reaches uv only through its environment. Needs uv (PATH, --uv or
+    /// GLUE_CODEARTIFACT_UV). Exits 40 when the tree does not resolve, 41
+    /// without a usable uv, 42 for an unsupported Glue version, 43 for
+    /// modules that cannot be locked.
+    Lock(LockArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     ///
     /// e.g. `glue-codeartifact completions bash > /etc/bash_completion.d/glue-codeartifact`.
@@ -392,6 +409,73 @@ pub struct DoctorArgs {
     /// `--` (repeatable), e.g. --arg --additional-python-modules=acme==1.2.
     #[arg(long = "arg", value_name = "KEY=VALUE", allow_hyphen_values = true)]
     pub args: Vec<String>,
+
+    /// The uv binary for the whole-tree check (default: uv on PATH; without
+    /// uv the check is reported as skipped).
+    #[arg(long, value_name = "PATH", env = "GLUE_CODEARTIFACT_UV")]
+    pub uv: Option<std::path::PathBuf>,
+
+    /// Check the top-level requirements only, without resolving the whole
+    /// dependency tree by uv (as `start --preflight` does).
+    #[arg(long)]
+    pub no_whole_tree: bool,
+}
+
+/// `lock`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["job", "requirements"])))]
+pub struct LockArgs {
+    /// Glue job to lock: its --additional-python-modules are the roots, its
+    /// Glue version and job type give the runtime.
+    #[arg(long, env = "GLUE_CODEARTIFACT_JOB", value_parser = parse_job_name, conflicts_with_all = ["requirements", "glue_version", "job_type", "library_set"])]
+    pub job: Option<String>,
+
+    /// A requirements.txt to lock instead (one PEP 508 requirement a line;
+    /// no pip options); give the runtime with --glue-version or
+    /// --job-type pythonshell.
+    #[arg(long, value_name = "FILE")]
+    pub requirements: Option<std::path::PathBuf>,
+
+    /// The Glue version to lock --requirements for: 4.0, 5.0, 5.1 or 6.0.
+    #[arg(long, value_name = "VERSION")]
+    pub glue_version: Option<String>,
+
+    /// The job type to lock --requirements for.
+    #[arg(long, value_enum, default_value_t = JobTypeArg::Spark)]
+    pub job_type: JobTypeArg,
+
+    /// Python shell: the job's --library-set (analytics or none; none
+    /// when unset).
+    #[arg(long, value_name = "SET")]
+    pub library_set: Option<String>,
+
+    #[command(flatten)]
+    pub repository: RepositoryArgs,
+
+    /// Where to write the lock: a PEP 751 name, pylock.toml or
+    /// pylock.NAME.toml (default: pylock.<job>.toml, or pylock.toml for
+    /// --requirements).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output_file: Option<std::path::PathBuf>,
+
+    /// Let a requirement replace a module Glue provides (numpy>=2 on Glue
+    /// 4.0): it is then locked from the repository and mirrored like any
+    /// other, and replaces the image's copy when the job installs.
+    #[arg(long)]
+    pub allow_upgrade_provided: bool,
+
+    /// The uv binary (default: uv on PATH).
+    #[arg(long, value_name = "PATH", env = "GLUE_CODEARTIFACT_UV")]
+    pub uv: Option<std::path::PathBuf>,
+}
+
+/// `lock --job-type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum JobTypeArg {
+    /// Spark (glueetl, gluestreaming): the Python of --glue-version.
+    Spark,
+    /// Python shell 3.9.
+    Pythonshell,
 }
 
 /// `iam-policy`.

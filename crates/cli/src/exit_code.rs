@@ -106,6 +106,32 @@ pub enum Exit {
     /// Look at the job's definition (their edit may have been replaced by
     /// ours, or ours by theirs; see docs/refresh.md), then run refresh again.
     RefreshConflict = 16,
+    /// `lock` (and doctor's whole-tree check): the requirements do not
+    /// resolve for the Glue runtime (a missing dependency, no wheel, a
+    /// conflict with a package Glue provides); the message names it.
+    ///
+    /// Publish what is missing to the repository (or give it a public:pypi
+    /// upstream), publish a wheel, or pin versions that fit what Glue
+    /// provides (see docs/install-sources.md).
+    ResolutionFailed = 40,
+    /// `lock`: no usable uv (not found, cannot run, older than the tested
+    /// minimum, or its output could not be read).
+    ///
+    /// Install or upgrade uv (`pipx install uv`, `pip install -U uv`), or name
+    /// it with `--uv PATH` or `GLUE_CODEARTIFACT_UV`.
+    UvUnavailable = 41,
+    /// `lock`: the Glue version (or Python shell version) is not one
+    /// glue-codeartifact can lock for.
+    ///
+    /// Move the job to Glue 4.0, 5.0, 5.1 or 6.0 (or Python shell 3.9), or
+    /// give `--glue-version` one of them.
+    UnsupportedRuntime = 42,
+    /// `lock`: what the job installs cannot be locked (an S3 path, a direct
+    /// URL, no modules), or a requirements file is invalid.
+    ///
+    /// Lock the requirements it stands for with `--requirements FILE
+    /// --glue-version V`; the message names the item or line.
+    NotLockable = 43,
     /// `start --wait`: the run ended FAILED.
     ///
     /// The triage printed after the final state shows pip's own lines and
@@ -188,6 +214,10 @@ impl Exit {
             | ErrorClass::ConcurrentRunsExceeded
             | ErrorClass::Service
             | ErrorClass::InvalidEndpoint => Exit::AwsRejected,
+            ErrorClass::ResolutionFailed => Exit::ResolutionFailed,
+            ErrorClass::UvUnavailable => Exit::UvUnavailable,
+            ErrorClass::UnsupportedRuntime => Exit::UnsupportedRuntime,
+            ErrorClass::NotLockable => Exit::NotLockable,
         }
     }
 }

@@ -38,7 +38,25 @@ pub fn rows() -> Vec<Row> {
         .collect()
 }
 
-/// Expands `{a*N}`, `{nl}`, `{tab}`, `{ctl}` and `{job}`.
+/// A fake `uv` that says it is 0.4.30, older than `lock` accepts.
+fn old_uv() -> String {
+    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let path = crate::util::scratch("old-uv").join("uv");
+        std::fs::write(&path, "#!/bin/sh\necho 'uv 0.4.30'\n").expect("write the fake uv");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+                .expect("make the fake uv executable");
+        }
+        path.to_string_lossy().into_owned()
+    })
+    .clone()
+}
+
+/// Expands `{a*N}`, `{nl}`, `{tab}`, `{ctl}`, `{job}` and `{old-uv}` (a
+/// fake `uv` 0.4.30).
 pub fn expand(text: &str, job: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
@@ -54,6 +72,7 @@ pub fn expand(text: &str, job: &str) -> String {
             "tab" => out.push('\t'),
             "ctl" => out.push('\u{1}'),
             "job" => out.push_str(job),
+            "old-uv" => out.push_str(&old_uv()),
             _ => match name
                 .strip_prefix("a*")
                 .and_then(|n| n.parse::<usize>().ok())

@@ -11,6 +11,7 @@ mod errors;
 mod faults;
 mod iam_policy;
 mod index_url;
+mod lock;
 mod pip_package;
 mod private_subnets;
 mod refresh;

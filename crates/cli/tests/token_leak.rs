@@ -34,6 +34,8 @@ fn fault(operation: Operation, kind: FaultKind) -> Option<Fault> {
 
 /// Every path: (arguments, fault to inject first).
 fn paths(job: &str, broken: &str) -> Vec<(Vec<String>, Option<Fault>)> {
+    let uv = test_stack::uv().to_string_lossy().into_owned();
+    let lock_file = lock_file();
     let denied = FaultKind::AccessDenied {
         action: String::new(),
     };
@@ -84,11 +86,41 @@ fn paths(job: &str, broken: &str) -> Vec<(Vec<String>, Option<Fault>)> {
         ),
         (args("doctor", broken, &["--output", "json"]), None),
         (args("doctor", "missing-job", &[]), None),
+        // lock and doctor's whole tree run the real uv, with the token in
+        // its environment; uv's messages are shown redacted.
+        (args("doctor", job, &["--uv", &uv]), None),
+        (args("lock", job, &["--uv", &uv, "-o", &lock_file]), None),
+        (
+            args(
+                "lock",
+                job,
+                &["--uv", &uv, "-o", &lock_file, "--output", "json", "-vvv"],
+            ),
+            None,
+        ),
+        (
+            args("lock", job, &["--uv", &uv, "-o", &lock_file]),
+            fault(Operation::Index, FaultKind::InternalError),
+        ),
+        (
+            args("lock", job, &["--uv", &uv, "-o", &lock_file]),
+            fault(Operation::Index, FaultKind::ConnectionReset),
+        ),
     ]
+}
+
+/// Where the audit's `lock` runs write (checked for tokens too).
+fn lock_file() -> String {
+    crate::util::scratch("token-leak-lock")
+        .join("pylock.audit.toml")
+        .to_string_lossy()
+        .into_owned()
 }
 
 fn audit(style: TokenStyle) {
     let stack = Stack::with_style(style);
+    // What the jobs install, so that `lock` and the whole tree resolve.
+    test_stack::make_wheel(&stack.packages, "acme-tools", "1.2.0");
     let job =
         stack.spark_job(|j| j.default_argument("--python-modules-installer-option", "--upgrade"));
     let broken =
@@ -102,6 +134,7 @@ fn audit(style: TokenStyle) {
     ] {
         for (args, fault) in paths(&job, &broken) {
             stack.emulator.clear_faults();
+            let faulted = fault.is_some();
             if let Some(fault) = fault {
                 stack.emulator.inject_fault(fault);
             }
@@ -110,6 +143,15 @@ fn audit(style: TokenStyle) {
             let run = stack.cli_env(&args, &[("RUST_LOG", log), ("LOG_SIGNABLE_BODY", "true")]);
             let context = format!("{args:?} with RUST_LOG={log:?} (exit {})", run.code);
             stack.assert_no_token(&run.stderr, &format!("stderr of {context}"));
+            if args[0] == "lock" && !faulted {
+                // The token's awkward forms reach uv intact.
+                assert_eq!(run.code, 0, "{context}: {}", run.stderr);
+            }
+            if args[0] == "lock"
+                && let Ok(text) = std::fs::read_to_string(lock_file())
+            {
+                stack.assert_no_token(&text, &format!("the lock file of {context}"));
+            }
             if args[0] == "index-url" {
                 assert_eq!(run.code, 0, "{context}: {}", run.stderr);
             } else {

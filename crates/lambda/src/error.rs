@@ -250,6 +250,11 @@ pub fn class_error_type(class: ErrorClass) -> &'static str {
         ErrorClass::NoJobsWithTags => "NoJobsWithTags",
         ErrorClass::NoJobsAllowed => "NoJobsAllowed",
         ErrorClass::ConcurrentEdit => "ConcurrentEdit",
+        // Only `lock` (the CLI) makes these; the function never locks.
+        ErrorClass::ResolutionFailed
+        | ErrorClass::UvUnavailable
+        | ErrorClass::UnsupportedRuntime
+        | ErrorClass::NotLockable => "Configuration",
     }
 }
 

@@ -9,6 +9,8 @@
 //! - [`lock`]: the PEP 751 lock (`pylock.toml`) glue-codeartifact writes
 //!   and reads: one wheel per package, hashes, no credentials, the runtime
 //!   it was made for, and the order to install in.
+//! - [`requirements`]: a `requirements.txt` read into the requirements to
+//!   lock;
 //! - [`wheel`]: distribution file names and wheel-tag compatibility with a
 //!   Glue worker.
 //!
@@ -27,5 +29,6 @@
 #![deny(missing_docs)]
 
 pub mod lock;
+pub mod requirements;
 pub mod runtime;
 pub mod wheel;

@@ -475,6 +475,14 @@ fn parse_raw(text: &str) -> Result<RawLock, LockError> {
     Ok(raw)
 }
 
+/// The `name == version` pins of any PEP 751 lock (uv's output included),
+/// without the rest of [`Lock::parse`]'s checks beyond names, versions and
+/// wheels-only.
+pub fn pinned_versions(text: &str) -> Result<BTreeMap<PackageName, Version>, LockError> {
+    let raw = parse_raw(text)?;
+    raw.packages.iter().map(name_and_version).collect()
+}
+
 impl Lock {
     /// Reads a lock that glue-codeartifact wrote, validating it.
     pub fn parse(text: &str) -> Result<Self, LockError> {

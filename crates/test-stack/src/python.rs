@@ -46,6 +46,21 @@ pub fn python() -> PathBuf {
     path
 }
 
+/// The uv of the test venv: `<repo>/.venv/bin/uv` (uv is in
+/// `crates/test-stack/python/requirements.txt`).
+///
+/// # Panics
+/// If that file does not exist: run `scripts/setup` first.
+pub fn uv() -> PathBuf {
+    let path = repo_root().join(".venv/bin/uv");
+    assert!(
+        path.exists(),
+        "{} does not exist: run scripts/setup first",
+        path.display()
+    );
+    path
+}
+
 /// Path of one of the stack's Python scripts.
 pub(crate) fn script(name: &str) -> PathBuf {
     repo_root().join("crates/test-stack/python").join(name)
@@ -57,8 +72,15 @@ pub fn make_wheel(dir: &Path, name: &str, version: &str) -> PathBuf {
     make_wheel_with(dir, name, version, &[])
 }
 
+/// [`make_wheel`] whose metadata lists `requires` as `Requires-Dist`
+/// (PEP 508 requirements, e.g. `acme-core>=2`).
+pub fn make_wheel_requiring(dir: &Path, name: &str, version: &str, requires: &[&str]) -> PathBuf {
+    let args: Vec<&str> = requires.iter().flat_map(|r| ["--requires", r]).collect();
+    make_wheel_with(dir, name, version, &args)
+}
+
 /// [`make_wheel`] with more flags of `make_wheel.py`: `--python-tag`,
-/// `--abi-tag`, `--platform-tag`, `--requires-python`, `--sdist`. Returns the
+/// `--abi-tag`, `--platform-tag`, `--requires-python`, `--requires`, `--sdist`. Returns the
 /// path of the file built (the last line `make_wheel.py` prints, or else the
 /// newest matching distribution in `dir`).
 pub fn make_wheel_with(dir: &Path, name: &str, version: &str, extra_args: &[&str]) -> PathBuf {

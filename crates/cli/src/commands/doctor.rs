@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use glue_codeartifact_app::doctor::{DoctorRequest, doctor};
+use glue_codeartifact_app::doctor::{DoctorRequest, WholeTree, doctor};
 use glue_codeartifact_aws::AwsSettings;
 use glue_codeartifact_domain::preflight::{Report, Severity};
 use glue_codeartifact_domain::run_plan::RunArgument;
@@ -32,6 +32,11 @@ pub async fn run(
         duration: args.duration,
         mode: args.mode.into(),
         arguments,
+        whole_tree: if args.no_whole_tree {
+            WholeTree::NotAsked
+        } else {
+            WholeTree::Uv(args.uv)
+        },
     };
     let services = services(settings).await?;
     let report = doctor(&services, &request).await?;

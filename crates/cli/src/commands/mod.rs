@@ -6,6 +6,7 @@ mod follow;
 mod generate;
 mod iam_policy;
 mod index_url;
+mod lock;
 mod refresh;
 mod start;
 mod why;
@@ -70,6 +71,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Man => generate::man(),
         Command::Why(args) => why::run(args, cli.output, &settings).await,
         Command::IamPolicy(args) => iam_policy::run(args, cli.output, cli.region.as_deref()),
+        Command::Lock(args) => lock::run(args, cli.output, &settings).await,
     }
 }
 

@@ -153,11 +153,25 @@ pub enum CheckId {
     IndexRefused,
     /// `index-unreachable`: the index could not be read.
     IndexUnreachable,
+    /// `tree-ok`: the whole dependency tree resolves (by uv) with wheels.
+    TreeOk,
+    /// `tree-missing`: a package of the tree (a dependency, too) is not in
+    /// the repository.
+    TreeMissing,
+    /// `tree-no-wheel`: a package of the tree has no wheel for the runtime.
+    TreeNoWheel,
+    /// `tree-provided-conflict`: the tree needs another version of a
+    /// package Glue provides.
+    TreeProvidedConflict,
+    /// `tree-unresolvable`: the tree does not resolve for another reason.
+    TreeUnresolvable,
+    /// `tree-skipped`: the whole tree was not checked (no uv, …).
+    TreeSkipped,
 }
 
 impl CheckId {
     /// Every check, in report order.
-    pub const ALL: [CheckId; 27] = [
+    pub const ALL: [CheckId; 33] = [
         CheckId::JobCommand,
         CheckId::JobGlueVersion,
         CheckId::JobEnvironment,
@@ -185,6 +199,12 @@ impl CheckId {
         CheckId::AccessDenied,
         CheckId::IndexRefused,
         CheckId::IndexUnreachable,
+        CheckId::TreeOk,
+        CheckId::TreeMissing,
+        CheckId::TreeNoWheel,
+        CheckId::TreeProvidedConflict,
+        CheckId::TreeUnresolvable,
+        CheckId::TreeSkipped,
     ];
 
     /// The stable identifier, e.g. `package-sdist-only`.
@@ -217,6 +237,12 @@ impl CheckId {
             CheckId::AccessDenied => "access-denied",
             CheckId::IndexRefused => "index-refused",
             CheckId::IndexUnreachable => "index-unreachable",
+            CheckId::TreeOk => "tree-ok",
+            CheckId::TreeMissing => "tree-missing",
+            CheckId::TreeNoWheel => "tree-no-wheel",
+            CheckId::TreeProvidedConflict => "tree-provided-conflict",
+            CheckId::TreeUnresolvable => "tree-unresolvable",
+            CheckId::TreeSkipped => "tree-skipped",
         }
     }
 }

@@ -179,6 +179,10 @@ pub enum Error {
     /// uv is missing, too old, or failed.
     #[error(transparent)]
     Uv(glue_codeartifact_uv::UvError),
+    /// `wheelhouse` failed (a missing bucket, a lock for another runtime, a
+    /// corrupt download, an object not verified, a job that cannot be bound).
+    #[error(transparent)]
+    Wheelhouse(#[from] crate::wheelhouse::WheelhouseError),
     /// `StartJobRun` failed in a way that does not say whether a run started
     /// (its answer was lost), and the run could not be found.
     #[error(
@@ -253,11 +257,19 @@ pub enum ErrorClass {
     UnsupportedRuntime,
     /// `lock`: what the job installs cannot be locked.
     NotLockable,
+    /// The wheelhouse's S3 bucket does not exist.
+    BucketNotFound,
+    /// A lock made for another runtime than the job's.
+    LockMismatch,
+    /// A download did not match the lock: nothing uploaded, nothing bound.
+    DownloadCorrupt,
+    /// An uploaded object could not be verified in S3: the job not bound.
+    NotVerified,
 }
 
 impl ErrorClass {
     /// Every class.
-    pub const ALL: [ErrorClass; 24] = [
+    pub const ALL: [ErrorClass; 28] = [
         ErrorClass::NoRegion,
         ErrorClass::InvalidSetting,
         ErrorClass::JobNotFound,
@@ -282,6 +294,10 @@ impl ErrorClass {
         ErrorClass::UvUnavailable,
         ErrorClass::UnsupportedRuntime,
         ErrorClass::NotLockable,
+        ErrorClass::BucketNotFound,
+        ErrorClass::LockMismatch,
+        ErrorClass::DownloadCorrupt,
+        ErrorClass::NotVerified,
     ];
 
     /// Whether the same request may succeed later, unchanged. Never true
@@ -313,6 +329,10 @@ impl ErrorClass {
             | ErrorClass::UvUnavailable
             | ErrorClass::UnsupportedRuntime
             | ErrorClass::NotLockable => false,
+            ErrorClass::BucketNotFound
+            | ErrorClass::LockMismatch
+            | ErrorClass::DownloadCorrupt
+            | ErrorClass::NotVerified => false,
         }
     }
 }
@@ -354,6 +374,7 @@ impl Error {
                 glue_codeartifact_uv::UvError::Lock(_) => ErrorClass::NotLockable,
                 _ => ErrorClass::UvUnavailable,
             },
+            Error::Wheelhouse(err) => err.class(),
         }
     }
 }

@@ -8,6 +8,7 @@
 //! - [`doctor`]: check a job against the repository before it runs;
 //! - [`package_index`]: where we fetch the package index (PEP 503/691 pages);
 //! - [`warm_cache`]: endpoints and tokens kept between Lambda invocations;
+//! - [`wheelhouse`]: mirror a lock's wheels to S3 and bind a job to them;
 //! - [`wait`]: follow a run until it ends;
 //! - [`refresh`]: write a fresh index URL into jobs' `DefaultArguments`;
 //! - [`start_run`]: the `StartJobRun` retry policy that never starts a run
@@ -27,6 +28,7 @@ pub mod start;
 pub mod start_run;
 pub mod wait;
 pub mod warm_cache;
+pub mod wheelhouse;
 pub mod why;
 
 use glue_codeartifact_aws::{

@@ -164,6 +164,18 @@ pub enum Command {
     /// without a usable uv, 42 for an unsupported Glue version, 43 for
     /// modules that cannot be locked.
     Lock(LockArgs),
+    /// Mirror a job's locked wheels to S3 and (with --bind) make the job
+    /// install them offline: no token, no CodeArtifact at run time.
+    ///
+    /// Takes the lock (--lock FILE, else it locks the job first), downloads
+    /// each locked wheel from CodeArtifact, checks its SHA-256 and size,
+    /// uploads it under S3_PREFIX/sha256/HEX/FILE.whl (skipping what is
+    /// already there), and checks every object in S3. With --bind, then sets
+    /// the job's --additional-python-modules to the wheels (in dependency
+    /// order) and --no-index in its --python-modules-installer-option,
+    /// removing every index option. Without --bind it prints those values,
+    /// for jobs managed by CloudFormation, Terraform or CDK.
+    Wheelhouse(WheelhouseArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     ///
     /// e.g. `glue-codeartifact completions bash > /etc/bash_completion.d/glue-codeartifact`.
@@ -375,6 +387,48 @@ pub struct RefreshArgs {
     /// Print what would be written (token redacted) and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// `wheelhouse`.
+#[derive(Debug, Args)]
+pub struct WheelhouseArgs {
+    /// The Glue job (Spark: glueetl or gluestreaming).
+    #[arg(long, env = "GLUE_CODEARTIFACT_JOB", value_parser = parse_job_name)]
+    pub job: String,
+
+    #[command(flatten)]
+    pub repository: RepositoryArgs,
+
+    /// Where the wheels go: s3://BUCKET/PREFIX/ (a missing final / is added).
+    #[arg(long, value_name = "S3_URI", env = "GLUE_CODEARTIFACT_S3_PREFIX", value_parser = parse_s3_prefix)]
+    pub s3_prefix: glue_codeartifact_domain::s3_uri::S3Uri,
+
+    /// The lock to mirror (a pylock.toml written by `lock`); without it, the
+    /// job is locked first.
+    #[arg(long, value_name = "FILE")]
+    pub lock: Option<std::path::PathBuf>,
+
+    /// Rewrite the job's DefaultArguments once every wheel is verified in S3.
+    #[arg(long)]
+    pub bind: bool,
+
+    /// Glue 6.0+: also set --python-virtual-env-storage-prefix, so that Glue
+    /// builds a virtual environment from the wheels once and caches it in S3.
+    #[arg(long, value_name = "S3_URI", value_parser = parse_s3_prefix)]
+    pub venv_storage_prefix: Option<glue_codeartifact_domain::s3_uri::S3Uri>,
+
+    /// How many downloads, uploads or S3 checks run at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
+    /// Check S3 and print the plan; no token, no download, no upload, no
+    /// change to the job.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+fn parse_s3_prefix(text: &str) -> Result<glue_codeartifact_domain::s3_uri::S3Uri, String> {
+    glue_codeartifact_domain::s3_uri::S3Uri::parse_prefix(text).map_err(|e| e.to_string())
 }
 
 fn parse_tag(text: &str) -> Result<(String, String), String> {

@@ -132,6 +132,29 @@ pub enum Exit {
     /// Lock the requirements it stands for with `--requirements FILE
     /// --glue-version V`; the message names the item or line.
     NotLockable = 43,
+    /// `wheelhouse`: the S3 bucket of `--s3-prefix` does not exist.
+    ///
+    /// Create the bucket (`aws s3 mb s3://BUCKET`) in the account and
+    /// partition of the job, or give another `--s3-prefix`.
+    BucketNotFound = 44,
+    /// `wheelhouse`: the lock was made for another runtime (Glue version,
+    /// job type, Python, platform) than the job's. Nothing was changed.
+    ///
+    /// Lock again for the job: `glue-codeartifact lock --job JOB`.
+    LockMismatch = 45,
+    /// `wheelhouse`: a file downloaded from CodeArtifact does not match the
+    /// lock's SHA-256 or size. Nothing was uploaded, the job was not changed.
+    ///
+    /// The repository's file changed since the lock was made, or the
+    /// download was corrupted: lock again, and check who may publish to the
+    /// repository.
+    DownloadCorrupt = 46,
+    /// `wheelhouse`: an uploaded object is not in S3 with the locked size
+    /// and SHA-256. The job was not changed.
+    ///
+    /// Run `wheelhouse` again; if it persists, check what else writes to the
+    /// prefix (a lifecycle rule, another tool).
+    NotVerified = 47,
     /// `start --wait`: the run ended FAILED.
     ///
     /// The triage printed after the final state shows pip's own lines and
@@ -218,6 +241,10 @@ impl Exit {
             ErrorClass::UvUnavailable => Exit::UvUnavailable,
             ErrorClass::UnsupportedRuntime => Exit::UnsupportedRuntime,
             ErrorClass::NotLockable => Exit::NotLockable,
+            ErrorClass::BucketNotFound => Exit::BucketNotFound,
+            ErrorClass::LockMismatch => Exit::LockMismatch,
+            ErrorClass::DownloadCorrupt => Exit::DownloadCorrupt,
+            ErrorClass::NotVerified => Exit::NotVerified,
         }
     }
 }

@@ -19,4 +19,5 @@ mod replay;
 mod start;
 mod token_leak;
 mod wait;
+mod wheelhouse;
 mod why;

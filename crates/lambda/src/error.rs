@@ -255,6 +255,11 @@ pub fn class_error_type(class: ErrorClass) -> &'static str {
         | ErrorClass::UvUnavailable
         | ErrorClass::UnsupportedRuntime
         | ErrorClass::NotLockable => "Configuration",
+        // The Lambda never runs wheelhouse; classified for completeness.
+        ErrorClass::BucketNotFound => "BucketNotFound",
+        ErrorClass::LockMismatch => "LockMismatch",
+        ErrorClass::DownloadCorrupt => "DownloadCorrupt",
+        ErrorClass::NotVerified => "NotVerified",
     }
 }
 

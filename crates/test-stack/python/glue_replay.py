@@ -76,8 +76,15 @@ the password of every URL replaced by ``****`` (the token must never be
 printed). pip's own output is passed through untouched (pip redacts URL
 passwords itself).
 
+S3 wheels (a job bound by ``wheelhouse --bind``): each ``s3://`` item of a
+Spark job is downloaded from S3 (``--s3-endpoint-url``, default the Glue
+endpoint: moto serves both) into a temporary folder under its own file name,
+and pip gets the local path in its place, in the same position. Assumed: Glue
+fetches S3 modules the same way before it runs pip (not documented). A Python
+shell job with an S3 item is refused, as Glue refuses it.
+
 Exit status: pip's (0 on success); 3 when the run cannot be replayed (Ray,
-Glue < 2.0, Python shell 3.6, S3 modules, no modules); 4 when an ``--import``
+Glue < 2.0, Python shell 3.6, S3 modules in a Python shell job, no modules); 4 when an ``--import``
 fails; 5 when a Glue call fails; 2 for usage errors.
 """
 
@@ -174,6 +181,10 @@ class Plan:
     pip_args: list[str]
     warnings: list[str] = field(default_factory=list)
 
+    def s3_items(self) -> list[str]:
+        """The ``s3://`` items, to download before pip runs."""
+        return [arg for arg in self.pip_args if arg.lower().startswith("s3://")]
+
 
 def plan_install(job: Mapping[str, object], arguments: Mapping[str, str]) -> Plan:
     """Build the ``pip install`` arguments Glue would use for this job and
@@ -220,8 +231,8 @@ def plan_install(job: Mapping[str, object], arguments: Mapping[str, str]) -> Pla
     if not items:
         raise Refused(f"the run has no {MODULES_ARG}: nothing to install")
     s3 = [item for item in items if item.lower().startswith("s3://")]
-    if s3:
-        raise Refused(f"S3 modules cannot be replayed here: {', '.join(s3)}")
+    if s3 and kind == PYTHON_SHELL_COMMAND:
+        raise Refused(f"S3 modules are not allowed in a Python shell job: {', '.join(s3)}")
     return Plan(pip_args=items + options, warnings=warnings)
 
 
@@ -263,6 +274,33 @@ def glue_client(endpoint_url: str | None):  # -> botocore client
     return boto3.client("glue", region_name=region, endpoint_url=endpoint)
 
 
+def localize_s3(pip_args: Sequence[str], folder: str, endpoint_url: str | None) -> list[str]:
+    """Download each ``s3://BUCKET/KEY`` argument into ``folder`` under the
+    key's last part (pip reads a wheel's tags from its file name); return the
+    arguments with local paths in their place."""
+    import boto3
+
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    s3 = boto3.client(
+        "s3",
+        region_name=region,
+        endpoint_url=endpoint,
+        config=__import__("botocore.config").config.Config(s3={"addressing_style": "path"}),
+    )
+    local: list[str] = []
+    for arg in pip_args:
+        if not arg.lower().startswith("s3://"):
+            local.append(arg)
+            continue
+        bucket, _, key = arg[len("s3://"):].partition("/")
+        path = os.path.join(folder, key.rsplit("/", 1)[-1])
+        s3.download_file(bucket, key, path)
+        say(f"downloaded {arg}")
+        local.append(path)
+    return local
+
+
 def say(message: str) -> None:
     print(f"replay: {message}", flush=True)
 
@@ -296,7 +334,7 @@ def empty_default_index() -> Iterator[str]:
         server.server_close()
 
 
-def run_pip(venv: str, pip_args: Sequence[str], imports: Sequence[str]) -> int:
+def run_pip(venv: str, pip_args: Sequence[str], imports: Sequence[str], image_wheels: str | None = None) -> int:
     """Create the venv, run pip, then the imports. Returns the exit status."""
     status = subprocess.run([sys.executable, "-m", "venv", venv]).returncode
     if status != 0:
@@ -305,6 +343,17 @@ def run_pip(venv: str, pip_args: Sequence[str], imports: Sequence[str]) -> int:
     python = os.path.join(venv, "bin", "python")
     with empty_default_index() as default_index:
         env = pip_environment(os.environ, default_index)
+        if image_wheels:
+            wheels = sorted(os.path.join(image_wheels, f) for f in os.listdir(image_wheels) if f.endswith(".whl"))
+            say("image provides " + " ".join(os.path.basename(w) for w in wheels))
+            status = subprocess.run(
+                [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-cache-dir",
+                 "--no-index", "--no-deps", "-q", *wheels],
+                env=env,
+            ).returncode
+            if status != 0:
+                say(f"error: installing the image's stand-in wheels failed with exit status {status}")
+                return status
         status = subprocess.run(
             [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-cache-dir", *pip_args],
             env=env,
@@ -327,7 +376,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--job", required=True, help="Glue job name")
     parser.add_argument("--run-id", required=True, help="job run id (from StartJobRun)")
     parser.add_argument("--endpoint-url", help="Glue endpoint (default: AWS_ENDPOINT_URL_GLUE / AWS_ENDPOINT_URL)")
+    parser.add_argument("--s3-endpoint-url", help="S3 endpoint for s3:// modules (default: --endpoint-url, then AWS_ENDPOINT_URL_S3)")
     parser.add_argument("--venv", help="venv to create (default: a temporary directory)")
+    parser.add_argument("--image-wheels", metavar="DIR",
+                        help="wheels that stand for the modules Glue's image provides (e.g. boto3): "
+                        "installed into the venv, offline, before the job's install")
     parser.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
                         help="after installing, import MODULE in the venv (repeatable)")
     parser.add_argument("--print-command", action="store_true",
@@ -359,10 +412,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     say("pip install " + redact(shlex.join(plan.pip_args)))
     if args.print_command:
         return 0
-    if args.venv:
-        return run_pip(args.venv, plan.pip_args, args.imports)
     with tempfile.TemporaryDirectory(prefix="glue-replay-") as tmp:
-        return run_pip(os.path.join(tmp, "venv"), plan.pip_args, args.imports)
+        pip_args = plan.pip_args
+        if plan.s3_items():
+            try:
+                pip_args = localize_s3(pip_args, tmp, args.s3_endpoint_url or args.endpoint_url)
+            except Exception as error:  # botocore's errors have no common useful base
+                say(f"error: S3 download failed: {error}")
+                return EXIT_GLUE_FAILED
+        return run_pip(args.venv or os.path.join(tmp, "venv"), pip_args, args.imports, args.image_wheels)
 
 
 if __name__ == "__main__":

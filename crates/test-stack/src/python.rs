@@ -161,15 +161,29 @@ impl ReplayOutput {
 /// `imports`. See `crates/test-stack/python/glue_replay.py` for what it
 /// assumes about Glue.
 pub fn replay(glue_url: &str, job: &str, run_id: &str, imports: &[&str]) -> ReplayOutput {
+    replay_with_image(glue_url, job, run_id, imports, None)
+}
+
+/// [`replay`] on a worker whose image provides the wheels in `image_wheels`
+/// (stand-ins for the modules Glue provides, e.g. boto3), installed offline
+/// before the job's install. S3 modules are fetched from the same endpoint.
+pub fn replay_with_image(
+    glue_url: &str,
+    job: &str,
+    run_id: &str,
+    imports: &[&str],
+    image_wheels: Option<&Path>,
+) -> ReplayOutput {
     let mut command = command_with_env(python(), &fake_credentials_env());
-    command.arg(script("glue_replay.py")).args([
-        "--job",
-        job,
-        "--run-id",
-        run_id,
-        "--endpoint-url",
-        glue_url,
-    ]);
+    if let Some(dir) = image_wheels {
+        command
+            .arg(script("glue_replay.py"))
+            .arg("--image-wheels")
+            .arg(dir);
+    } else {
+        command.arg(script("glue_replay.py"));
+    }
+    command.args(["--job", job, "--run-id", run_id, "--endpoint-url", glue_url]);
     for module in imports {
         command.args(["--import", module]);
     }

@@ -9,6 +9,7 @@ mod index_url;
 mod lock;
 mod refresh;
 mod start;
+mod wheelhouse;
 mod why;
 
 use glue_codeartifact_app::{Error, RepositoryRef, Services};
@@ -70,6 +71,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Completions { shell } => generate::completions(shell),
         Command::Man => generate::man(),
         Command::Why(args) => why::run(args, cli.output, &settings).await,
+        Command::Wheelhouse(args) => wheelhouse::run(args, cli.output, &settings).await,
         Command::IamPolicy(args) => iam_policy::run(args, cli.output, cli.region.as_deref()),
         Command::Lock(args) => lock::run(args, cli.output, &settings).await,
     }

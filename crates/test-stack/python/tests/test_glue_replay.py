@@ -148,13 +148,25 @@ def test_python_shell_versions():
     assert plan_install(python_shell(None), {"--additional-python-modules": "a"}).warnings
 
 
+def test_spark_s3_wheels_are_kept_in_place_for_download():
+    plan = plan_install(
+        spark(),
+        {
+            "--additional-python-modules": "s3://b/w/sha256/ab/a-1-py3-none-any.whl,s3://b/w/sha256/cd/b-1-py3-none-any.whl",
+            "--python-modules-installer-option": "--no-index",
+        },
+    )
+    assert plan.s3_items() == ["s3://b/w/sha256/ab/a-1-py3-none-any.whl", "s3://b/w/sha256/cd/b-1-py3-none-any.whl"]
+    assert plan.pip_args[-1] == "--no-index"
+
+
 @pytest.mark.parametrize(
     ("job", "arguments", "reason"),
     [
         ({"Command": {"Name": "glueray"}}, {"--additional-python-modules": "a"}, "Ray"),
         ({"Command": {"Name": "other"}}, {"--additional-python-modules": "a"}, "unknown"),
         (spark(), {}, "nothing to install"),
-        (spark(), {"--additional-python-modules": "a,s3://b/x.whl"}, "S3"),
+        (python_shell("3.9"), {"--additional-python-modules": "a,s3://b/x.whl"}, "S3"),
     ],
 )
 def test_refusals(job, arguments, reason):

@@ -1,0 +1,497 @@
+//! `wheelhouse`: locked wheels mirrored from the emulator to moto's S3, the
+//! job bound to them, and a Glue replay that installs them offline with the
+//! emulator stopped.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use glue_codeartifact_python_env::{
+    lock::{Lock, LockRuntime, LockedPackage, LockedWheel, ProvidedPackage},
+    runtime::{self, GlueVersion},
+};
+use sha2::{Digest, Sha256};
+use test_stack::{
+    Moto, S3Fault, S3FaultKind, make_wheel, make_wheel_with, replay_with_image, unique_name,
+};
+
+use crate::util::{DOMAIN, REPOSITORY, Run, Stack};
+
+const MODULES: &str = "--additional-python-modules";
+const INSTALLER_OPTION: &str = "--python-modules-installer-option";
+const EXIT_JOB_NOT_SUPPORTED: i32 = 9;
+const EXIT_ACCESS_DENIED: i32 = 5;
+const EXIT_BUCKET_NOT_FOUND: i32 = 40;
+const EXIT_LOCK_MISMATCH: i32 = 41;
+const EXIT_DOWNLOAD_CORRUPT: i32 = 42;
+
+fn hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The repository's index URL without credentials (from `index-url`).
+fn index_base(stack: &Stack) -> url::Url {
+    let run = stack.cli(&["index-url", "--domain", DOMAIN, "--repository", REPOSITORY]);
+    run.assert_code(0);
+    let mut url = url::Url::parse(run.stdout.trim()).unwrap();
+    url.set_username("").unwrap();
+    url.set_password(None).unwrap();
+    url
+}
+
+/// Publishes acme-core 2.1.0 and acme-tools 1.2.0 (which needs acme-core
+/// and boto3) and returns their paths.
+fn publish(stack: &Stack) -> (PathBuf, PathBuf) {
+    let core = make_wheel(&stack.packages, "acme-core", "2.1.0");
+    let tools = make_wheel_with(
+        &stack.packages,
+        "acme-tools",
+        "1.2.0",
+        &["--requires", "acme-core>=2", "--requires", "boto3"],
+    );
+    (core, tools)
+}
+
+fn locked(index: &url::Url, path: &Path, deps: &[&str]) -> LockedPackage {
+    let bytes = std::fs::read(path).unwrap();
+    let filename = path.file_name().unwrap().to_string_lossy().into_owned();
+    let (name, version) = {
+        let mut parts = filename.split('-');
+        (
+            parts.next().unwrap().replace('_', "-"),
+            parts.next().unwrap().to_owned(),
+        )
+    };
+    LockedPackage {
+        name: name.parse().unwrap(),
+        version: version.parse().unwrap(),
+        dependencies: deps.iter().map(|d| d.parse().unwrap()).collect(),
+        wheel: LockedWheel {
+            url: index.join(&format!("{name}/{version}/{filename}")).unwrap(),
+            filename,
+            size: Some(bytes.len() as u64),
+            sha256: hex(&bytes),
+        },
+    }
+}
+
+/// A lock of acme-tools for Glue `glue` (Spark), written to a scratch file,
+/// as `lock` would write it.
+fn write_lock(stack: &Stack, glue: &str, core: &Path, tools: &Path) -> PathBuf {
+    let runtime = runtime::spark(GlueVersion::parse(glue).unwrap()).unwrap();
+    let index = index_base(stack);
+    let boto3 = runtime.provided_version("boto3").unwrap();
+    let lock = Lock {
+        runtime: LockRuntime::of(runtime),
+        requirements: vec!["acme-tools==1.2.0".into()],
+        packages: vec![
+            locked(&index, core, &[]),
+            locked(&index, tools, &["acme-core", "boto3"]),
+        ],
+        provided: vec![ProvidedPackage {
+            name: "boto3".parse().unwrap(),
+            version: boto3.parse().unwrap(),
+        }],
+    };
+    let path = crate::util::scratch(&unique_name("lock")).join("pylock.etl.toml");
+    std::fs::write(&path, lock.to_toml()).unwrap();
+    path
+}
+
+fn wheelhouse(stack: &Stack, job: &str, prefix: &str, lock: &Path, extra: &[&str]) -> Run {
+    wheelhouse_env(stack, job, prefix, lock, extra, &[])
+}
+
+fn wheelhouse_env(
+    stack: &Stack,
+    job: &str,
+    prefix: &str,
+    lock: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Run {
+    let lock = lock.to_string_lossy();
+    let mut args = vec![
+        "wheelhouse",
+        "--job",
+        job,
+        "--domain",
+        DOMAIN,
+        "--repository",
+        REPOSITORY,
+        "--s3-prefix",
+        prefix,
+        "--lock",
+        &lock,
+    ];
+    args.extend_from_slice(extra);
+    stack.cli_env(&args, env)
+}
+
+/// Everything of a job but its two module arguments, for "unchanged".
+fn job_without_modules(moto: &Moto, job: &str) -> String {
+    let mut job = moto.job(job);
+    let mut defaults = job.default_arguments.take().unwrap_or_default();
+    defaults.remove(MODULES);
+    defaults.remove(INSTALLER_OPTION);
+    let sorted: BTreeMap<_, _> = defaults.into_iter().collect();
+    job.last_modified_on = None;
+    format!("{job:?} {sorted:?}")
+}
+
+fn puts(moto: &Moto, bucket: &str) -> usize {
+    moto.s3_requests(Some("PutObject"), bucket).len()
+}
+
+fn bound_job(stack: &Stack, glue: &str) -> String {
+    stack.spark_job(|j| {
+        j.glue_version(Some(glue))
+            .default_argument(INSTALLER_OPTION, "--upgrade")
+            .default_argument("--job-language", "python")
+            .default_argument("--enable-metrics", "true")
+            .timeout_minutes(30)
+            .max_retries(1)
+            .tag("team", "data")
+    })
+}
+
+fn bind_then_replay_offline(glue: &str) {
+    let stack = Stack::new();
+    let (core, tools) = publish(&stack);
+    let lock = write_lock(&stack, glue, &core, &tools);
+    let job = bound_job(&stack, glue);
+    let bucket = unique_name("wheels");
+    stack.moto.create_bucket(&bucket);
+    let prefix = format!("s3://{bucket}/glue/wheels/");
+    let before = job_without_modules(stack.moto, &job);
+
+    let run = wheelhouse(
+        &stack,
+        &job,
+        &prefix,
+        &lock,
+        &["--bind", "--output", "json"],
+    );
+    run.assert_code(0);
+    stack.assert_no_token(&run.both(), "wheelhouse output");
+    let body = run.json();
+    assert_eq!(body["uploaded"], 2, "{body}");
+    assert_eq!(body["bound"], true);
+    // Dependency order: acme-core before acme-tools.
+    assert_eq!(body["objects"][0]["package"], "acme-core");
+    assert_eq!(body["objects"][1]["package"], "acme-tools");
+
+    // The S3 objects are the source bytes, under content-addressed keys
+    // ending in the wheel's own name; no token in keys or metadata.
+    let objects = stack.moto.list_objects(&bucket, "glue/wheels/");
+    assert_eq!(objects.len(), 2, "{objects:?}");
+    for source in [&core, &tools] {
+        let bytes = std::fs::read(source).unwrap();
+        let file = source.file_name().unwrap().to_string_lossy();
+        let key = format!("glue/wheels/sha256/{}/{file}", hex(&bytes));
+        assert_eq!(stack.moto.get_object(&bucket, &key), bytes, "{key}");
+        let metadata = format!("{:?}", stack.moto.object_metadata(&bucket, &key));
+        stack.assert_no_token(&format!("{key} {metadata}"), "S3 key and metadata");
+    }
+    let put_headers = format!("{:?}", stack.moto.s3_requests(None, &bucket));
+    stack.assert_no_token(&put_headers, "S3 requests");
+
+    // The job: wheels in order, --no-index with the user's option kept, no
+    // CodeArtifact URL, every other setting unchanged.
+    let defaults = stack.moto.job(&job).default_arguments.unwrap();
+    let modules = &defaults[MODULES];
+    let items: Vec<&str> = modules.split(',').collect();
+    assert_eq!(items.len(), 2, "{modules}");
+    assert!(
+        items[0].ends_with(&*core.file_name().unwrap().to_string_lossy()),
+        "{modules}"
+    );
+    assert!(
+        items[1].ends_with(&*tools.file_name().unwrap().to_string_lossy()),
+        "{modules}"
+    );
+    assert_eq!(defaults[INSTALLER_OPTION], "--upgrade --no-index");
+    let all = format!("{defaults:?}");
+    assert!(
+        !all.contains("127.0.0.1:") || !all.contains("simple"),
+        "{all}"
+    );
+    stack.assert_no_token(&all, "the bound job");
+    assert_eq!(job_without_modules(stack.moto, &job), before);
+
+    // A second run uploads nothing and mints no token.
+    let tokens = stack.emulator.stats().get_authorization_token;
+    let put_count = puts(stack.moto, &bucket);
+    let updates = stack.moto.sent_requests("UpdateJob", &job).len();
+    let run = wheelhouse(
+        &stack,
+        &job,
+        &prefix,
+        &lock,
+        &["--bind", "--output", "json"],
+    );
+    run.assert_code(0);
+    assert_eq!(run.json()["uploaded"], 0);
+    assert_eq!(run.json()["present"], 2);
+    assert_eq!(puts(stack.moto, &bucket), put_count, "no upload");
+    assert_eq!(
+        stack.emulator.stats().get_authorization_token,
+        tokens,
+        "no token"
+    );
+    assert_eq!(
+        stack.moto.sent_requests("UpdateJob", &job).len(),
+        updates,
+        "a bound job is not rewritten"
+    );
+
+    // The offline replay: CodeArtifact is gone; Glue's install needs S3 only.
+    let Stack { moto, emulator, .. } = stack;
+    let index_requests_before = emulator.stats().index;
+    drop(emulator);
+    let run_id = moto
+        .block_on(moto.glue().start_job_run().job_name(&job).send())
+        .unwrap()
+        .job_run_id
+        .unwrap();
+    // Glue's image provides boto3: a stand-in wheel at the table's version.
+    let image = crate::util::scratch(&unique_name("image"));
+    let boto3 = runtime::spark(GlueVersion::parse(glue).unwrap())
+        .unwrap()
+        .provided_version("boto3")
+        .unwrap();
+    make_wheel(&image, "boto3", boto3);
+    let out = replay_with_image(
+        &moto.url,
+        &job,
+        &run_id,
+        &["acme_tools", "acme_core"],
+        Some(&image),
+    );
+    assert!(out.success(), "{}", out.transcript());
+    assert!(out.stdout.contains("--no-index"), "{}", out.transcript());
+    assert!(index_requests_before > 0);
+}
+
+#[test]
+fn bind_mirrors_and_a_glue_4_replay_installs_offline() {
+    bind_then_replay_offline("4.0");
+}
+
+#[test]
+fn bind_mirrors_and_a_glue_5_replay_installs_offline() {
+    bind_then_replay_offline("5.0");
+}
+
+#[test]
+fn without_bind_prints_the_arguments_and_dry_run_changes_nothing() {
+    let stack = Stack::new();
+    let (core, tools) = publish(&stack);
+    let lock = write_lock(&stack, "5.0", &core, &tools);
+    let job = bound_job(&stack, "5.0");
+    let bucket = unique_name("wheels");
+    stack.moto.create_bucket(&bucket);
+    let prefix = format!("s3://{bucket}/w");
+    let original = stack.moto.job(&job);
+    let tokens = stack.emulator.stats().get_authorization_token;
+
+    let run = wheelhouse(
+        &stack,
+        &job,
+        &prefix,
+        &lock,
+        &["--bind", "--dry-run", "--output", "json"],
+    );
+    run.assert_code(0);
+    let body = run.json();
+    assert_eq!(body["bound"], false);
+    assert_eq!(body["objects"][0]["state"], "would-upload");
+    assert!(stack.moto.list_objects(&bucket, "").is_empty());
+    assert_eq!(
+        stack.emulator.stats().get_authorization_token,
+        tokens,
+        "no token"
+    );
+    assert_eq!(stack.moto.job(&job), original);
+
+    let run = wheelhouse(&stack, &job, &prefix, &lock, &[]);
+    run.assert_code(0);
+    assert!(
+        run.stdout
+            .contains(&format!("{INSTALLER_OPTION}=--upgrade --no-index")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("{MODULES}=s3://{bucket}/w/sha256/")),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.contains("not changed"), "{}", run.stderr);
+    assert_eq!(stack.moto.list_objects(&bucket, "w/").len(), 2);
+    assert_eq!(stack.moto.job(&job), original, "mirrored, not bound");
+    stack.assert_no_token(&run.both(), "wheelhouse output");
+}
+
+#[test]
+fn a_tampered_download_uploads_nothing_and_binds_nothing() {
+    let stack = Stack::new();
+    let (core, tools) = publish(&stack);
+    let lock = write_lock(&stack, "5.0", &core, &tools);
+    // The repository's acme-core changes after the lock was made.
+    std::fs::write(&core, b"PK\x03\x04 not the locked bytes").unwrap();
+    let job = bound_job(&stack, "5.0");
+    let bucket = unique_name("wheels");
+    stack.moto.create_bucket(&bucket);
+    let original = stack.moto.job(&job);
+    let run = wheelhouse(
+        &stack,
+        &job,
+        &format!("s3://{bucket}/w/"),
+        &lock,
+        &["--bind"],
+    );
+    run.assert_code(EXIT_DOWNLOAD_CORRUPT);
+    assert!(run.stderr.contains("acme_core-2.1.0"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("nothing was uploaded"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(puts(stack.moto, &bucket), 0);
+    assert_eq!(stack.moto.job(&job), original);
+    stack.assert_no_token(&run.both(), "wheelhouse output");
+}
+
+#[test]
+fn refused_inputs_change_nothing() {
+    let stack = Stack::new();
+    let (core, tools) = publish(&stack);
+    let lock5 = write_lock(&stack, "5.0", &core, &tools);
+    let bucket = unique_name("wheels");
+    stack.moto.create_bucket(&bucket);
+    let prefix = format!("s3://{bucket}/w/");
+
+    // A lock for Glue 5.0 on a Glue 4.0 job.
+    let job4 = bound_job(&stack, "4.0");
+    let original = stack.moto.job(&job4);
+    let run = wheelhouse(&stack, &job4, &prefix, &lock5, &["--bind"]);
+    run.assert_code(EXIT_LOCK_MISMATCH);
+    assert!(
+        run.stderr.contains("Glue 5.0") && run.stderr.contains("Glue 4.0"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(stack.moto.job(&job4), original);
+
+    // A bucket that does not exist.
+    let job5 = bound_job(&stack, "5.0");
+    let original = stack.moto.job(&job5);
+    let missing = unique_name("no-such-bucket");
+    let run = wheelhouse(
+        &stack,
+        &job5,
+        &format!("s3://{missing}/w/"),
+        &lock5,
+        &["--bind"],
+    );
+    run.assert_code(EXIT_BUCKET_NOT_FOUND);
+    assert!(run.stderr.contains(&missing), "{}", run.stderr);
+    assert_eq!(stack.moto.job(&job5), original);
+
+    // A bad S3 URI: a usage error before any call.
+    let run = wheelhouse(&stack, &job5, "s3://Not_A_Bucket/w/", &lock5, &["--bind"]);
+    run.assert_code(2);
+    assert!(run.stderr.contains("bucket name"), "{}", run.stderr);
+
+    // A Python shell job.
+    let shell = stack.spark_job(|j| {
+        j.command("pythonshell")
+            .python_version(Some("3.9"))
+            .glue_version(Some("3.0"))
+    });
+    let original = stack.moto.job(&shell);
+    let run = wheelhouse(&stack, &shell, &prefix, &lock5, &["--bind"]);
+    run.assert_code(EXIT_JOB_NOT_SUPPORTED);
+    assert!(run.stderr.contains("Python shell"), "{}", run.stderr);
+    assert_eq!(stack.moto.job(&shell), original);
+    assert_eq!(puts(stack.moto, &bucket), 0);
+    stack.assert_no_token(&run.both(), "wheelhouse output");
+}
+
+#[test]
+fn s3_faults_are_retried_within_bounds_and_a_failed_run_binds_nothing() {
+    let stack = Stack::new();
+    let (core, tools) = publish(&stack);
+    let lock = write_lock(&stack, "5.0", &core, &tools);
+    let job = bound_job(&stack, "5.0");
+    let bucket = unique_name("wheels");
+    stack.moto.create_bucket(&bucket);
+    let prefix = format!("s3://{bucket}/w/");
+    let original = stack.moto.job(&job);
+
+    // A denied PutObject: named, nothing bound.
+    stack.moto.inject_s3_fault(&S3Fault::new(
+        "PutObject",
+        &bucket,
+        S3FaultKind::AccessDenied,
+        None,
+    ));
+    let run = wheelhouse(&stack, &job, &prefix, &lock, &["--bind"]);
+    stack.moto.clear_s3_faults(&bucket);
+    run.assert_code(EXIT_ACCESS_DENIED);
+    assert!(run.stderr.contains("s3:PutObject"), "{}", run.stderr);
+    assert_eq!(stack.moto.job(&job), original);
+    stack.assert_no_token(&run.both(), "wheelhouse output");
+
+    // A 500 that outlasts the attempts: at most AWS_MAX_ATTEMPTS per
+    // object, and the job is not bound.
+    stack.moto.inject_s3_fault(&S3Fault::new(
+        "PutObject",
+        &bucket,
+        S3FaultKind::InternalError,
+        None,
+    ));
+    let before = puts(stack.moto, &bucket);
+    let run = wheelhouse_env(
+        &stack,
+        &job,
+        &prefix,
+        &lock,
+        &["--bind"],
+        &[("AWS_MAX_ATTEMPTS", "3")],
+    );
+    stack.moto.clear_s3_faults(&bucket);
+    assert_ne!(run.code, 0, "{}", run.both());
+    assert!(
+        puts(stack.moto, &bucket) - before <= 2 * 3,
+        "bounded retries"
+    );
+    assert_eq!(stack.moto.job(&job), original);
+
+    // A 500, a throttle and a reset in the middle of an upload, on the same
+    // object's first three attempts: the fourth gets through, then bound.
+    for kind in [
+        S3FaultKind::InternalError,
+        S3FaultKind::Throttle,
+        S3FaultKind::ConnectionReset,
+    ] {
+        stack
+            .moto
+            .inject_s3_fault(&S3Fault::new("PutObject", &bucket, kind, Some(1)));
+    }
+    let run = wheelhouse_env(
+        &stack,
+        &job,
+        &prefix,
+        &lock,
+        &["--bind", "--concurrency", "1"],
+        &[("AWS_MAX_ATTEMPTS", "4")],
+    );
+    run.assert_code(0);
+    assert_eq!(stack.moto.list_objects(&bucket, "w/").len(), 2);
+    assert!(stack.moto.job(&job).default_arguments.unwrap()[MODULES].starts_with("s3://"));
+}

@@ -465,13 +465,16 @@ pub async fn wheelhouse(
             .get_job_snapshot(&request.job)
             .await
             .map_err(|e| Error::from_aws(e, cx))?;
-        if plan
+        let changed: Vec<String> = plan
             .arguments
             .iter()
-            .any(|(k, v)| after.definition.default_arguments.get(k) != Some(v))
-        {
+            .filter(|(k, v)| after.definition.default_arguments.get(*k) != Some(*v))
+            .map(|(k, _)| format!("DefaultArguments.{k}"))
+            .collect();
+        if !changed.is_empty() {
             return Err(Error::ConcurrentEdit {
                 job: request.job.clone(),
+                changed,
             });
         }
         tracing::info!(job = %request.job, "job bound to the wheelhouse");

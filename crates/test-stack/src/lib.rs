@@ -42,7 +42,8 @@ pub use env::{aws_env, command_with_env, unique_name};
 pub use glue_faults::{GlueFault, GlueFaultKind, Strike};
 pub use moto::{JobRunSummary, JobSpec, Moto};
 pub use python::{
-    ReplayOutput, make_wheel, make_wheel_requiring, make_wheel_with, python, replay, replay_with_image, repo_root, uv,
+    ReplayOutput, make_wheel, make_wheel_requiring, make_wheel_with, python, replay,
+    replay_with_image, repo_root, uv,
 };
 pub use s3::{S3Fault, S3FaultKind, S3Request};
 pub use token_forms::{all_token_forms, assert_no_token, product_encoded, token_forms};

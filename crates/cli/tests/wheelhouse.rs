@@ -20,9 +20,9 @@ const MODULES: &str = "--additional-python-modules";
 const INSTALLER_OPTION: &str = "--python-modules-installer-option";
 const EXIT_JOB_NOT_SUPPORTED: i32 = 9;
 const EXIT_ACCESS_DENIED: i32 = 5;
-const EXIT_BUCKET_NOT_FOUND: i32 = 40;
-const EXIT_LOCK_MISMATCH: i32 = 41;
-const EXIT_DOWNLOAD_CORRUPT: i32 = 42;
+const EXIT_BUCKET_NOT_FOUND: i32 = 44;
+const EXIT_LOCK_MISMATCH: i32 = 45;
+const EXIT_DOWNLOAD_CORRUPT: i32 = 46;
 
 fn hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)

@@ -167,7 +167,8 @@ pub enum Command {
     /// Mirror a job's locked wheels to S3 and (with --bind) make the job
     /// install them offline: no token, no CodeArtifact at run time.
     ///
-    /// Takes the lock (--lock FILE, else it locks the job first), downloads
+    /// Takes the lock written by `lock` (--lock FILE; required for now: run
+    /// `glue-codeartifact lock --job JOB` first), downloads
     /// each locked wheel from CodeArtifact, checks its SHA-256 and size,
     /// uploads it under S3_PREFIX/sha256/HEX/FILE.whl (skipping what is
     /// already there), and checks every object in S3. With --bind, then sets
@@ -403,8 +404,8 @@ pub struct WheelhouseArgs {
     #[arg(long, value_name = "S3_URI", env = "GLUE_CODEARTIFACT_S3_PREFIX", value_parser = parse_s3_prefix)]
     pub s3_prefix: glue_codeartifact_domain::s3_uri::S3Uri,
 
-    /// The lock to mirror (a pylock.toml written by `lock`); without it, the
-    /// job is locked first.
+    /// The lock to mirror (a pylock.toml written by `lock`). Required for now:
+    /// `wheelhouse` does not lock by itself yet.
     #[arg(long, value_name = "FILE")]
     pub lock: Option<std::path::PathBuf>,
 

@@ -226,6 +226,13 @@ pub struct RepositoryArgs {
         env = "GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST"
     )]
     pub repository_endpoint_host: Option<String>,
+
+    /// Accept a --repository-endpoint-host that is not a VPC endpoint's DNS
+    /// name (vpce-ID-SUFFIX.d.codeartifact.REGION.vpce.amazonaws.com):
+    /// every minted token is sent to that host. Only this flag or its
+    /// environment variable can set it, never a config file.
+    #[arg(long, env = "GLUE_CODEARTIFACT_ALLOW_ANY_ENDPOINT_HOST")]
+    pub allow_any_endpoint_host: bool,
 }
 
 /// `--endpoint-type`.

@@ -25,6 +25,10 @@ fn main() -> ExitCode {
     if let Some(file) = &loaded.file {
         tracing::info!(file = %file.display(), profile = %cli.config_profile, "config file");
     }
+    if let Err(message) = commands::check_endpoint_host(&matches, loaded.file.as_deref()) {
+        eprintln!("error: {message}");
+        return Exit::Usage.into();
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

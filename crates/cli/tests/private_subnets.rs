@@ -24,7 +24,14 @@ fn a_vpc_endpoint_host_moves_the_domain_into_the_path() {
     let job = stack.spark_job(|j| j);
     // `localhost` stands in for the VPC endpoint's own DNS name.
     let host = format!("localhost:{}", port(&stack));
-    let run = stack.start(&job, &["--repository-endpoint-host", &host]);
+    let run = stack.start(
+        &job,
+        &[
+            "--repository-endpoint-host",
+            &host,
+            "--allow-any-endpoint-host",
+        ],
+    );
     run.assert_code(0);
     let option = only_run_arguments(&stack, &job)[INSTALLER_OPTION]
         .as_str()
@@ -49,7 +56,10 @@ fn the_vpc_endpoint_host_also_reads_the_environment_and_rejects_garbage() {
     let run = stack.start_env(
         &job,
         &["--dry-run"],
-        &[("GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST", &host)],
+        &[
+            ("GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST", &host),
+            ("GLUE_CODEARTIFACT_ALLOW_ANY_ENDPOINT_HOST", "true"),
+        ],
     );
     run.assert_code(0);
     assert!(
@@ -58,7 +68,14 @@ fn the_vpc_endpoint_host_also_reads_the_environment_and_rejects_garbage() {
         run.stdout
     );
 
-    let bad = stack.start(&job, &["--repository-endpoint-host", "https://x/y"]);
+    let bad = stack.start(
+        &job,
+        &[
+            "--repository-endpoint-host",
+            "https://x/y",
+            "--allow-any-endpoint-host",
+        ],
+    );
     bad.assert_code(2);
     assert!(bad.stderr.contains("is not a host name"), "{}", bad.stderr);
     assert!(stack.sent_runs(&job).is_empty());
@@ -93,4 +110,78 @@ fn dualstack_endpoints_are_asked_for_and_used() {
     ]);
     index.assert_code(0);
     assert!(index.stdout.contains("@127.0.0.1:"), "{}", index.stdout);
+}
+
+/// A host that is not a VPC endpoint's DNS name is refused before any AWS
+/// call, naming where it came from; only the flag or the environment can
+/// opt out, never a config file (which a checkout may bring).
+#[test]
+fn only_vpc_endpoint_hosts_unless_the_caller_opts_out() {
+    let stack = Stack::new();
+    let job = stack.spark_job(|j| j);
+    let evil = "tokens.evil.example";
+    let run = stack.start(&job, &["--repository-endpoint-host", evil]);
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("not a codeartifact.repositories VPC endpoint")
+            && run.stderr.contains("set by --repository-endpoint-host")
+            && run.stderr.contains("--allow-any-endpoint-host"),
+        "{}",
+        run.stderr
+    );
+    let run = stack.start_env(
+        &job,
+        &[],
+        &[("GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST", evil)],
+    );
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("set by the environment (GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST)"),
+        "{}",
+        run.stderr
+    );
+    // A committed project file.
+    let dir = crate::util::scratch(&test_stack::unique_name("checkout"));
+    let file = dir.join("glue-codeartifact.toml");
+    std::fs::write(
+        &file,
+        format!("[profile.default]\nrepository_endpoint_host = \"{evil}\"\n"),
+    )
+    .unwrap();
+    let config = file.to_string_lossy().into_owned();
+    let run = stack.start(&job, &["--config", &config]);
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains(&format!("set by the config file {config}")),
+        "{}",
+        run.stderr
+    );
+    // … which cannot opt out itself.
+    std::fs::write(
+        &file,
+        format!("[profile.default]\nrepository_endpoint_host = \"{evil}\"\nallow_any_endpoint_host = true\n"),
+    )
+    .unwrap();
+    let run = stack.start(&job, &["--config", &config]);
+    run.assert_code(2);
+    assert!(run.stderr.contains("unknown field"), "{}", run.stderr);
+    assert_eq!(stack.emulator.stats().get_authorization_token, 0);
+    assert!(stack.sent_runs(&job).is_empty());
+    // The documented shape passes the check (the dry run names the source
+    // at -v).
+    let vpce = "vpce-0743fe535b883ffff-76ddffff.d.codeartifact.us-west-2.vpce.amazonaws.com";
+    let run = stack.start(
+        &job,
+        &["--repository-endpoint-host", vpce, "--dry-run", "-v"],
+    );
+    run.assert_code(0);
+    assert!(
+        run.stderr.contains("repository endpoint host")
+            && run.stderr.contains("--repository-endpoint-host"),
+        "{}",
+        run.stderr
+    );
 }

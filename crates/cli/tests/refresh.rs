@@ -377,7 +377,11 @@ fn alternating_host_forms_leave_one_url_for_the_repository() {
     let vpce = format!("localhost:{port}");
     let forms: [&[&str]; 4] = [
         &[],
-        &["--repository-endpoint-host", &vpce],
+        &[
+            "--repository-endpoint-host",
+            &vpce,
+            "--allow-any-endpoint-host",
+        ],
         &["--endpoint-type", "dualstack"],
         &[],
     ];

@@ -81,6 +81,47 @@ async fn services(settings: &AwsSettings) -> Result<Services, Failure> {
     Ok(Services::load(settings).await?)
 }
 
+/// Checks `--repository-endpoint-host`, wherever it came from: the index
+/// URL's host receives every minted token, and a config file in the current
+/// directory may come from someone else's commit. So the value must have a
+/// `codeartifact.repositories` VPC endpoint's documented DNS-name shape
+/// unless `--allow-any-endpoint-host` (or its environment variable, never
+/// the file) says otherwise. Logs (at `-v`) and errors name the source.
+pub fn check_endpoint_host(
+    matches: &clap::ArgMatches,
+    file: Option<&std::path::Path>,
+) -> Result<(), String> {
+    let Some((_, sub)) = matches.subcommand() else {
+        return Ok(());
+    };
+    let Ok(Some(host)) = sub.try_get_one::<String>("repository_endpoint_host") else {
+        return Ok(());
+    };
+    let source = match sub.value_source("repository_endpoint_host") {
+        Some(clap::parser::ValueSource::CommandLine) => "--repository-endpoint-host".to_owned(),
+        Some(clap::parser::ValueSource::EnvVariable) => {
+            "the environment (GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST)".to_owned()
+        }
+        _ => match file {
+            Some(file) => format!("the config file {}", file.display()),
+            None => "the config file".to_owned(),
+        },
+    };
+    let allow_any = sub
+        .try_get_one::<bool>("allow_any_endpoint_host")
+        .ok()
+        .flatten()
+        .copied()
+        .unwrap_or(false);
+    tracing::info!(host = %host, source = %source, allow_any, "repository endpoint host");
+    if allow_any || glue_codeartifact_domain::repository_endpoint::is_vpc_endpoint_host(host) {
+        return Ok(());
+    }
+    Err(format!(
+        "the repository endpoint host {host:?} (set by {source}) is not a codeartifact.repositories VPC endpoint's DNS name (vpce-ID-SUFFIX.d.codeartifact.REGION.vpce.amazonaws.com, as `aws ec2 describe-vpc-endpoints` lists it), and every minted token would be sent to it; give the endpoint's DnsName, or, if this host is meant, pass --allow-any-endpoint-host (or set GLUE_CODEARTIFACT_ALLOW_ANY_ENDPOINT_HOST=true; a config file cannot)"
+    ))
+}
+
 impl From<RepositoryArgs> for RepositoryRef {
     fn from(args: RepositoryArgs) -> Self {
         RepositoryRef {

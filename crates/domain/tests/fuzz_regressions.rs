@@ -51,7 +51,6 @@ fn installer_option_with_a_nul_byte_is_refused() {
 fn installer_option_ending_with_a_dangling_option_is_refused() {
     for (existing, dangling) in [
         ("-si", "-si"),
-        ("--upgrade -r", "-r"),
         ("--find-links", "--find-links"),
         ("--upgrade --ext", "--ext"),
     ] {
@@ -63,6 +62,14 @@ fn installer_option_ending_with_a_dangling_option_is_refused() {
         );
         assert!(err.to_string().contains("takes a value"), "{err}");
     }
+    // A trailing -r is Glue 5.0's requirements-file pattern (its value is
+    // the S3 file of --additional-python-modules): ours goes before it, so
+    // pip never reads our URL as -r's value.
+    let merged = merge_installer_option("--upgrade -r", IndexMode::ExtraIndexUrl, &index())
+        .expect("a trailing -r merges");
+    let value = merged.value.to_string();
+    assert!(value.starts_with("--upgrade --extra-index-url="), "{value}");
+    assert!(value.ends_with(" -r"), "{value}");
     // In index-url mode a dangling -i is ours to replace; values inline or
     // next are fine.
     for existing in [

@@ -17,7 +17,6 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use glue_codeartifact_domain::{
     duration::TokenDuration,
@@ -32,10 +31,11 @@ use glue_codeartifact_domain::{
 };
 use glue_codeartifact_python_env::{
     lock::Lock,
+    pep508::parse_requirement,
     runtime::{self, JobType, Runtime, RuntimeError},
 };
 use glue_codeartifact_uv::{CompileRequest, Failure, ResolutionError, Uv, UvError};
-use pep508_rs::{PackageName, Requirement, VerbatimUrl, VersionOrUrl};
+use pep508_rs::{PackageName, VersionOrUrl};
 
 use crate::{Error, RepositoryRef, Services, error::Context, index_url::index_url};
 
@@ -151,7 +151,7 @@ fn provided_conflicts(
 ) -> Vec<(PackageName, &'static str, String)> {
     let mut out = Vec::new();
     for text in requirements {
-        let Ok(requirement) = Requirement::<VerbatimUrl>::from_str(text) else {
+        let Ok(requirement) = parse_requirement(text) else {
             continue;
         };
         let Some(provided) = runtime.provided_version(requirement.name.as_ref()) else {

@@ -9,6 +9,7 @@
 //! - [`lock`]: the PEP 751 lock (`pylock.toml`) glue-codeartifact writes
 //!   and reads: one wheel per package, hashes, no credentials, the runtime
 //!   it was made for, and the order to install in.
+//! - [`pep508`]: the one way into PEP 508 parsing, which never panics;
 //! - [`requirements`]: a `requirements.txt` read into the requirements to
 //!   lock;
 //! - [`wheel`]: distribution file names and wheel-tag compatibility with a
@@ -29,6 +30,7 @@
 #![deny(missing_docs)]
 
 pub mod lock;
+pub mod pep508;
 pub mod requirements;
 pub mod runtime;
 pub mod wheel;

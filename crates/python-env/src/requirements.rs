@@ -7,9 +7,7 @@
 //! CodeArtifact repository, included files are not followed, and the lock
 //! records the hashes itself.
 
-use std::str::FromStr;
-
-use pep508_rs::{Requirement, VerbatimUrl};
+use crate::pep508::parse_requirement;
 
 /// Why a requirements file cannot be locked.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -77,19 +75,17 @@ pub fn parse_requirements_txt(text: &str) -> Result<Vec<String>, RequirementsErr
                 option,
             });
         }
-        Requirement::<VerbatimUrl>::from_str(&requirement).map_err(|e| {
-            RequirementsError::Invalid {
-                line: first_line,
-                reason: e.message.to_string(),
-            }
+        parse_requirement(&requirement).map_err(|e| RequirementsError::Invalid {
+            line: first_line,
+            reason: e.reason,
         })?;
         out.push(requirement);
     }
     let tail = logical.trim();
     if !tail.is_empty() {
-        Requirement::<VerbatimUrl>::from_str(tail).map_err(|e| RequirementsError::Invalid {
+        parse_requirement(tail).map_err(|e| RequirementsError::Invalid {
             line: first_line,
-            reason: e.message.to_string(),
+            reason: e.reason,
         })?;
         out.push(tail.to_owned());
     }

@@ -14,8 +14,7 @@
 //!
 //! Requirements are parsed with `pep508_rs`, the parser uv uses.
 
-use std::str::FromStr;
-
+use glue_codeartifact_python_env::pep508::parse_requirement;
 use pep508_rs::{Requirement, VersionOrUrl};
 
 use crate::run_plan::IndexPlacement;
@@ -234,14 +233,7 @@ fn classify(item: &str, inline: bool) -> ModuleItem {
         // `name @ URL`: a direct reference, fetched without the index.
         return not_checked(NotChecked::Url);
     }
-    if let Err(reason) = guard_pep508(item) {
-        return ModuleItem::Invalid {
-            text,
-            reason,
-            fix: "write NAME, NAME==VERSION or another PEP 508 specifier".into(),
-        };
-    }
-    match Requirement::from_str(item) {
+    match parse_requirement(item) {
         Ok(requirement) => {
             if matches!(requirement.version_or_url, Some(VersionOrUrl::Url(_))) {
                 return not_checked(NotChecked::Url);
@@ -252,8 +244,7 @@ fn classify(item: &str, inline: bool) -> ModuleItem {
             }
         }
         Err(err) => {
-            // The error's message alone: its Display adds a caret diagram.
-            let mut reason = format!("not a PEP 508 requirement ({})", err.message);
+            let mut reason = err.to_string();
             let fix = if item.starts_with(['<', '>', '=', '!', '~']) {
                 reason.push_str(
                     "; Glue splits --additional-python-modules on commas, so `pkg>=1,<2` arrives as two items",
@@ -269,46 +260,6 @@ fn classify(item: &str, inline: bool) -> ModuleItem {
             }
         }
     }
-}
-
-/// Rejects what `pep508_rs` 0.9 would panic on instead of returning an
-/// error: a name or extra ending in `-`, `_` or `.` followed by more text
-/// (`acme-==1`, `acme[x-]`). Its parser assumes its own character checks
-/// match the name validation, and `expect`s it. And a non-ASCII character
-/// in the environment marker (`a; python_version > '3' é`, found by
-/// fuzzing): after a whole marker, its parser measures the next word in
-/// characters and slices it in bytes, which panics inside a multi-byte
-/// character.
-fn guard_pep508(item: &str) -> Result<(), String> {
-    if let Some((_, marker)) = item.split_once(';')
-        && let Some(c) = marker.chars().find(|c| !c.is_ascii())
-    {
-        return Err(format!(
-            "not a PEP 508 requirement (its environment marker contains {c:?}; markers are ASCII)"
-        ));
-    }
-    let identifier = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-    let bad_end = |run: &str| run.ends_with(['-', '_', '.']);
-    let rest = item.trim_start();
-    let name_len = rest.find(|c: char| !identifier(c)).unwrap_or(rest.len());
-    let (name, rest) = rest.split_at(name_len);
-    if bad_end(name) {
-        return Err(format!(
-            "not a PEP 508 requirement (the package name {name:?} must end with a letter or digit)"
-        ));
-    }
-    let rest = rest.trim_start();
-    if let Some(extras) = rest.strip_prefix('[') {
-        let extras = extras.split(']').next().unwrap_or_default();
-        for run in extras.split(|c: char| !identifier(c)) {
-            if bad_end(run) {
-                return Err(format!(
-                    "not a PEP 508 requirement (the extra {run:?} must end with a letter or digit)"
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -43,7 +43,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use url::Url;
 
 use crate::installer_option::has_no_index;
-use crate::secret::{REDACTED, redact_text};
+use crate::secret::{REDACTED, redact_known};
 use crate::timestamp::rfc3339;
 
 /// How many lines a triage shows at most: a screenful with its header.
@@ -261,15 +261,10 @@ pub struct LogLine {
 }
 
 /// Replaces every one of `secrets` in `line`, then every URL's user-info
-/// ([`redact_text`], the project's one text redactor), by `****`.
+/// ([`crate::secret::redact_known`], the project's one text redactor), by `****`.
 pub fn redact_line(line: &str, secrets: &[String]) -> String {
-    let mut text = line.to_owned();
-    for secret in secrets {
-        if text.contains(secret.as_str()) {
-            text = text.replace(secret.as_str(), REDACTED);
-        }
-    }
-    redact_text(&text)
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    redact_known(line, &secrets)
 }
 
 /// What pip and the installer print that explains a failed install.

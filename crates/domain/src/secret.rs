@@ -118,6 +118,21 @@ pub fn redact_text(text: &str) -> String {
     redact_urls(text, Scope::Text)
 }
 
+/// Replaces every one of `secrets` (a token as written in a URL, and as
+/// decoded) in `text` by [`REDACTED`], then redacts every URL's user-info
+/// by the one rule ([`redact_text`]). For text from a process that was given
+/// the secrets (uv's stderr, a run's log lines), which may print a secret
+/// outside a URL.
+pub fn redact_known(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_owned();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        if out.contains(secret) {
+            out = out.replace(secret, REDACTED);
+        }
+    }
+    redact_text(&out)
+}
+
 /// Where a URL may end, besides the end of its authority.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Scope {
@@ -128,9 +143,13 @@ enum Scope {
 }
 
 /// The one rule: every `SCHEME://USERINFO@HOST` in `text` becomes
-/// `SCHEME://USER:****@HOST` when USERINFO holds a `:` (a user and a
-/// password), else `SCHEME://****@HOST` (a bare token as user name, as in
-/// `https://TOKEN@host/`). The authority ends where pip's URL parser
+/// `SCHEME://USER:****@HOST` when USERINFO holds a user and a non-empty
+/// password, else `SCHEME://****@HOST`: a bare user name or one with an
+/// empty password (`https://TOKEN@host/`, `https://TOKEN:@host/`) is the
+/// credential itself. This is pip's rule (`pip._internal.utils.misc.
+/// redact_netloc`) and uv's (`DisplaySafeUrl`), so what we print matches
+/// what pip prints in the job's own logs; the user name beside a password
+/// (`aws` for CodeArtifact, `__token__`) says which credential was used. The authority ends where pip's URL parser
 /// (`urllib.parse`) ends it, at the first `/`, `?` or `#`, and USERINFO is
 /// everything before its last `@`, so a password with an unencoded `@`,
 /// `~`, `&` or space is covered whole. Any scheme counts (`git+https`,
@@ -170,7 +189,9 @@ fn redact_urls(text: &str, scope: Scope) -> String {
         };
         let userinfo = &text[authority..authority + at];
         out.push_str(&text[copied..authority]);
-        if let Some((user, _)) = userinfo.split_once(':') {
+        if let Some((user, password)) = userinfo.split_once(':')
+            && !password.is_empty()
+        {
             out.push_str(user);
             out.push(':');
         }
@@ -222,6 +243,7 @@ mod tests {
                 "https://bob:****@h.example/simple/",
             ),
             ("https://TOKEN@h.example/", "https://****@h.example/"),
+            ("https://TOKEN:@h.example/", "https://****@h.example/"),
             ("-ihttps://u:p@h/", "-ihttps://u:****@h/"),
             (
                 "--extra-index-url=https://u:p@h/~x/?a=1&b=2",
@@ -255,6 +277,17 @@ mod tests {
             "see https://h.example and mail bob@example.com/x"
         );
         assert_eq!(redact_text("é://ü:ß@h"), "é://ü:****@h");
+    }
+
+    #[test]
+    fn known_secrets_are_redacted_outside_urls_too() {
+        assert_eq!(
+            redact_known(
+                "token a+b/c= or a b/c= at https://aws:a+b/c=@h/",
+                &["a+b/c=", "a b/c=", ""]
+            ),
+            "token **** or **** at https://aws:****@h/"
+        );
     }
 
     mod property {

@@ -17,6 +17,7 @@
 use std::fmt;
 
 use glue_codeartifact_domain::index_url::IndexUrl;
+use glue_codeartifact_domain::secret::redact_known;
 use glue_codeartifact_python_env::runtime::Runtime;
 use pep508_rs::PackageName;
 use percent_encoding::percent_decode_str;
@@ -76,44 +77,15 @@ impl fmt::Display for ResolutionError {
 }
 
 /// Replaces the index URL's token (as written in the URL, and decoded),
-/// the URL itself, and the user-info of any other URL in `text` by `****`.
+/// and the user-info of any other URL in `text`, by `****`: the project's
+/// one rule, [`redact_known`].
 pub fn redact(text: &str, index: &IndexUrl) -> String {
-    let mut out = text.replace(index.expose_secret(), index.redacted());
-    if let Ok(url) = Url::parse(index.expose_secret())
-        && let Some(password) = url.password()
-        && !password.is_empty()
-    {
-        out = out.replace(password, "****");
-        let decoded = percent_decode_str(password).decode_utf8_lossy();
-        if !decoded.is_empty() {
-            out = out.replace(decoded.as_ref(), "****");
-        }
-    }
-    redact_userinfo(&out)
-}
-
-/// `scheme://user:secret@host` → `scheme://****@host`, anywhere in text.
-fn redact_userinfo(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find("://") {
-        let (head, tail) = rest.split_at(at + 3);
-        out.push_str(head);
-        let end = tail
-            .find(|c: char| c.is_whitespace() || "/?#`'\"<>".contains(c))
-            .unwrap_or(tail.len());
-        let authority = &tail[..end];
-        match authority.rfind('@') {
-            Some(i) => {
-                out.push_str("****");
-                out.push_str(&authority[i..]);
-            }
-            None => out.push_str(authority),
-        }
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    out
+    let password = Url::parse(index.expose_secret())
+        .ok()
+        .and_then(|url| url.password().map(str::to_owned))
+        .unwrap_or_default();
+    let decoded = percent_decode_str(&password).decode_utf8_lossy();
+    redact_known(text, &[password.as_str(), decoded.as_ref()])
 }
 
 /// The words of `text` after `marker`, up to a separator.
@@ -371,10 +343,20 @@ mod tests {
         );
         let out = redact(&text, &index);
         assert!(!out.contains("SECRET"), "{out}");
+        // The one rule (domain::secret): a password goes, the user name
+        // beside it stays (as pip and uv print it); a bare user name is the
+        // credential and goes.
+        assert!(!out.contains("hunter2") && !out.contains("user@"), "{out}");
         assert!(
-            !out.contains("hunter2") && !out.contains("bob") && !out.contains("user@"),
+            out.contains("https://bob:****@example.com/simple/"),
             "{out}"
         );
-        assert!(out.contains("https://****@example.com/simple/"), "{out}");
+        assert!(out.contains("http://****@h:1/x"), "{out}");
+        assert!(
+            out.contains(
+                "https://aws:****@d-1.d.codeartifact.us-east-1.amazonaws.com/pypi/r/simple/"
+            ),
+            "{out}"
+        );
     }
 }

@@ -21,13 +21,12 @@ use std::path::PathBuf;
 use glue_codeartifact_domain::{
     duration::TokenDuration,
     index_url::{IndexUrl, PackageFormat},
-    job::JobDefinition,
+    job::{IndexPlacement, JobDefinition},
     preflight::{
         CheckId, Finding,
         job_rules::modules_value,
         modules::{ModuleItem, NotChecked, parse_modules},
     },
-    run_plan::IndexPlacement,
 };
 use glue_codeartifact_python_env::{
     lock::Lock,

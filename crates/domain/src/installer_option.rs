@@ -16,6 +16,9 @@
 use url::Url;
 
 use crate::index_url::{IndexUrl, same_index};
+use crate::pip_options::{
+    IndexOption, index_option, is_requirement_option, short_index_value, wants_next_word,
+};
 use crate::secret::{SecretText, redact_word};
 
 /// How the CodeArtifact index is given to pip.
@@ -175,22 +178,13 @@ fn append_ours(
     }
 }
 
-/// `-r` or `--requirement` (or an unambiguous abbreviation, `--req`)
-/// without a value: pip's requirements-file option, waiting for the file.
-fn is_requirement_option(word: &str) -> bool {
-    word == "-r"
-        || word
-            .strip_prefix("--")
-            .is_some_and(|name| name.len() >= 3 && "requirement".starts_with(name))
-}
-
 /// Our option goes after `words`: it must not become the value of a
 /// dangling option. (Found by fuzzing: `-si` in extra-index-url mode took
 /// our `--extra-index-url=…` as `-i`'s value, and a second merge added ours
 /// again.)
 fn refuse_dangling(words: &[String]) -> Result<(), InstallerOptionError> {
     match words.last() {
-        Some(last) if crate::preflight::modules::wants_next_word(last) => {
+        Some(last) if wants_next_word(last) => {
             Err(InstallerOptionError::DanglingOption(last.clone()))
         }
         _ => Ok(()),
@@ -212,7 +206,7 @@ pub fn has_no_index(existing: &str) -> bool {
     shlex::split(existing).is_some_and(|words| {
         words
             .iter()
-            .any(|w| matches!(classify_long(w), Some((LongOption::NoIndex, _))))
+            .any(|w| matches!(index_option(w), Some((IndexOption::NoIndex, _))))
     })
 }
 
@@ -244,36 +238,6 @@ fn quote(w: &str) -> String {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum LongOption {
-    IndexUrl,
-    ExtraIndexUrl,
-    NoIndex,
-}
-
-/// Recognises a long option, abbreviations included (pip's optparse accepts
-/// any unambiguous prefix). Returns the option and its inline `=value`.
-fn classify_long(word: &str) -> Option<(LongOption, Option<&str>)> {
-    let body = word.strip_prefix("--")?;
-    let (name, value) = match body.split_once('=') {
-        Some((n, v)) => (n, Some(v)),
-        None => (body, None),
-    };
-    // Shortest unambiguous prefixes among pip install's options.
-    let table = [
-        ("index-url", 3, LongOption::IndexUrl),
-        ("extra-index-url", 3, LongOption::ExtraIndexUrl),
-        ("no-index", 6, LongOption::NoIndex),
-    ];
-    table
-        .iter()
-        .find(|(full, min, _)| name.len() >= *min && full.starts_with(name))
-        .map(|(_, _, option)| (*option, value))
-}
-
-/// Short options of `pip install` that take a value.
-const SHORT_WITH_VALUE: &str = "rcetifC";
-
 struct Stripped {
     kept: Vec<String>,
     removed: Vec<String>,
@@ -291,10 +255,10 @@ fn strip_index_options(words: &[String], mode: IndexMode, ours: &Url) -> Strippe
     while i < words.len() {
         let word = &words[i];
         // (option, value, words consumed)
-        let found: Option<(LongOption, Option<&str>, usize)> =
-            if let Some((option, inline)) = classify_long(word) {
+        let found: Option<(IndexOption, Option<&str>, usize)> =
+            if let Some((option, inline)) = index_option(word) {
                 match (option, inline) {
-                    (LongOption::NoIndex, _) => {
+                    (IndexOption::NoIndex, _) => {
                         no_index = true;
                         None
                     }
@@ -303,9 +267,9 @@ fn strip_index_options(words: &[String], mode: IndexMode, ours: &Url) -> Strippe
                 }
             } else if let Some(cluster) = word.strip_prefix('-').filter(|c| !c.starts_with('-')) {
                 short_index_value(cluster).map(|inline| match inline {
-                    Some(v) if !v.is_empty() => (LongOption::IndexUrl, Some(v), 1),
+                    Some(v) if !v.is_empty() => (IndexOption::IndexUrl, Some(v), 1),
                     _ => (
-                        LongOption::IndexUrl,
+                        IndexOption::IndexUrl,
                         words.get(i + 1).map(String::as_str),
                         2,
                     ),
@@ -320,7 +284,7 @@ fn strip_index_options(words: &[String], mode: IndexMode, ours: &Url) -> Strippe
         };
         let points_at_ours = value.is_some_and(|v| same_index(ours, v));
         let remove =
-            points_at_ours || (mode == IndexMode::IndexUrl && option == LongOption::IndexUrl);
+            points_at_ours || (mode == IndexMode::IndexUrl && option == IndexOption::IndexUrl);
         // A short cluster such as `-Ui URL` keeps its flags.
         let cluster_flags = word
             .strip_prefix('-')
@@ -343,22 +307,6 @@ fn strip_index_options(words: &[String], mode: IndexMode, ours: &Url) -> Strippe
         removed,
         no_index,
     }
-}
-
-/// In a short-option cluster (`-i`, `-iURL`, `-Ui`), finds `-i` and returns
-/// its inline value (`Some("")` when the value is the next word). Returns
-/// `None` when the cluster has no `-i`, or when an option that takes a value
-/// comes first (then `i` is part of that value).
-fn short_index_value(cluster: &str) -> Option<Option<&str>> {
-    for (pos, c) in cluster.char_indices() {
-        if c == 'i' {
-            return Some(Some(&cluster[pos + 1..]));
-        }
-        if SHORT_WITH_VALUE.contains(c) {
-            return None;
-        }
-    }
-    None
 }
 
 /// The outcome of [`merge_no_index`].
@@ -387,9 +335,9 @@ pub fn merge_no_index(
     let mut i = 0;
     while i < stripped.kept.len() {
         let word = &stripped.kept[i];
-        let consumed = match classify_long(word) {
-            Some((LongOption::ExtraIndexUrl, Some(_))) => 1,
-            Some((LongOption::ExtraIndexUrl, None)) => 2,
+        let consumed = match index_option(word) {
+            Some((IndexOption::ExtraIndexUrl, Some(_))) => 1,
+            Some((IndexOption::ExtraIndexUrl, None)) => 2,
             _ => 0,
         };
         if consumed == 0 {

@@ -106,6 +106,25 @@ pub enum JobClass {
     NoCommand,
 }
 
+/// Where the index option goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndexPlacement {
+    /// In `--python-modules-installer-option` (Spark jobs).
+    InstallerOption,
+    /// Inline in `--additional-python-modules` (Python shell jobs).
+    InlineModules,
+}
+
+impl IndexPlacement {
+    /// The argument that carries the index option.
+    pub fn key(self) -> &'static str {
+        match self {
+            IndexPlacement::InstallerOption => INSTALLER_OPTION,
+            IndexPlacement::InlineModules => ADDITIONAL_PYTHON_MODULES,
+        }
+    }
+}
+
 /// A Spark job's Glue version, as far as it can be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SparkVersion {

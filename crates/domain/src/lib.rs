@@ -71,6 +71,7 @@ pub mod install_failure;
 pub mod installer_option;
 pub mod job;
 pub mod job_pattern;
+pub mod pip_options;
 pub mod preflight;
 pub mod repository_endpoint;
 pub mod run_plan;

@@ -48,7 +48,7 @@ pub fn check_arguments_size(arguments: &[RunArgument]) -> Result<(), RunArgument
 }
 
 /// One `--arg KEY=VALUE` for the run (defined with the job model).
-pub use crate::job::RunArgument;
+pub use crate::job::{IndexPlacement, RunArgument};
 
 /// Why a `--arg` was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -214,25 +214,6 @@ pub enum PlanError {
         /// What is wrong.
         reason: InstallerOptionError,
     },
-}
-
-/// Where the index option goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IndexPlacement {
-    /// In `--python-modules-installer-option` (Spark jobs).
-    InstallerOption,
-    /// Inline in `--additional-python-modules` (Python shell jobs).
-    InlineModules,
-}
-
-impl IndexPlacement {
-    /// The argument that carries the index option.
-    pub fn key(self) -> &'static str {
-        match self {
-            IndexPlacement::InstallerOption => INSTALLER_OPTION,
-            IndexPlacement::InlineModules => ADDITIONAL_PYTHON_MODULES,
-        }
-    }
 }
 
 /// The arguments of one run.

@@ -7,8 +7,8 @@ use glue_codeartifact_domain::{
     installer_option::{
         IndexMode, InstallerOptionError, merge_inline_modules, merge_installer_option,
     },
+    job::IndexPlacement,
     preflight::modules::{ModuleItem, parse_modules},
-    run_plan::IndexPlacement,
     secret::AuthToken,
 };
 

@@ -17,7 +17,8 @@
 use glue_codeartifact_python_env::pep508::parse_requirement;
 use pep508_rs::{Requirement, VersionOrUrl};
 
-use crate::run_plan::IndexPlacement;
+use crate::job::IndexPlacement;
+use crate::pip_options::wants_next_word;
 
 /// One item of `--additional-python-modules`.
 #[derive(Clone, Debug)]
@@ -71,57 +72,6 @@ impl NotChecked {
     }
 }
 
-/// `pip install` options that take a value (long names, and short letters).
-const LONG_WITH_VALUE: [&str; 30] = [
-    "--index-url",
-    "--extra-index-url",
-    "--find-links",
-    "--constraint",
-    "--requirement",
-    "--editable",
-    "--trusted-host",
-    "--target",
-    "--prefix",
-    "--root",
-    "--platform",
-    "--python-version",
-    "--implementation",
-    "--abi",
-    "--upgrade-strategy",
-    "--global-option",
-    "--config-settings",
-    "--progress-bar",
-    "--cache-dir",
-    "--log",
-    "--proxy",
-    "--retries",
-    "--timeout",
-    "--exists-action",
-    "--cert",
-    "--client-cert",
-    "--no-binary",
-    "--only-binary",
-    "--src",
-    "--report",
-];
-const SHORT_WITH_VALUE: &str = "rcetifC";
-/// `pip install` options without a value whose names start like one that
-/// takes a value (`--upgrade` and `--upgrade-strategy`): an exact name wins.
-const LONG_WITHOUT_VALUE: [&str; 12] = [
-    "--upgrade",
-    "--pre",
-    "--prefer-binary",
-    "--no-index",
-    "--no-deps",
-    "--no-cache-dir",
-    "--no-clean",
-    "--no-compile",
-    "--compile",
-    "--user",
-    "--root-user-action",
-    "--report-only",
-];
-
 /// Splits `--additional-python-modules` into items.
 pub fn parse_modules(value: &str, placement: IndexPlacement) -> Vec<ModuleItem> {
     let mut items = Vec::new();
@@ -168,33 +118,6 @@ fn requirement_words(words: &[String]) -> Vec<String> {
         }
     }
     out
-}
-
-/// Whether `word` is a `pip install` option that takes a value and has
-/// none inline, so that pip reads the next word as its value: `-r`, `-i`,
-/// `-Ui` (a value-taking letter ends the cluster), `--index-url`, `--ind`
-/// (optparse accepts unambiguous prefixes). `-iURL`, `--index-url=URL` and
-/// options without a value (`--upgrade`) do not.
-pub(crate) fn wants_next_word(word: &str) -> bool {
-    if let Some(long) = word.strip_prefix("--") {
-        let name = long.split_once('=').map_or(long, |(n, _)| n);
-        let exact = |list: &[&str]| list.iter().any(|full| full[2..] == *name);
-        return !long.contains('=')
-            && !exact(&LONG_WITHOUT_VALUE)
-            && (exact(&LONG_WITH_VALUE)
-                || (name.len() >= 3
-                    && LONG_WITH_VALUE
-                        .iter()
-                        .any(|full| full[2..].starts_with(name))));
-    }
-    word.strip_prefix('-')
-        .filter(|c| !c.is_empty())
-        .and_then(|cluster| {
-            cluster
-                .find(|c| SHORT_WITH_VALUE.contains(c))
-                .map(|pos| pos + 1 == cluster.len())
-        })
-        .unwrap_or(false)
 }
 
 fn classify(item: &str, inline: bool) -> ModuleItem {

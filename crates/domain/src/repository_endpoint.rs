@@ -78,21 +78,37 @@ pub fn through_vpc_endpoint(endpoint: &str, vpce_host: &str) -> Result<String, V
     if !is_domain_owner(domain_owner) {
         return Err(unknown());
     }
+    let mut rewritten = host_url(url.scheme(), vpce_host)?;
+    rewritten.set_path(&format!("/{format}/d/{domain_owner}/{repository}/"));
+    Ok(rewritten.into())
+}
+
+/// Checks that `vpce_host` is a host name with an optional port (`host` or
+/// `host:port`), the form [`through_vpc_endpoint`] accepts; whether it has
+/// the VPC endpoint's shape is [`is_vpc_endpoint_host`].
+pub fn check_host_syntax(vpce_host: &str) -> Result<(), VpcEndpointError> {
+    host_url("https", vpce_host).map(drop)
+}
+
+/// `SCHEME://HOST/`, or why `vpce_host` is not a host.
+fn host_url(scheme: &str, vpce_host: &str) -> Result<Url, VpcEndpointError> {
     let invalid = || VpcEndpointError::InvalidHost {
         host: vpce_host.to_owned(),
     };
     let candidate = vpce_host.trim().trim_end_matches('/');
-    if candidate.is_empty() || candidate.contains(['/', '@', '?', '#', ' ']) {
+    if candidate.is_empty() || candidate.contains(['/', '@', '?', '#', ' ', '\\']) {
         return Err(invalid());
     }
-    let mut rewritten =
-        Url::parse(&format!("{}://{candidate}/", url.scheme())).map_err(|_| invalid())?;
-    if rewritten.host_str().is_none_or(str::is_empty) {
+    let url = Url::parse(&format!("{scheme}://{candidate}/")).map_err(|_| invalid())?;
+    if url.host_str().is_none_or(str::is_empty) {
         return Err(invalid());
     }
-    rewritten.set_path(&format!("/{format}/d/{domain_owner}/{repository}/"));
-    Ok(rewritten.into())
+    Ok(url)
 }
+
+/// The documented shape [`is_vpc_endpoint_host`] accepts, for the errors
+/// that refuse a host (the CLI's and the Lambda's).
+pub const VPC_ENDPOINT_HOST_SHAPE: &str = "a codeartifact.repositories VPC endpoint's DNS name (vpce-ID-SUFFIX.d.codeartifact.REGION.vpce.amazonaws.com, as `aws ec2 describe-vpc-endpoints` lists it)";
 
 /// Whether `host` has the documented shape of a `codeartifact.repositories`
 /// VPC endpoint's DNS name, `vpce-ID-SUFFIX.d.codeartifact.REGION.vpce.amazonaws.com`

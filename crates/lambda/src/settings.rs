@@ -61,6 +61,9 @@ pub const ENDPOINT_TYPE: &str = "GLUE_CODEARTIFACT_ENDPOINT_TYPE";
 /// The DNS name of a `codeartifact.repositories` VPC endpoint without
 /// private DNS (optional).
 pub const REPOSITORY_ENDPOINT_HOST: &str = "GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST";
+/// `--allow-any-endpoint-host`: accept a `REPOSITORY_ENDPOINT_HOST` that
+/// does not have the VPC endpoint's documented shape (`true` or `false`).
+pub const ALLOW_ANY_ENDPOINT_HOST: &str = "GLUE_CODEARTIFACT_ALLOW_ANY_ENDPOINT_HOST";
 /// What events may set: the fields that may override settings, and the run
 /// arguments.
 pub const ALLOWED_EVENT_OVERRIDES: &str = "GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES";
@@ -142,8 +145,13 @@ pub const DOCUMENTED: &[SettingDoc] = &[
     },
     SettingDoc {
         name: REPOSITORY_ENDPOINT_HOST,
-        meaning: "a `codeartifact.repositories` VPC endpoint's DNS name (no private DNS), for jobs in private subnets",
+        meaning: "a `codeartifact.repositories` VPC endpoint's DNS name (no private DNS), for jobs in private subnets: `vpce-ID-SUFFIX.d.codeartifact.REGION.vpce.amazonaws.com` (every token is sent to this host, so another shape fails the cold start unless `GLUE_CODEARTIFACT_ALLOW_ANY_ENDPOINT_HOST` is `true`)",
         default: "none",
+    },
+    SettingDoc {
+        name: ALLOW_ANY_ENDPOINT_HOST,
+        meaning: "`true` accepts a `GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST` of any host name (the CLI's `--allow-any-endpoint-host`)",
+        default: "`false`",
     },
     SettingDoc {
         name: START_ENABLED,
@@ -386,6 +394,12 @@ impl Settings {
                 "{other:?} is not a switch; use true or false"
             ))),
         };
+        let endpoint_host = get(REPOSITORY_ENDPOINT_HOST).map(|h| h.trim().to_owned());
+        let allow_any_endpoint_host = switch(ALLOW_ANY_ENDPOINT_HOST, false)?;
+        if let Some(host) = &endpoint_host {
+            check_endpoint_host(host, allow_any_endpoint_host)
+                .map_err(invalid(REPOSITORY_ENDPOINT_HOST))?;
+        }
         let start_enabled = switch(START_ENABLED, true)?;
         let refresh_enabled = switch(REFRESH_ENABLED, false)?;
         if !start_enabled && !refresh_enabled {
@@ -425,7 +439,7 @@ impl Settings {
                 domain_owner,
                 repository,
                 endpoint_type,
-                endpoint_host: get(REPOSITORY_ENDPOINT_HOST).map(|h| h.trim().to_owned()),
+                endpoint_host,
             },
             duration,
             freshness,
@@ -459,6 +473,27 @@ pub fn check_refresh_duration(duration: TokenDuration, freshness: Freshness) -> 
     freshness
         .check_duration(duration)
         .map_err(|e| e.to_string())
+}
+
+/// Checks `GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST` with the CLI's rule
+/// for `--repository-endpoint-host`: a host name, of the documented VPC
+/// endpoint shape unless `allow_any` (`GLUE_CODEARTIFACT_ALLOW_ANY_ENDPOINT_HOST`).
+/// Every minted token is sent to this host.
+fn check_endpoint_host(host: &str, allow_any: bool) -> Result<(), String> {
+    use glue_codeartifact_domain::repository_endpoint::{
+        VPC_ENDPOINT_HOST_SHAPE, check_host_syntax, is_vpc_endpoint_host,
+    };
+    check_host_syntax(host).map_err(|_| {
+        format!(
+            "{host:?} is not a host name; set it to {VPC_ENDPOINT_HOST_SHAPE} (deploy/template.yaml: RepositoryEndpointHost), or leave it empty"
+        )
+    })?;
+    if allow_any || is_vpc_endpoint_host(host) {
+        return Ok(());
+    }
+    Err(format!(
+        "{host:?} is not {VPC_ENDPOINT_HOST_SHAPE}, and every minted token would be sent to it; set the endpoint's DnsName (deploy/template.yaml: RepositoryEndpointHost), or, if this host is meant, set {ALLOW_ANY_ENDPOINT_HOST}=true (AllowAnyEndpointHost)"
+    ))
 }
 
 /// Parses `index-url` or `extra-index-url`.
@@ -770,6 +805,69 @@ mod tests {
                 "{value}: {err}"
             );
         }
+    }
+
+    const VPCE: &str =
+        "vpce-0743fe535b883ffff-76ddffff.d.codeartifact.us-west-2.vpce.amazonaws.com";
+
+    #[test]
+    fn the_endpoint_host_has_the_vpc_endpoint_shape_unless_any_is_allowed() {
+        let s = settings(&with(&[(REPOSITORY_ENDPOINT_HOST, VPCE)])).unwrap();
+        assert_eq!(s.repository.endpoint_host.as_deref(), Some(VPCE));
+        for host in ["evil.example.com", "127.0.0.1:4000", "localhost"] {
+            let err = settings(&with(&[(REPOSITORY_ENDPOINT_HOST, host)]))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(REPOSITORY_ENDPOINT_HOST)
+                    && err.contains("vpce-ID-SUFFIX.d.codeartifact.REGION.vpce.amazonaws.com")
+                    && err.contains(&format!("{ALLOW_ANY_ENDPOINT_HOST}=true")),
+                "{host}: {err}"
+            );
+            let s = settings(&with(&[
+                (REPOSITORY_ENDPOINT_HOST, host),
+                (ALLOW_ANY_ENDPOINT_HOST, "true"),
+            ]))
+            .unwrap();
+            assert_eq!(s.repository.endpoint_host.as_deref(), Some(host));
+            assert!(
+                settings(&with(&[
+                    (REPOSITORY_ENDPOINT_HOST, host),
+                    (ALLOW_ANY_ENDPOINT_HOST, "false"),
+                ]))
+                .is_err()
+            );
+        }
+        // Not a host at all: refused even with the opt-out.
+        for host in [
+            "https://evil.example.com/",
+            "user@evil.example.com",
+            "a b",
+            "x\\y",
+        ] {
+            let err = settings(&with(&[
+                (REPOSITORY_ENDPOINT_HOST, host),
+                (ALLOW_ANY_ENDPOINT_HOST, "true"),
+            ]))
+            .unwrap_err()
+            .to_string();
+            assert!(
+                err.starts_with(REPOSITORY_ENDPOINT_HOST) && err.contains("not a host name"),
+                "{host}: {err}"
+            );
+        }
+        let err = settings(&with(&[(ALLOW_ANY_ENDPOINT_HOST, "yes")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with(ALLOW_ANY_ENDPOINT_HOST), "{err}");
+        // The opt-out alone changes nothing.
+        assert!(
+            settings(&with(&[(ALLOW_ANY_ENDPOINT_HOST, "true")]))
+                .unwrap()
+                .repository
+                .endpoint_host
+                .is_none()
+        );
     }
 
     #[test]

@@ -325,6 +325,96 @@ fn invalid_settings_fail_the_cold_start_with_the_init_error() {
     assert_eq!(stack.emulator.stats(), Stats::default());
 }
 
+/// A `GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST` that is not a VPC
+/// endpoint's DNS name fails the cold start, naming the setting and the
+/// opt-out, before any token is minted (#13.3).
+#[test]
+fn an_endpoint_host_of_another_shape_fails_the_cold_start() {
+    let stack = Stack::new();
+    let job = stack.spark_job("vpce-refused");
+    let mut lambda = Lambda::runtime_api_only();
+    let port = lambda.port();
+    let invocation = std::thread::scope(|scope| {
+        let pending = scope.spawn(move || invoke_at(port, &json!({"job_name": "any"})));
+        std::thread::sleep(Duration::from_millis(500));
+        lambda.start_function(
+            &stack,
+            &settings(
+                &stack,
+                &job,
+                &[(
+                    "GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST",
+                    "tokens.evil.example",
+                )],
+            ),
+        );
+        pending.join().expect("the invocation returns")
+    });
+    let msg = invocation.error("InvalidSettings");
+    assert!(
+        msg.contains("GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST")
+            && msg.contains("tokens.evil.example")
+            && msg.contains("vpce-ID-SUFFIX.d.codeartifact.REGION.vpce.amazonaws.com")
+            && msg.contains("GLUE_CODEARTIFACT_ALLOW_ANY_ENDPOINT_HOST=true"),
+        "{msg}"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !lambda.function_exited() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "bootstrap kept running"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(stack.emulator.stats(), Stats::default());
+    assert!(stack.sent_runs(&job).is_empty());
+}
+
+/// With `GLUE_CODEARTIFACT_ALLOW_ANY_ENDPOINT_HOST=true`, a host of any
+/// shape is used: `localhost` stands in for the endpoint's DNS name, and the
+/// run's index URL moves the domain into the path.
+#[test]
+fn the_endpoint_host_opt_out_lets_any_host_through() {
+    let stack = Stack::new();
+    let job = stack.spark_job("vpce-any");
+    let port = stack
+        .emulator
+        .base_url()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_owned();
+    let host = format!("localhost:{port}");
+    let lambda = Lambda::start(
+        &stack,
+        &settings(
+            &stack,
+            &job,
+            &[
+                ("GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST", &host),
+                ("GLUE_CODEARTIFACT_ALLOW_ANY_ENDPOINT_HOST", "true"),
+            ],
+        ),
+    );
+    let invocation = lambda.invoke(&json!({"job_name": job}));
+    let response = invocation.ok();
+    assert!(response["job_run_id"].is_string(), "{response}");
+    stack.assert_no_token(&response.to_string(), "the response");
+    let sent = stack.sent_runs(&job);
+    assert_eq!(sent.len(), 1);
+    let option = sent[0]["Arguments"]["--python-modules-installer-option"]
+        .as_str()
+        .unwrap();
+    let token = token_of(option);
+    assert_eq!(
+        option,
+        format!(
+            "--upgrade --index-url=http://aws:{token}@{host}/pypi/d/acme-123456789012/py-internal/simple/"
+        )
+    );
+    assert_logs(&stack, &lambda);
+}
+
 #[test]
 fn refreshes_jobs_by_tag_when_invoked_with_cargo_lambda() {
     let stack = Stack::new();

@@ -118,7 +118,8 @@ pub fn check_endpoint_host(
         return Ok(());
     }
     Err(format!(
-        "the repository endpoint host {host:?} (set by {source}) is not a codeartifact.repositories VPC endpoint's DNS name (vpce-ID-SUFFIX.d.codeartifact.REGION.vpce.amazonaws.com, as `aws ec2 describe-vpc-endpoints` lists it), and every minted token would be sent to it; give the endpoint's DnsName, or, if this host is meant, pass --allow-any-endpoint-host (or set GLUE_CODEARTIFACT_ALLOW_ANY_ENDPOINT_HOST=true; a config file cannot)"
+        "the repository endpoint host {host:?} (set by {source}) is not {shape}, and every minted token would be sent to it; give the endpoint's DnsName, or, if this host is meant, pass --allow-any-endpoint-host (or set GLUE_CODEARTIFACT_ALLOW_ANY_ENDPOINT_HOST=true; a config file cannot)",
+        shape = glue_codeartifact_domain::repository_endpoint::VPC_ENDPOINT_HOST_SHAPE,
     ))
 }
 

@@ -18,6 +18,7 @@ mod refresh;
 mod replay;
 mod start;
 mod token_leak;
+mod upstream;
 mod wait;
 mod wheelhouse;
 mod why;

@@ -4,7 +4,7 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// The configuration of one emulator instance.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,7 +34,58 @@ pub struct Config {
     /// Whether `simple/` lists the projects. CodeArtifact does not (guide,
     /// "Python compatibility": no `/simple/` listing); off by default.
     pub project_list: bool,
+    /// An upstream with an external connection to a `public:pypi` stand-in,
+    /// shared by every repository: projects a repository has no file of
+    /// come from it (see [`Upstream`]). None by default.
+    pub upstream: Option<Upstream>,
+    /// Whether the index, the control plane and the S3 stand-in speak
+    /// HTTPS, with a certificate for `127.0.0.1` and `localhost` issued by
+    /// a CA the emulator makes at start
+    /// ([`crate::EmulatorHandle::ca_file`]). Off by default.
+    pub tls: bool,
 }
+
+/// The upstream repository every repository falls back to: the files of
+/// `packages_dir` play the public index (PyPI) behind CodeArtifact's
+/// external connection. What is modelled and why: `crate::upstream`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Upstream {
+    /// The directory whose distribution files are "PyPI"; a file's
+    /// modification time is when that version was published.
+    pub packages_dir: PathBuf,
+    /// Answer the first index request for each project that must come from
+    /// the upstream with 500, once per repository (astral-sh/uv#8957).
+    pub fail_first_fetch: bool,
+    /// Added to each index request for a project until it has been fetched
+    /// from the upstream once.
+    pub first_fetch_latency: Duration,
+    /// How long the regional metadata cache keeps a project's version list
+    /// before the next request imports newer versions: 3 hours for Python
+    /// (guide, "Availability of new package versions").
+    pub cache_lifetime: Duration,
+    /// When the regional cache last imported every project, before the
+    /// emulator started; files modified later are hidden on a project's
+    /// first request. `None`: the emulator's start.
+    pub imported_at: Option<SystemTime>,
+}
+
+impl Upstream {
+    /// An upstream serving `packages_dir`, with no failures or latency and
+    /// the documented 3-hour cache lifetime.
+    pub fn new(packages_dir: PathBuf) -> Self {
+        Upstream {
+            packages_dir,
+            fail_first_fetch: false,
+            first_fetch_latency: Duration::ZERO,
+            cache_lifetime: UPSTREAM_CACHE_LIFETIME,
+            imported_at: None,
+        }
+    }
+}
+
+/// "CodeArtifact will check for new versions of a package at most once
+/// every 3 hours" (Python and Maven; guide, "Availability of new package versions").
+pub const UPSTREAM_CACHE_LIFETIME: Duration = Duration::from_secs(3 * 3_600);
 
 /// The environment variable [`Config::default`] reads `session_remaining` from.
 pub const SESSION_REMAINING_ENV: &str = "CODEARTIFACT_EMULATOR_SESSION_REMAINING_SECS";
@@ -114,6 +165,8 @@ impl Default for Config {
             refused_status: RefusedStatus::from_env(),
             session_remaining: session_remaining_from_env(),
             project_list: false,
+            upstream: None,
+            tls: false,
         }
     }
 }
@@ -165,6 +218,17 @@ impl Config {
                     ),
                 ));
             }
+        }
+        if let Some(upstream) = &self.upstream
+            && !upstream.packages_dir.is_dir()
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!(
+                    "upstream directory {} is not a directory",
+                    upstream.packages_dir.display()
+                ),
+            ));
         }
         Ok(())
     }

@@ -18,6 +18,7 @@
 //! is 404 unless [`crate::Config::project_list`]. Pages are HTML unless the
 //! `Accept` header prefers `application/vnd.pypi.simple.v1+json` (PEP 691).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
@@ -200,25 +201,24 @@ async fn handle(
             let Some(format) = negotiate(headers) else {
                 return not_acceptable();
             };
-            let files = match scan(state, &repository).await {
+            let files = match project_files(state, &repository, &project, Lookup::Page).await {
                 Ok(files) => files,
                 Err(response) => return response,
             };
-            let files: Vec<_> = files.into_iter().filter(|f| f.project == project).collect();
             if files.is_empty() {
                 return not_found();
             }
             project_response(format, &project, &files)
         }
         Target::File(project, version, filename) => {
-            let files = match scan(state, &repository).await {
+            let project = normalize(&project);
+            let files = match project_files(state, &repository, &project, Lookup::File).await {
                 Ok(files) => files,
                 Err(response) => return response,
             };
-            let project = normalize(&project);
             if !files
                 .iter()
-                .any(|f| f.filename == filename && f.project == project && f.version == version)
+                .any(|f| f.filename == filename && f.version == version)
             {
                 return not_found();
             }
@@ -277,13 +277,71 @@ fn authorize(state: &State, headers: &HeaderMap, domain: &str, owner: &str) -> A
     }
 }
 
+/// What a [`project_files`] lookup is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Lookup {
+    /// A project page: an upstream project's first fetch may fail or be
+    /// slow, and the request may make the regional cache import new versions.
+    Page,
+    /// A file: served from what the regional cache has imported.
+    File,
+}
+
+/// The files of `project` (normalized) that `repository` serves: its own
+/// when it has any (published directly: the upstream is blocked for it,
+/// guide, "Editing package origin controls"), else, with an upstream
+/// configured, the upstream's as the regional cache lists them (see
+/// `crate::upstream`). `Err` is the response to send instead (a 500).
+pub(crate) async fn project_files(
+    state: &Arc<State>,
+    repository: &Repository,
+    project: &str,
+    lookup: Lookup,
+) -> Result<Vec<Arc<PackageFile>>, Response> {
+    let own: Vec<_> = scan_dir(state, repository.packages_dir.clone())
+        .await?
+        .into_iter()
+        .filter(|f| f.project == project)
+        .collect();
+    let Some(upstream) = state.upstream.as_ref().filter(|_| own.is_empty()) else {
+        return Ok(own);
+    };
+    let files: Vec<_> = scan_dir(state, upstream.config.packages_dir.clone())
+        .await?
+        .into_iter()
+        .filter(|f| f.project == project)
+        .collect();
+    if lookup == Lookup::File {
+        return Ok(upstream.imported(project, files));
+    }
+    let (domain, repo) = (&repository.domain, &repository.name);
+    if upstream.is_first_fetch(domain, repo, project)
+        && !upstream.config.first_fetch_latency.is_zero()
+    {
+        tokio::time::sleep(upstream.config.first_fetch_latency).await;
+    }
+    match upstream.page(domain, repo, project, files, state.clock.now()) {
+        crate::upstream::Fetch::Files(files) => Ok(files),
+        // What the client sees of an upstream failure (astral-sh/uv#8957:
+        // "500 Internal Server Error" from the repository's URL).
+        crate::upstream::Fetch::Failed => Err(plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal Server Error",
+        )),
+    }
+}
+
 /// Reads the repository's directory off the async threads.
 async fn scan(
     state: &Arc<State>,
     repository: &Repository,
 ) -> Result<Vec<Arc<PackageFile>>, Response> {
+    scan_dir(state, repository.packages_dir.clone()).await
+}
+
+/// Reads `dir` off the async threads.
+async fn scan_dir(state: &Arc<State>, dir: PathBuf) -> Result<Vec<Arc<PackageFile>>, Response> {
     let state = Arc::clone(state);
-    let dir = repository.packages_dir.clone();
     match tokio::task::spawn_blocking(move || state.packages.scan(&dir)).await {
         Ok(Ok(files)) => Ok(files),
         Ok(Err(e)) => Err(server_error(&e)),

@@ -82,6 +82,7 @@ mod s3;
 mod server;
 mod state;
 mod tokens;
+mod upstream;
 
 use std::future::Future;
 use std::io;
@@ -95,7 +96,9 @@ use axum::http::StatusCode;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-pub use config::{Config, RefusedStatus, Repository, TokenStyle};
+pub use config::{
+    Config, RefusedStatus, Repository, TokenStyle, UPSTREAM_CACHE_LIFETIME, Upstream,
+};
 pub use faults::{Fault, FaultKind, Operation};
 pub use state::{RequestRecord, Stats};
 

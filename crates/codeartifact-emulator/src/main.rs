@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use codeartifact_emulator::{Config, RefusedStatus, Repository, TokenStyle, serve};
+use codeartifact_emulator::{Config, RefusedStatus, Repository, TokenStyle, Upstream, serve};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -55,6 +55,23 @@ struct Cli {
     #[arg(long)]
     project_list: bool,
 
+    /// A directory that plays PyPI behind an external connection of every
+    /// repository: projects a repository has no file of come from it, with
+    /// CodeArtifact's regional cache (a version published after the
+    /// emulator started is listed from the project's second request on).
+    #[arg(long, value_name = "DIR")]
+    upstream: Option<PathBuf>,
+
+    /// Answer the first request for each project fetched from the upstream
+    /// with 500, once (as astral-sh/uv#8957 reports). Needs --upstream.
+    #[arg(long, requires = "upstream")]
+    upstream_fail_first_fetch: bool,
+
+    /// Milliseconds added to requests for a project until it has been
+    /// fetched from the upstream once. Needs --upstream.
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "upstream")]
+    upstream_latency_ms: u64,
+
     /// Exit when the parent process exits (checked every 500 ms).
     #[arg(long)]
     exit_with_parent: bool,
@@ -84,6 +101,11 @@ fn main() -> ExitCode {
         latency: Duration::from_millis(cli.latency_ms),
         token_style: cli.token_style,
         project_list: cli.project_list,
+        upstream: cli.upstream.map(|dir| Upstream {
+            fail_first_fetch: cli.upstream_fail_first_fetch,
+            first_fetch_latency: Duration::from_millis(cli.upstream_latency_ms),
+            ..Upstream::new(dir)
+        }),
         ..Config::default()
     };
     let config = Config {

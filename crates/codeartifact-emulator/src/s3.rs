@@ -237,16 +237,15 @@ async fn handle(
     let Some(repository) = state.config.repository(domain, repo).cloned() else {
         return no_such_key();
     };
-    let state_for_scan = Arc::clone(state);
-    let dir = repository.packages_dir.clone();
-    let files = match tokio::task::spawn_blocking(move || state_for_scan.packages.scan(&dir)).await
-    {
-        Ok(Ok(files)) => files,
-        _ => return internal_error(),
+    let project = normalize(project);
+    let lookup = crate::index::Lookup::File;
+    let Ok(files) = crate::index::project_files(state, &repository, &project, lookup).await else {
+        return internal_error();
     };
-    let Some(file) = files.into_iter().find(|f| {
-        f.filename == filename && f.project == normalize(project) && f.version == version
-    }) else {
+    let Some(file) = files
+        .into_iter()
+        .find(|f| f.filename == filename && f.version == version)
+    else {
         return no_such_key();
     };
     let file_path = file.path.clone();

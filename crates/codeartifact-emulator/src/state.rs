@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::faults::{FaultKind, FaultQueue, Operation};
 use crate::packages::PackageCache;
 use crate::tokens::{Clock, TokenStore};
+use crate::upstream::UpstreamState;
 
 /// How many finished requests the log keeps (the oldest are dropped first).
 const REQUEST_LOG_CAPACITY: usize = 10_000;
@@ -70,6 +71,8 @@ pub(crate) struct State {
     pub tokens: TokenStore,
     pub faults: FaultQueue,
     pub packages: PackageCache,
+    /// The upstream's state, when [`Config::upstream`] is set.
+    pub upstream: Option<UpstreamState>,
     /// When set, the `expiration` every `GetAuthorizationToken` answer
     /// reports instead of the real one (tests of odd answers: milliseconds,
     /// negative, already past). The token itself still expires as issued.
@@ -90,12 +93,18 @@ struct Counters {
 
 impl State {
     pub fn new(config: Config, base_url: String, s3_base_url: String) -> Self {
+        let clock = Clock::default();
+        let upstream = config
+            .upstream
+            .clone()
+            .map(|u| UpstreamState::new(u, clock.now()));
         State {
             config,
             base_url,
             s3_base_url,
             s3_secret: crate::tokens::random_bytes::<32>(),
-            clock: Clock::default(),
+            clock,
+            upstream,
             tokens: TokenStore::default(),
             faults: FaultQueue::default(),
             packages: PackageCache::default(),

@@ -888,3 +888,139 @@ fn spawn_rejects_an_invalid_config() {
         io::ErrorKind::InvalidInput
     );
 }
+
+/// The files of `dir`, a stand-in PyPI: `pub_pkg` 1.0 published an hour
+/// before the regional cache's last import, and `acme_tools` 9.9 (a
+/// dependency-confusion attempt on the repository's own project).
+fn upstream_dir() -> (TempDir, std::time::SystemTime) {
+    let dir = TempDir::new();
+    let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3_600);
+    for name in [
+        "pub_pkg-1.0-py3-none-any.whl",
+        "acme_tools-9.9-py3-none-any.whl",
+    ] {
+        let file = std::fs::File::create(dir.0.join(name)).unwrap();
+        (&file).write_all(WHEEL_BYTES).unwrap();
+        file.set_modified(hour_ago).unwrap();
+    }
+    (dir, hour_ago + Duration::from_secs(60))
+}
+
+#[test]
+fn an_upstream_serves_what_the_repository_lacks_with_the_regional_cache_delay() {
+    let (upstream, imported_at) = upstream_dir();
+    let dir = upstream.0.clone();
+    let (emulator, _packages, _empty) = start(|c| {
+        c.upstream = Some(codeartifact_emulator::Upstream {
+            imported_at: Some(imported_at),
+            ..codeartifact_emulator::Upstream::new(dir)
+        });
+    });
+    let base = emulator.base_url();
+    let auth = basic(&issue(&base));
+    let json = ("Accept", "application/vnd.pypi.simple.v1+json");
+    let page = format!("{INDEX}pub-pkg/");
+    let versions = |reply: &Reply| -> Vec<String> {
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        reply.json()["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    };
+    // 2.0 is published after the cache's last import (now).
+    std::fs::write(upstream.0.join("pub_pkg-2.0-py3-none-any.whl"), WHEEL_BYTES).unwrap();
+    // The first request sees the stale cache and makes it import; the second sees 2.0.
+    assert_eq!(
+        versions(&get(&base, &page, &[("Authorization", &auth), json])),
+        ["1.0"]
+    );
+    assert_eq!(
+        versions(&get(&base, &page, &[("Authorization", &auth), json])),
+        ["1.0", "2.0"]
+    );
+    // The upstream needs the same token, and its files download through S3.
+    assert_ne!(get(&base, &page, &[]).status, 200);
+    let file = get(
+        &base,
+        &format!("{page}2.0/pub_pkg-2.0-py3-none-any.whl"),
+        &[("Authorization", &auth)],
+    );
+    assert_eq!(file.status, 307);
+    let location = file.header("location").unwrap();
+    let s3 = emulator.s3_base_url();
+    let object = get(&s3, location.strip_prefix(&s3).unwrap(), &[]);
+    assert_eq!(object.status, 200, "{}", object.text());
+    assert_eq!(object.body, WHEEL_BYTES);
+    // A project published to the repository itself blocks the upstream's
+    // versions of it (package origin controls).
+    let own = get(&base, PAGE, &[("Authorization", &auth), json]);
+    assert_eq!(versions(&own), ["1.2.0"]);
+    // Unknown everywhere: 404.
+    let missing = get(
+        &base,
+        &format!("{INDEX}nowhere/"),
+        &[("Authorization", &auth)],
+    );
+    assert_eq!(missing.status, 404);
+}
+
+#[test]
+fn an_upstreams_first_fetch_can_fail_once_and_be_slow() {
+    let (upstream, imported_at) = upstream_dir();
+    let dir = upstream.0.clone();
+    let latency = Duration::from_millis(300);
+    let (emulator, _packages, _empty) = start(|c| {
+        c.upstream = Some(codeartifact_emulator::Upstream {
+            fail_first_fetch: true,
+            first_fetch_latency: latency,
+            imported_at: Some(imported_at),
+            ..codeartifact_emulator::Upstream::new(dir)
+        });
+    });
+    let base = emulator.base_url();
+    let auth = basic(&issue(&base));
+    let page = format!("{INDEX}pub-pkg/");
+    let timed = || {
+        let started = Instant::now();
+        let reply = get(&base, &page, &[("Authorization", &auth)]);
+        (reply.status, started.elapsed())
+    };
+    let (status, took) = timed();
+    assert_eq!(status, 500);
+    assert!(took >= latency, "{took:?}");
+    let (status, took) = timed();
+    assert_eq!(status, 200);
+    assert!(took >= latency, "still a first fetch: {took:?}");
+    let (status, took) = timed();
+    assert_eq!(status, 200);
+    assert!(took < latency, "in the repository now: {took:?}");
+    // The repository's own projects never wait for the upstream.
+    assert_eq!(get(&base, PAGE, &[("Authorization", &auth)]).status, 200);
+    let statuses: Vec<_> = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.operation == Operation::Index)
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, [Some(500), Some(200), Some(200), Some(200)]);
+}
+
+#[test]
+fn spawn_rejects_a_missing_upstream_directory() {
+    let packages = TempDir::new();
+    let config = Config {
+        repositories: vec![Repository {
+            domain: "acme".into(),
+            name: "pypi-store".into(),
+            packages_dir: packages.0.clone(),
+        }],
+        upstream: Some(codeartifact_emulator::Upstream::new(
+            packages.0.join("missing"),
+        )),
+        ..Config::default()
+    };
+    let err = EmulatorHandle::spawn(config).unwrap_err();
+    assert!(err.to_string().contains("upstream directory"), "{err}");
+}

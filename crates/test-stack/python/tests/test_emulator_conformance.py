@@ -535,9 +535,9 @@ def index_url(emulator: Emulator, token: str) -> str:
     return f"http://aws:{urllib.parse.quote(token, safe='')}@{host}{INDEX_PATH}"
 
 
-def imported_version(python: Path, target: Path) -> str:
+def imported_version(python: Path, target: Path, module: str = "acme_tools") -> str:
     result = subprocess.run(
-        [str(python), "-c", "import acme_tools; print(acme_tools.__version__)"],
+        [str(python), "-c", f"import {module}; print({module}.__version__)"],
         env={**os.environ, "PYTHONPATH": str(target)},
         capture_output=True,
         text=True,
@@ -553,6 +553,27 @@ def test_pip_installs_from_the_index(emulator, venv_python, tmp_path):
     assert imported_version(venv_python, tmp_path / "site") == "1.2.0"
 
 
+def uv_install(uv: Path, python: Path, index: str, tmp_path: Path, requirement: str) -> subprocess.CompletedProcess:
+    """`uv pip install --target tmp_path/site`, with no configuration or cache of the user's."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("UV_", "PIP_")) and key not in {"PYTHONPATH", "VIRTUAL_ENV"}
+    }
+    env.update({"UV_NO_CONFIG": "1", "UV_CACHE_DIR": str(tmp_path / "uv-cache"), "UV_KEYRING_PROVIDER": "disabled"})
+    return subprocess.run(
+        [
+            str(uv), "pip", "install", "--python", str(python), "--target", str(tmp_path / "site"),
+            "--index-url", index, "--no-cache", requirement,
+        ],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=PIP_TIMEOUT,
+    )
+
+
 def test_uv_installs_from_the_index(emulator, venv_python, tmp_path):
     """uv, an independent client: versioned links, the 307 to S3 (which refuses a
     forwarded token), PEP 691 JSON."""
@@ -565,18 +586,7 @@ def test_uv_installs_from_the_index(emulator, venv_python, tmp_path):
         for key, value in os.environ.items()
         if not key.startswith(("UV_", "PIP_")) and key not in {"PYTHONPATH", "VIRTUAL_ENV"}
     }
-    env.update({"UV_NO_CONFIG": "1", "UV_CACHE_DIR": str(tmp_path / "uv-cache"), "UV_KEYRING_PROVIDER": "disabled"})
-    result = subprocess.run(
-        [
-            str(uv), "pip", "install", "--python", str(venv_python), "--target", str(tmp_path / "site"),
-            "--index-url", index_url(emulator, token), "--no-cache", f"{PROJECT}==1.2.0",
-        ],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=PIP_TIMEOUT,
-    )
+    result = uv_install(uv, venv_python, index_url(emulator, token), tmp_path, f"{PROJECT}==1.2.0")
     assert result.returncode == 0, result.stdout + result.stderr
     assert token not in result.stdout + result.stderr
     assert imported_version(venv_python, tmp_path / "site") == "1.2.0"
@@ -608,6 +618,53 @@ def test_pip_works_with_an_awkward_token_percent_encoded(packages, venv_python, 
         result = pip_install(venv_python, index_url(emulator, token), tmp_path / "site", f"{PROJECT}==1.2.0")
         assert result.returncode == 0, result.stdout + result.stderr
         assert imported_version(venv_python, tmp_path / "site") == "1.2.0"
+
+
+def page_statuses(emulator: Emulator, project: str) -> list[int | None]:
+    return [r["status"] for r in emulator.admin("GET", "requests") if r["path"].endswith(f"/{project}/")]
+
+
+@contextmanager
+def emulator_with_upstream(tmp_path: Path) -> Iterator[Emulator]:
+    """An emulator whose upstream ("PyPI") has pub-pkg 1.0 at start and 2.0
+    published just after; its first fetch of a project fails once with 500."""
+    public = tmp_path / "pypi"
+    private = tmp_path / "private"
+    public.mkdir()
+    private.mkdir()
+    make_wheel(public, "--name", "pub-pkg", "--version", "1.0")
+    with running_emulator(private, "--upstream", str(public), "--upstream-fail-first-fetch") as emulator:
+        make_wheel(public, "--name", "pub-pkg", "--version", "2.0")
+        yield emulator
+
+
+def test_pip_retries_an_upstreams_failed_first_fetch_and_sees_newer_versions_next_time(venv_python, tmp_path):
+    """Real pip against the upstream model: it retries the 500 of a first
+    fetch (astral-sh/uv#8957; pip retries 500 by default), installs what
+    the regional cache listed (1.0), and a later install sees the version
+    imported since (CodeArtifact guide, "Availability of new package versions")."""
+    with emulator_with_upstream(tmp_path) as emulator:
+        token = issue_token(emulator.url, durationSeconds=900)
+        first = pip_install(venv_python, index_url(emulator, token), tmp_path / "first", "pub-pkg")
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert imported_version(venv_python, tmp_path / "first", "pub_pkg") == "1.0"
+        assert page_statuses(emulator, "pub-pkg")[:2] == [500, 200]
+        second = pip_install(venv_python, index_url(emulator, token), tmp_path / "second", "pub-pkg")
+        assert second.returncode == 0, second.stdout + second.stderr
+        assert imported_version(venv_python, tmp_path / "second", "pub_pkg") == "2.0"
+
+
+def test_uv_retries_an_upstreams_failed_first_fetch(venv_python, tmp_path):
+    uv = Path(sys.executable).with_name("uv")
+    if not uv.exists():
+        pytest.skip("uv is not installed next to the test interpreter")
+    with emulator_with_upstream(tmp_path) as emulator:
+        token = issue_token(emulator.url, durationSeconds=900)
+        result = uv_install(uv, venv_python, index_url(emulator, token), tmp_path, "pub-pkg")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert token not in result.stdout + result.stderr
+        assert imported_version(venv_python, tmp_path / "site", "pub_pkg") == "1.0"
+        assert page_statuses(emulator, "pub-pkg")[0] == 500
 
 
 def test_emulator_logs_never_contain_tokens(packages):

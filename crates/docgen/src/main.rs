@@ -7,7 +7,12 @@
 //! - the exit-code table of `docs/troubleshooting.md`, from the doc comments
 //!   of `crates/cli/src/exit_code.rs`;
 //! - the Lambda settings table of `docs/lambda/settings.md`, from
-//!   `glue_codeartifact_lambda::settings::DOCUMENTED`.
+//!   `glue_codeartifact_lambda::settings::DOCUMENTED`;
+//! - the Lambda error-type table of `docs/lambda/errors.md`, from
+//!   `glue_codeartifact_lambda::error::documented_error_types` (the one
+//!   classification, `app::ErrorClass`);
+//! - `docs/lambda-event.schema.json`, the events' JSON Schema, from their
+//!   serde types (`glue_codeartifact_lambda::event::schema`, schemars).
 //!
 //! Generated sections inside hand-written pages sit between
 //! `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`.
@@ -54,6 +59,14 @@ fn outputs() -> Vec<(&'static str, Output)> {
         (
             "docs/lambda/settings.md",
             Output::Sections(vec![("lambda-settings", render::lambda_settings())]),
+        ),
+        (
+            "docs/lambda/errors.md",
+            Output::Sections(vec![("error-types", render::lambda_error_types())]),
+        ),
+        (
+            "docs/lambda-event.schema.json",
+            Output::Whole(render::event_schema()),
         ),
     ]
 }

@@ -343,6 +343,59 @@ pub fn lambda_settings() -> String {
     out
 }
 
+/// The Lambda error-type table of `docs/lambda/errors.md`.
+pub fn lambda_error_types() -> String {
+    use glue_codeartifact_lambda::error::{Retry, documented_error_types};
+    let mut out =
+        String::from("| `errorType` | meaning | retry? | what to do |\n|---|---|---|---|\n");
+    for doc in documented_error_types() {
+        let retry = match doc.retry {
+            Retry::Yes => "yes".to_owned(),
+            Retry::No => "no".to_owned(),
+            Retry::Depends(when) => when.to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} |",
+            doc.error_type,
+            doc.meaning.replace('|', "\\|"),
+            retry.replace('|', "\\|"),
+            doc.what_to_do.replace('|', "\\|")
+        );
+    }
+    out
+}
+
+/// `docs/lambda-event.schema.json`.
+pub fn event_schema() -> String {
+    let serde_json::Value::Object(schema) = glue_codeartifact_lambda::event::schema::json_schema()
+    else {
+        panic!("the event schema is a JSON object");
+    };
+    // serde_json's map sorts its keys; a reader wants these first.
+    const FIRST: [&str; 7] = [
+        "$schema",
+        "$id",
+        "title",
+        "description",
+        "oneOf",
+        "examples",
+        "$defs",
+    ];
+    let mut keys: Vec<&String> = schema.keys().collect();
+    keys.sort_by_key(|k| (FIRST.iter().position(|f| f == k).unwrap_or(FIRST.len()), *k));
+    let fields: Vec<String> = keys
+        .into_iter()
+        .map(|key| {
+            let value = serde_json::to_string_pretty(&schema[key.as_str()])
+                .expect("a JSON value serializes")
+                .replace('\n', "\n  ");
+            format!("  {}: {value}", serde_json::Value::from(key.as_str()))
+        })
+        .collect();
+    format!("{{\n{}\n}}\n", fields.join(",\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,24 +1,11 @@
 //! What a failed invocation returns: an `errorType` a caller can branch on
 //! and the same fix-naming message as the CLI.
 //!
-//! | `errorType` | meaning | retry? |
-//! |---|---|---|
-//! | `InvalidEvent` | unknown field, wrong type, missing or bad value | no |
-//! | `JobNotAllowed` | the job (or one a refresh names) is outside `ALLOWED_JOBS` | no |
-//! | `StartNotEnabled` | a start event, but `START_ENABLED` is `false` (with the SAM template: sent to the refresh function instead of the start function) | no |
-//! | `RefreshNotEnabled` | a refresh event, but `REFRESH_ENABLED` is not `true` (with the SAM template: sent to the start function instead of the refresh function) | no |
-//! | `NoJobsWithTags`, `NoJobsAllowed` | a refresh by tags found no job, or none that `ALLOWED_JOBS` allows | no |
-//! | `RefreshIncomplete` | a refresh failed on some jobs and refreshed the others | if a job's failure is (a refresh is idempotent) |
-//! | `OverrideNotAllowed` | the event sets a field `GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES` does not list | no |
-//! | `ArgumentNotAllowed` | the event sets a run argument that setting does not allow (any, by default; one of Glue's own parameters unless listed by its exact name) | no |
-//! | `JobNotFound`, `RepositoryNotFound` | no such Glue job, domain or repository | no |
-//! | `AccessDenied`, `Credentials` | the role lacks a permission, or has no valid credentials | no |
-//! | `JobNotSupported` | the job cannot take an index URL (Ray, old Glue, non-overridable option, …) | no |
-//! | `TokenTooShort` | a minted token would expire before the run's installs | no |
-//! | `InvalidParameter`, `InvalidEndpoint`, `Configuration` | AWS rejected a value, or the setup is wrong | no |
-//! | `Throttled`, `Unreachable`, `ConcurrentRunsExceeded`, `ServiceError` | transient AWS failures | yes |
-//! | `DeadlineReached` | the invocation's deadline came before AWS answered the reads; nothing was started (a refresh: some jobs may be refreshed) | yes |
-//! | `StartOutcomeUnknown` | `StartJobRun`'s answer was lost and the run could not be found: a run may have started | **no**: check the job's runs first |
+//! Every `errorType`, what it means, whether a retry may succeed and what
+//! to do: [`documented_error_types`], from which `cargo run -p docgen`
+//! writes `docs/lambda/errors.md`. The types of use-case errors follow the
+//! one classification, [`ErrorClass`] ([`class_error_type`]); their
+//! retryability is [`ErrorClass::is_transient`].
 //!
 //! Every bad-input error is raised before any AWS call, so nothing was
 //! started. A retryable error that comes from `StartJobRun` itself proves
@@ -263,6 +250,227 @@ pub fn class_error_type(class: ErrorClass) -> &'static str {
     }
 }
 
+/// Whether the same event, sent again unchanged, may succeed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retry {
+    /// Never: something must be fixed first (or, for
+    /// `StartOutcomeUnknown`, looked at).
+    No,
+    /// Yes: the failure is transient, and no run was started.
+    Yes,
+    /// When the reason given holds.
+    Depends(&'static str),
+}
+
+/// One `errorType` as `docs/lambda/errors.md` lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorTypeDoc {
+    /// The `errorType`.
+    pub error_type: &'static str,
+    /// What it means.
+    pub meaning: String,
+    /// Whether a retry may succeed.
+    pub retry: Retry,
+    /// What to do.
+    pub what_to_do: String,
+}
+
+/// The function's own refusals (each raised before any AWS call, so
+/// nothing was started or changed) and the cold start's: `errorType`,
+/// meaning, retry, what to do. A test checks each against a sample error.
+const OWN_TYPES: &[(&str, &str, Retry, &str)] = &[
+    (
+        "InvalidEvent",
+        "the event is not a start or refresh event: an unknown field, a wrong type, a missing or invalid value (the message names it)",
+        Retry::No,
+        "fix the event as the message says; its shape: [events](events.md), [the schema](../lambda-event.schema.json)",
+    ),
+    (
+        "JobNotAllowed",
+        "the job (or one a refresh event names) is outside `GLUE_CODEARTIFACT_ALLOWED_JOBS`; a refresh naming one refreshes nothing",
+        Retry::No,
+        "add the job, or a pattern matching it, to the `AllowedJobs` parameter (which also grants the role on it), or drop it from the event",
+    ),
+    (
+        "OverrideNotAllowed",
+        "the event sets `duration` or `mode`, which `GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES` does not list",
+        Retry::No,
+        "drop the field from the event, or list it in `AllowedEventOverrides`",
+    ),
+    (
+        "ArgumentNotAllowed",
+        "the event sets a run argument that `GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES` does not allow (none by default; Glue's own parameters only by exact name)",
+        Retry::No,
+        "drop the argument (set it in the job's `DefaultArguments`), or allow it in `AllowedEventOverrides` ([security](../security.md))",
+    ),
+    (
+        "PreflightFailed",
+        "the event asked for a preflight (`\"preflight\": true`) and `doctor`'s checks found an error; nothing was started",
+        Retry::No,
+        "fix what each finding names (run `glue-codeartifact doctor --job J` for the details)",
+    ),
+    (
+        "StartNotEnabled",
+        "a start event to a function with `GLUE_CODEARTIFACT_START_ENABLED=false`: with the template, the refresh function",
+        Retry::No,
+        "send start events to the start function (the stack's `FunctionName` output)",
+    ),
+    (
+        "RefreshNotEnabled",
+        "a refresh event to a function without `GLUE_CODEARTIFACT_REFRESH_ENABLED=true`: with the template, the start function",
+        Retry::No,
+        "send refresh events to the refresh function (`RefreshFunctionName`; deploy with `EnableRefresh=true`)",
+    ),
+    (
+        "RefreshIncomplete",
+        "a refresh failed on some jobs (each named with its own error type) and refreshed the others",
+        Retry::Depends(
+            "if one job's failure is retryable; a refresh is idempotent, so a retry is always safe",
+        ),
+        "fix what each job's error names, then invoke the refresh again ([refresh mode](refresh.md))",
+    ),
+    (
+        "InvalidSettings",
+        "the function's environment is invalid (cold start; the message names the variable)",
+        Retry::No,
+        "fix the setting (the template parameter) and redeploy ([settings](settings.md))",
+    ),
+];
+
+/// What a class means to a caller of the function, and what to do; `None`
+/// for the classes only the CLI's commands make. Exhaustive: a new class
+/// must be documented here.
+fn class_doc(class: ErrorClass) -> Option<(&'static str, &'static str)> {
+    Some(match class {
+        ErrorClass::NoRegion => (
+            "no AWS region is configured (Lambda sets `AWS_REGION` itself)",
+            "outside Lambda, set `AWS_REGION`",
+        ),
+        ErrorClass::InvalidSetting => (
+            "a setting of the deployment is invalid, e.g. `GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST`; nothing was started",
+            "fix the setting the message names and redeploy",
+        ),
+        ErrorClass::JobNotFound => (
+            "no Glue job by that name in the function's account and region",
+            "check `job_name` (case matters) and the region",
+        ),
+        ErrorClass::RepositoryNotFound => (
+            "no such CodeArtifact domain or repository (or not owned by `GLUE_CODEARTIFACT_DOMAIN_OWNER`)",
+            "fix the `Domain`, `Repository` or `DomainOwner` parameter",
+        ),
+        ErrorClass::AccessDenied => (
+            "the function's role lacks a permission (the message names the action)",
+            "grant it: the template's policies are `glue-codeartifact iam-policy`'s ([security](../security.md))",
+        ),
+        ErrorClass::Credentials => (
+            "the function has no valid credentials",
+            "check the function's execution role and its trust policy",
+        ),
+        ErrorClass::Throttled => (
+            "AWS throttled a call past the SDK's retries; nothing was started",
+            "retry with backoff",
+        ),
+        ErrorClass::InvalidParameter => (
+            "AWS rejected a value (a run argument, a job setting; the message names it)",
+            "fix the value",
+        ),
+        ErrorClass::ConcurrentRunsExceeded => (
+            "the job already runs its `MaxConcurrentRuns`; no run was started (a duplicate asynchronous event ends here too: [deploy](deploy.md#when-an-invocation-fails))",
+            "retry once the current run ends, or raise `MaxConcurrentRuns`",
+        ),
+        ErrorClass::Unreachable => (
+            "an AWS endpoint could not be reached or timed out; nothing was started",
+            "retry; in a VPC, check the interface endpoints or the NAT",
+        ),
+        ErrorClass::Service => (
+            "AWS answered with a server error; nothing was started",
+            "retry",
+        ),
+        ErrorClass::JobNotSupported => (
+            "the job cannot take an index URL (a Ray job, Glue before 2.0, a non-overridable option, …; the message says which)",
+            "change the job as the message says, or bind it to a wheelhouse ([install sources](../install-sources.md))",
+        ),
+        ErrorClass::NoJobsWithTags => (
+            "a refresh by tags found no job carrying them",
+            "check the tags (keys and values match exactly)",
+        ),
+        ErrorClass::NoJobsAllowed => (
+            "a refresh by tags found jobs, but none that `GLUE_CODEARTIFACT_ALLOWED_JOBS` allows",
+            "add them to `AllowedJobs`, or fix the tags",
+        ),
+        ErrorClass::ConcurrentEdit => (
+            "(per job, in `RefreshIncomplete`) someone changed the job during its refresh (the message names what changed, never values)",
+            "refresh again",
+        ),
+        ErrorClass::InvalidEndpoint => (
+            "CodeArtifact's repository endpoint gave no usable index URL",
+            "check that the repository serves `pypi` and any `GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST`",
+        ),
+        ErrorClass::TokenTooShort => (
+            "a minted token would expire before the run's installs (`GLUE_CODEARTIFACT_MIN_TOKEN_LIFE` plus a minute), e.g. `duration` `0` in a short role session",
+            "raise the `duration`, or lower `GLUE_CODEARTIFACT_MIN_TOKEN_LIFE`",
+        ),
+        ErrorClass::DeadlineReached => (
+            "the invocation's deadline (the function's timeout, less 1 s) came before AWS answered; a start started nothing, a refresh may have refreshed some jobs",
+            "retry; if it recurs, raise the function's `Timeout`",
+        ),
+        ErrorClass::StartOutcomeUnknown => (
+            "`StartJobRun`'s answer was lost and the run could not be found: **a run may have started**",
+            "list the job's runs (`aws glue get-job-runs`) before starting it again; never retry blindly ([why](../design/startjobrun-idempotency.md))",
+        ),
+        // `why`, `lock` and `wheelhouse` are the CLI's; the function never
+        // runs them.
+        ErrorClass::RunNotFound
+        | ErrorClass::ResolutionFailed
+        | ErrorClass::UvUnavailable
+        | ErrorClass::UnsupportedRuntime
+        | ErrorClass::NotLockable
+        | ErrorClass::BucketNotFound
+        | ErrorClass::LockMismatch
+        | ErrorClass::DownloadCorrupt
+        | ErrorClass::NotVerified => return None,
+    })
+}
+
+/// Every `errorType` the function returns: its own refusals, then those of
+/// the use-case errors, one row per type (classes that share a type share
+/// its row). `cargo run -p docgen` writes `docs/lambda/errors.md` from it.
+pub fn documented_error_types() -> Vec<ErrorTypeDoc> {
+    let mut docs: Vec<ErrorTypeDoc> = OWN_TYPES
+        .iter()
+        .map(|&(error_type, meaning, retry, what_to_do)| ErrorTypeDoc {
+            error_type,
+            meaning: meaning.to_owned(),
+            retry,
+            what_to_do: what_to_do.to_owned(),
+        })
+        .collect();
+    for class in ErrorClass::ALL {
+        let Some((meaning, what_to_do)) = class_doc(class) else {
+            continue;
+        };
+        let error_type = class_error_type(class);
+        let retry = if class.is_transient() {
+            Retry::Yes
+        } else {
+            Retry::No
+        };
+        match docs.iter_mut().find(|d| d.error_type == error_type) {
+            Some(doc) => {
+                doc.meaning = format!("{}; or {meaning}", doc.meaning);
+                doc.what_to_do = format!("{}; or {what_to_do}", doc.what_to_do);
+            }
+            None => docs.push(ErrorTypeDoc {
+                error_type,
+                meaning: meaning.to_owned(),
+                retry,
+                what_to_do: what_to_do.to_owned(),
+            }),
+        }
+    }
+    docs
+}
+
 impl From<HandlerError> for Diagnostic {
     fn from(err: HandlerError) -> Diagnostic {
         Diagnostic {
@@ -333,6 +541,84 @@ mod tests {
         assert!(is_retryable_type(
             HandlerError::RefreshDeadlineReached.error_type()
         ));
+    }
+
+    #[test]
+    fn every_error_type_is_documented_with_its_retry() {
+        let docs = documented_error_types();
+        let doc = |error_type: &str| {
+            let found: Vec<_> = docs.iter().filter(|d| d.error_type == error_type).collect();
+            assert_eq!(found.len(), 1, "{error_type} has one row");
+            found[0].clone()
+        };
+        for class in ErrorClass::ALL {
+            if class_doc(class).is_none() {
+                continue;
+            }
+            let row = doc(class_error_type(class));
+            let expected = if class.is_transient() {
+                Retry::Yes
+            } else {
+                Retry::No
+            };
+            assert_eq!(row.retry, expected, "{class:?}");
+        }
+        let samples = [
+            HandlerError::InvalidEvent("x".into()),
+            HandlerError::JobNotAllowed { job: "x".into() },
+            HandlerError::RefreshJobNotAllowed { job: "x".into() },
+            HandlerError::StartNotEnabled,
+            HandlerError::RefreshNotEnabled,
+            HandlerError::RefreshIncomplete(RefreshFailures {
+                refreshed: 0,
+                skipped: 0,
+                token_expiration: String::new(),
+                failed: Vec::new(),
+            }),
+            HandlerError::RefreshDeadlineReached,
+            HandlerError::OverrideNotAllowed {
+                field: Override::Mode,
+            },
+            HandlerError::ArgumentNotAllowed {
+                key: "--x".into(),
+                glue_parameter: false,
+            },
+            HandlerError::PreflightFailed {
+                job: "x".into(),
+                errors: Vec::new(),
+            },
+        ];
+        for sample in samples {
+            // A new variant must get a sample above (and a row).
+            match &sample {
+                HandlerError::InvalidEvent(_)
+                | HandlerError::JobNotAllowed { .. }
+                | HandlerError::RefreshJobNotAllowed { .. }
+                | HandlerError::StartNotEnabled
+                | HandlerError::RefreshNotEnabled
+                | HandlerError::RefreshIncomplete(_)
+                | HandlerError::RefreshDeadlineReached
+                | HandlerError::OverrideNotAllowed { .. }
+                | HandlerError::ArgumentNotAllowed { .. }
+                | HandlerError::PreflightFailed { .. }
+                | HandlerError::Start(_) => {}
+            }
+            let row = doc(sample.error_type());
+            match row.retry {
+                Retry::Yes => assert!(sample.is_retryable(), "{sample:?}"),
+                Retry::No => assert!(!sample.is_retryable(), "{sample:?}"),
+                Retry::Depends(_) => {}
+            }
+        }
+        for error_type in ["InvalidSettings", "Configuration"] {
+            doc(error_type);
+        }
+        for row in &docs {
+            assert!(
+                !row.meaning.is_empty() && !row.what_to_do.is_empty(),
+                "{row:?}"
+            );
+        }
     }
 
     #[test]

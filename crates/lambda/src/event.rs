@@ -2,6 +2,8 @@
 //!
 //! ```json
 //! {"job_name": "nightly-etl", "arguments": {"--day": "2024-01-31"}, "duration": "1h", "mode": "index-url"}
+//! {"refresh": {"job_names": ["nightly-etl", "reports"]}}
+//! {"refresh": {"tags": {"team": "data"}}, "duration": "12h", "mode": "index-url"}
 //! ```
 //!
 //! Only `job_name` is required. `arguments` are extra run arguments (keys
@@ -11,9 +13,10 @@
 //! their exact name: see `glue_codeartifact_domain::glue_parameters` and
 //! `docs/security.md`). `duration` and `mode` override the deployment's
 //! settings, and only where that setting lists them; `null` means "not given". Any other
-//! field, or a field of the wrong type, rejects the event. The JSON Schema is
-//! `docs/lambda-event.schema.json`; examples per trigger are in
-//! `docs/events/`.
+//! field, or a field of the wrong type, rejects the event. The JSON Schema,
+//! `docs/lambda-event.schema.json`, is generated from these types (the
+//! `schema` feature, [`schema`]; `cargo run -p docgen`); examples per
+//! trigger are in `docs/events/`.
 //!
 //! New fields are added as `Option`s with `#[serde(default)]`, so older
 //! events stay valid.
@@ -33,29 +36,59 @@ use glue_codeartifact_domain::{
 };
 use serde::Deserialize;
 
+#[cfg(feature = "schema")]
+pub mod schema;
+
 use crate::{
     error::HandlerError,
     settings::{Override, REFRESH_CONCURRENCY, Settings, check_refresh_duration, parse_mode},
 };
 
-/// What one invocation asks for.
+/// A start event: start one run of a Glue job with the index URL merged
+/// into the run's pip options. The function must serve start events
+/// (`GLUE_CODEARTIFACT_START_ENABLED`, true by default; errorType
+/// `StartNotEnabled` otherwise, as the SAM template's refresh function
+/// answers).
 #[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(title = "start event"))]
 #[serde(deny_unknown_fields)]
 pub struct StartEvent {
-    /// The Glue job to start. Must be allowed by `ALLOWED_JOBS`.
+    /// The Glue job to start. It must match `GLUE_CODEARTIFACT_ALLOWED_JOBS`.
+    #[cfg_attr(feature = "schema", schemars(with = "schema::JobName"))]
     pub job_name: String,
-    /// Extra run arguments, `{"--key": "value"}`.
+    /// Extra run arguments, as Glue takes them: keys start with `--`, values
+    /// are strings. Only those `GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES`
+    /// allows (by name, or by a pattern such as `--report_*`); by default
+    /// none, so a deployment that lists nothing refuses any argument
+    /// (errorType `ArgumentNotAllowed`). Glue's own job parameters
+    /// (`--scriptLocation`, `--extra-py-files`, `--additional-python-modules`,
+    /// `--python-modules-installer-option`, `--extra-jars`, `--TempDir`, ...)
+    /// choose the code that runs with the job's role: no pattern allows them,
+    /// only their exact name (docs/security.md). The keys Glue reserves are
+    /// always refused.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(transform = schema::run_arguments))]
     pub arguments: BTreeMap<String, String>,
-    /// The token's lifetime (`15m`–`12h`, `0`, or seconds), if the
-    /// deployment lets events choose it.
+    /// The token's lifetime for this run: `0`, or 900 to 43200 seconds, as
+    /// seconds (`"3600"`) or a human form (`"15m"`, `"1h"`, `"12h"`). Only if
+    /// `GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES` lists `duration`; null
+    /// means the deployment's `GLUE_CODEARTIFACT_DURATION`.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(regex(pattern = schema::DURATION_PATTERN)))]
     pub duration: Option<String>,
-    /// `index-url` or `extra-index-url`, if the deployment lets events
-    /// choose it.
+    /// `index-url` (the repository is pip's only index) or `extra-index-url`
+    /// (besides the primary index). Only if
+    /// `GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES` lists `mode`; null means
+    /// the deployment's `GLUE_CODEARTIFACT_MODE`.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(transform = schema::mode))]
     pub mode: Option<String>,
-    /// Run `doctor`'s checks first and start nothing if any finds an error.
+    /// Run `doctor`'s checks first (job type and version, overridability,
+    /// conflicting options, token lifetime, every package resolving to an
+    /// installable file) and start nothing if any finds an error (errorType
+    /// `PreflightFailed`). Costs a few more calls, a short token of its own
+    /// and the index pages.
     #[serde(default)]
     pub preflight: bool,
 }
@@ -154,44 +187,64 @@ impl StartEvent {
 }
 
 /// A refresh event: write a fresh index URL into the `DefaultArguments` of
-/// the jobs it selects, so that runs Glue starts itself (triggers,
-/// workflows, schedules, the console) install private packages too.
-///
-/// ```json
-/// {"refresh": {"job_names": ["nightly-etl", "reports"]}}
-/// {"refresh": {"tags": {"team": "data"}}, "duration": "12h", "mode": "index-url"}
-/// ```
-///
-/// `refresh` holds exactly one of `job_names` (every one must match
-/// `ALLOWED_JOBS`, or the whole event is refused and nothing changes) and
-/// `tags` (the jobs carrying all of them, Glue `ListJobs`; those outside
-/// `ALLOWED_JOBS` are skipped, never touched). `duration` and `mode`
-/// override the deployment's `GLUE_CODEARTIFACT_REFRESH_DURATION` and
-/// `GLUE_CODEARTIFACT_MODE` where `ALLOWED_EVENT_OVERRIDES` lists them. The
-/// deployment must have `REFRESH_ENABLED=true`.
+/// the selected jobs (the installer option, or the inline form for Python
+/// shell jobs), so that runs Glue starts itself (triggers, workflows,
+/// schedules, the console) install private packages too. The function must
+/// be deployed with `GLUE_CODEARTIFACT_REFRESH_ENABLED=true`, as the SAM
+/// template's refresh function is (errorType `RefreshNotEnabled` otherwise,
+/// as its start function answers).
+// {"refresh": {"job_names": ["nightly-etl", "reports"]}}
+// {"refresh": {"tags": {"team": "data"}}, "duration": "12h", "mode": "index-url"}
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(title = "refresh event"))]
 #[serde(deny_unknown_fields)]
 pub struct RefreshEvent {
-    /// Which jobs.
+    /// Which jobs: exactly one of `job_names` and `tags`.
     pub refresh: RefreshSelection,
-    /// The token's lifetime, if the deployment lets events choose it.
+    /// The lifetime of the token written into the jobs: 900 to 43200
+    /// seconds (not `0`), as seconds (`"43200"`) or a human form (`"12h"`),
+    /// longer than `GLUE_CODEARTIFACT_MIN_TOKEN_LIFE` plus 1 minute. Only if
+    /// `GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES` lists `duration`; null
+    /// means the deployment's `GLUE_CODEARTIFACT_REFRESH_DURATION` (default
+    /// 12h).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(regex(pattern = schema::DURATION_PATTERN), transform = schema::not_zero)
+    )]
     pub duration: Option<String>,
-    /// `index-url` or `extra-index-url`, if the deployment lets events
-    /// choose it.
+    /// `index-url` (the repository is pip's only index) or `extra-index-url`
+    /// (besides the primary index). Only if
+    /// `GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES` lists `mode`; null means
+    /// the deployment's `GLUE_CODEARTIFACT_MODE`.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(transform = schema::mode))]
     pub mode: Option<String>,
 }
 
-/// The jobs a refresh event selects: exactly one of the two fields.
+/// The jobs a refresh event selects: exactly one of `job_names` and `tags`.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(transform = schema::exactly_one_selector))]
 #[serde(deny_unknown_fields)]
 pub struct RefreshSelection {
-    /// These jobs, by name.
+    /// These jobs, 1 to 50. Every one must match
+    /// `GLUE_CODEARTIFACT_ALLOWED_JOBS`, or the whole event is refused
+    /// (errorType `JobNotAllowed`) and nothing changes. null means not
+    /// given.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<Vec<schema::JobName>>", length(min = 1, max = MAX_REFRESH_JOB_NAMES))
+    )]
     pub job_names: Option<Vec<String>>,
-    /// Every job that carries all of these tags.
+    /// Every job that carries all of these tags (Glue `ListJobs`' Tags
+    /// filter; 1 to 50 tags, keys of 1 to 128 characters, values of at most
+    /// 256). Jobs outside `GLUE_CODEARTIFACT_ALLOWED_JOBS` are skipped, never
+    /// read or changed. null means not given.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(transform = schema::tags))]
     pub tags: Option<BTreeMap<String, String>>,
 }
 

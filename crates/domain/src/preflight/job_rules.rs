@@ -14,6 +14,7 @@ use crate::job::{
 use crate::preflight::wheel::PythonTarget;
 use crate::preflight::{CheckId, Finding};
 use crate::run_plan::{IndexPlacement, RunArgument};
+use glue_codeartifact_python_env::runtime::{self, JobType, Runtime, RuntimeError};
 
 /// Where a job's pip runs, as far as preflight needs to know.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,6 +25,9 @@ pub struct JobEnvironment {
     pub placement: IndexPlacement,
     /// The Python and platform pip installs for.
     pub python: PythonTarget,
+    /// The job's row of the runtime table; `None` for a Python shell job on
+    /// Python 3.6, which the table does not hold.
+    pub runtime: Option<&'static Runtime>,
 }
 
 /// What [`job_environment`] found.
@@ -35,19 +39,45 @@ pub struct EnvironmentCheck {
     pub findings: Vec<Finding>,
 }
 
-/// The Python and base image of a Glue version with pip installs (Glue
-/// guide, "Using Python libraries with AWS Glue"), and the glibc of that
-/// image: Amazon Linux AMI 2018.03 has 2.17, Amazon Linux 2 has 2.26,
-/// Amazon Linux 2023 has 2.34.
-fn spark_python(version: GlueVersion) -> (u32, &'static str, (u32, u32), bool) {
-    // (Python minor, image, glibc, known)
-    match (version.major, version.minor) {
-        (2, _) => (7, "Amazon Linux AMI", (2, 17), true),
-        (3, _) => (7, "Amazon Linux 2", (2, 26), true),
-        (4, _) => (10, "Amazon Linux 2", (2, 26), true),
-        (5, _) => (11, "Amazon Linux 2023", (2, 34), true),
-        _ => (11, "Amazon Linux 2023", (2, 34), false),
+/// The runtime a Spark job on Glue `version` is checked for, from the
+/// runtime table ([`runtime::spark`]): the one rule of which Python, glibc
+/// and image each Glue version has. A version newer than the table is
+/// checked as the newest row, and says so; an older one the table refuses
+/// (2.0 and 3.0: Python 3.7, past end of support) is an error.
+fn spark_runtime(version: GlueVersion, findings: &mut Vec<Finding>) -> Option<&'static Runtime> {
+    match runtime::spark(version) {
+        Ok(row) => Some(row),
+        Err(RuntimeError::Unsupported { .. }) if version > newest_spark().0 => {
+            let (newest, row) = newest_spark();
+            findings.push(Finding::info(
+                CheckId::JobGlueVersion,
+                format!(
+                    "Glue {version} is newer than glue-codeartifact's runtime table; packages are checked as for Glue {newest} ({}, {})",
+                    row.describe(),
+                    row.image
+                ),
+            ));
+            Some(row)
+        }
+        Err(err) => {
+            findings.push(Finding::error(
+                CheckId::JobGlueVersion,
+                err.to_string(),
+                format!("set GlueVersion to one of {}", runtime::supported()),
+            ));
+            None
+        }
     }
+}
+
+/// The newest Spark row of the runtime table.
+fn newest_spark() -> (GlueVersion, &'static Runtime) {
+    runtime::RUNTIMES
+        .iter()
+        .filter_map(|r| Some((r.glue_version?, r)))
+        .filter(|(_, r)| r.job_type == JobType::Spark)
+        .max_by_key(|(v, _)| *v)
+        .expect("the runtime table has Spark rows")
 }
 
 /// Checks the job type and Glue version, and derives where pip runs.
@@ -88,16 +118,13 @@ pub fn job_environment(job: &JobDefinition) -> EnvironmentCheck {
             } else {
                 JobCommand::SparkEtl
             };
-            let (minor, image, glibc, known) = spark_python(version);
-            if !known {
-                findings.push(Finding::info(
-                    CheckId::JobGlueVersion,
-                    format!(
-                        "Glue {version} is newer than glue-codeartifact's table; packages are checked as for Glue 5.x (Python 3.11, {image})"
-                    ),
-                ));
-            }
-            let target = PythonTarget::cpython3(minor, Some(glibc));
+            let Some(row) = spark_runtime(version, &mut findings) else {
+                return EnvironmentCheck {
+                    environment: None,
+                    findings,
+                };
+            };
+            let (target, image) = (row.python, row.image);
             findings.push(Finding::info(
                 CheckId::JobEnvironment,
                 format!(
@@ -116,6 +143,7 @@ pub fn job_environment(job: &JobDefinition) -> EnvironmentCheck {
                 command,
                 placement: IndexPlacement::InstallerOption,
                 python: target,
+                runtime: Some(row),
             })
         }
         JobClass::PythonShell => python_shell(job, &mut findings),
@@ -158,10 +186,12 @@ pub fn job_environment(job: &JobDefinition) -> EnvironmentCheck {
 /// long gone. Python shell workers' glibc is not documented.
 fn python_shell(job: &JobDefinition, findings: &mut Vec<Finding>) -> Option<JobEnvironment> {
     let inline = "the installer option is not supported there, so the index goes inline into --additional-python-modules";
-    let environment = |minor| JobEnvironment {
+    let environment = |runtime: Option<&'static Runtime>| JobEnvironment {
         command: JobCommand::PythonShell,
         placement: IndexPlacement::InlineModules,
-        python: PythonTarget::cpython3(minor, None),
+        // Python shell 3.6 is not in the runtime table (its support ended).
+        python: runtime.map_or_else(|| PythonTarget::cpython3(6, None), |r| r.python),
+        runtime,
     };
     match job.python_version.as_deref().map(str::trim) {
         Some("3.9") => {
@@ -169,7 +199,8 @@ fn python_shell(job: &JobDefinition, findings: &mut Vec<Finding>) -> Option<JobE
                 CheckId::JobPythonShell,
                 format!("Python shell job on Python 3.9: {inline}"),
             ));
-            Some(environment(9))
+            // Both library sets share the Python; doctor reads no more of the row.
+            Some(environment(runtime::python_shell(Some("3.9"), None).ok()))
         }
         Some("2") => {
             findings.push(Finding::error(
@@ -191,7 +222,7 @@ fn python_shell(job: &JobDefinition, findings: &mut Vec<Finding>) -> Option<JobE
                 ),
                 "set the job's PythonVersion to 3.9",
             ));
-            Some(environment(6))
+            Some(environment(None))
         }
     }
 }
@@ -501,28 +532,51 @@ mod tests {
     }
 
     #[test]
-    fn spark_versions_map_to_python() {
+    fn spark_versions_map_to_python_by_the_runtime_table() {
         for (glue, python, glibc) in [
-            ("2.0", "3.7", (2, 17)),
-            ("3.0", "3.7", (2, 26)),
             ("4.0", "3.10", (2, 26)),
             ("5.0", "3.11", (2, 34)),
             ("5.1", "3.11", (2, 34)),
+            ("6.0", "3.13", (2, 34)),
         ] {
             let check = job_environment(&job(JobCommand::SparkEtl, Some(glue)));
             let env = check.environment.unwrap();
             assert_eq!(env.python.to_string(), python, "{glue}");
             assert_eq!(env.python.glibc, Some(glibc), "{glue}");
             assert_eq!(env.placement, IndexPlacement::InstallerOption);
+            let row = env.runtime.unwrap();
+            assert_eq!(row.python, env.python, "one rule: the table's row");
+            assert_eq!(row.glue_version.unwrap().to_string(), glue);
             assert_eq!(
                 checks(&check.findings),
                 [(CheckId::JobEnvironment, Severity::Info)]
             );
         }
-        let check = job_environment(&job(JobCommand::SparkEtl, Some("6.0")));
-        assert_eq!(check.environment.unwrap().python.minor, 11);
+        // Newer than the table: checked as its newest row, and said so.
+        let check = job_environment(&job(JobCommand::SparkEtl, Some("7.0")));
+        assert_eq!(check.environment.unwrap().python.minor, 13);
         assert_eq!(check.findings[0].check, CheckId::JobGlueVersion);
         assert_eq!(check.findings[0].severity, Severity::Info);
+        assert!(
+            check.findings[0].cause.contains("Glue 6.0"),
+            "{:?}",
+            check.findings
+        );
+        // What the table refuses is an error naming why.
+        for (glue, cause) in [("2.0", "Python 3.7"), ("3.0", "Python 3.7"), ("4.5", "4.5")] {
+            let check = job_environment(&job(JobCommand::SparkEtl, Some(glue)));
+            assert_eq!(check.environment, None, "{glue}");
+            assert_eq!(
+                checks(&check.findings),
+                [(CheckId::JobGlueVersion, Severity::Error)],
+                "{glue}"
+            );
+            assert!(
+                check.findings[0].cause.contains(cause),
+                "{:?}",
+                check.findings
+            );
+        }
     }
 
     #[test]

@@ -1,8 +1,15 @@
 //! Check a job before it runs (`glue-codeartifact doctor`, and
 //! `start --preflight`).
 //!
-//! Two round trips, then the index: `GetJob`, `GetRepositoryEndpoint` and
-//! `GetAuthorizationToken` run concurrently; then the rules of
+//! `GetJob` and `GetRepositoryEndpoint` run concurrently. A job bound to a
+//! wheelhouse (every module a content-addressed S3 wheel, `--no-index`)
+//! needs no token, so none is minted for it: its objects are read back from
+//! S3 (`HeadObject`, and `GetObject` where S3 stored no SHA-256), at most
+//! [`INDEX_CONCURRENCY`] at a time, and the rules of
+//! [`glue_codeartifact_domain::preflight::bound`] judge options and tags.
+//! Any other job gets `GetAuthorizationToken` next (one round trip more
+//! than minting with the job read, the price of never minting a token that
+//! is not needed); then the rules of
 //! [`glue_codeartifact_domain::preflight`] run on the job, and the project
 //! page of every requirement in `--additional-python-modules` is read from
 //! the repository's index, at most [`INDEX_CONCURRENCY`] at a time.
@@ -17,13 +24,18 @@
 use std::collections::BTreeMap;
 
 use futures_util::{StreamExt, stream};
-use glue_codeartifact_aws::{AwsError, AwsErrorKind, Operation};
+use glue_codeartifact_aws::{AwsError, AwsErrorKind, Operation, S3};
 use glue_codeartifact_domain::{
     duration::TokenDuration,
     index_url::{IndexUrl, PackageFormat},
     installer_option::IndexMode,
+    job::JobDefinition,
     preflight::{
         CheckId, Finding, Report,
+        bound::{
+            ObjectCheck, Verification, bound_objects, bound_summary, check_bound_options,
+            check_wheel_tags, object_finding, rebind_command,
+        },
         job_rules::{
             check_index_options, check_overridable, check_token_lifetime, job_environment,
             modules_value,
@@ -33,13 +45,17 @@ use glue_codeartifact_domain::{
     },
     run_plan::RunArgument,
     secret::AuthToken,
+    wheelhouse::BoundObject,
 };
+use sha2::{Digest, Sha256};
+use url::Url;
 
 use crate::{
     Error, RepositoryRef, Services,
     error::Context,
     package_index::{IndexError, PackageIndex, retrying},
     start::StartRequest,
+    wheelhouse::{MAX_WHEEL_BYTES, to_hex},
 };
 
 /// How many project pages are read at once.
@@ -97,7 +113,9 @@ pub async fn doctor(services: &Services, request: &DoctorRequest) -> Result<Repo
     };
     let owner = repository.domain_owner.as_deref();
     let format = PackageFormat::Pypi;
-    let (job, endpoint, issued) = tokio::join!(
+    // The job first (with the endpoint, which needs no token): a job bound
+    // to a wheelhouse needs no token, so none is minted for it.
+    let (job, endpoint) = tokio::join!(
         services.glue.get_job(&request.job),
         services.codeartifact.get_repository_endpoint(
             &repository.domain,
@@ -106,17 +124,23 @@ pub async fn doctor(services: &Services, request: &DoctorRequest) -> Result<Repo
             format,
             repository.endpoint_type,
         ),
-        services.codeartifact.get_authorization_token(
-            &repository.domain,
-            owner,
-            TokenDuration::MIN
-        ),
     );
     let mut findings = Vec::new();
     let job = aws_outcome(job, &mut findings, cx)?;
     let endpoint = aws_outcome(endpoint, &mut findings, cx)?
         .map(|endpoint| repository.reachable(endpoint))
         .transpose()?;
+    if let Some(job) = &job
+        && let Some(objects) = modules_value(job, &request.arguments)
+            .ok()
+            .and_then(bound_objects)
+    {
+        return bound_report(services, request, job, objects, endpoint, findings).await;
+    }
+    let issued = services
+        .codeartifact
+        .get_authorization_token(&repository.domain, owner, TokenDuration::MIN)
+        .await;
     let token = aws_outcome(issued, &mut findings, cx)?.map(|issued| issued.token);
     dedup_not_found(&mut findings);
     let index = match (&endpoint, &token) {
@@ -296,6 +320,88 @@ pub async fn doctor(services: &Services, request: &DoctorRequest) -> Result<Repo
         );
     }
     Ok(Report::new(&job.name, findings))
+}
+
+/// The report on a job bound to a wheelhouse: its options and wheel tags
+/// (pure rules), and every object read back from S3, at most
+/// [`INDEX_CONCURRENCY`] at a time. No token, no index.
+async fn bound_report(
+    services: &Services,
+    request: &DoctorRequest,
+    job: &JobDefinition,
+    objects: Vec<BoundObject>,
+    endpoint: Option<String>,
+    mut findings: Vec<Finding>,
+) -> Result<Report, Error> {
+    let cx = Context {
+        job: Some(&request.job),
+        repository: &request.repository,
+        region: &services.region,
+    };
+    let environment = job_environment(job);
+    findings.extend(environment.findings);
+    let Some(environment) = environment.environment else {
+        return Ok(Report::new(&job.name, findings));
+    };
+    let rebind = rebind_command(&job.name, &objects);
+    findings.push(bound_summary(job, &environment, &objects));
+    let repository = endpoint.as_deref().and_then(|e| Url::parse(e).ok());
+    findings.extend(check_bound_options(
+        job,
+        &environment,
+        &request.arguments,
+        repository.as_ref(),
+        &rebind,
+    ));
+    findings.extend(check_wheel_tags(&objects, &environment, &job.name));
+    let checks: Vec<Result<ObjectCheck, AwsError>> = stream::iter(objects.iter())
+        .map(|object| check_object(&services.s3, object))
+        .buffered(INDEX_CONCURRENCY)
+        .collect()
+        .await;
+    for (object, check) in objects.iter().zip(checks) {
+        let check = check.map_err(|e| Error::from_aws(e, cx))?;
+        findings.extend(object_finding(object, &check, &rebind));
+    }
+    Ok(Report::new(&job.name, findings))
+}
+
+/// Reads one object back: `HeadObject` (checksum mode) first. Where S3
+/// stored a SHA-256 (every object `wheelhouse` uploads has one: it sends
+/// `x-amz-checksum-sha256`, which S3 checks against the bytes before it
+/// stores them), that checksum is the content's and decides, with no
+/// download. Otherwise (an object put by another tool, a multipart upload's
+/// composite checksum) the object is downloaded, streamed through SHA-256.
+async fn check_object(s3: &S3, object: &BoundObject) -> Result<ObjectCheck, AwsError> {
+    let decide = |actual: String, by| {
+        if actual == object.sha256 {
+            ObjectCheck::Verified(by)
+        } else {
+            ObjectCheck::Changed { actual, by }
+        }
+    };
+    let head = match s3.head_object(&object.uri).await {
+        Ok(Some(head)) => head,
+        Ok(None) => return Ok(ObjectCheck::Missing),
+        Err(err) if err.kind == AwsErrorKind::AccessDenied => return Ok(ObjectCheck::Forbidden),
+        Err(err) => return Err(err),
+    };
+    if let Some(sha256) = head.sha256 {
+        return Ok(decide(to_hex(&sha256), Verification::StoredChecksum));
+    }
+    if head.size > MAX_WHEEL_BYTES {
+        return Ok(ObjectCheck::TooLarge { size: head.size });
+    }
+    let mut hasher = Sha256::new();
+    match s3
+        .read_object(&object.uri, |chunk| hasher.update(chunk))
+        .await
+    {
+        Ok(_) => Ok(decide(to_hex(&hasher.finalize()), Verification::Download)),
+        Err(err) if err.kind == AwsErrorKind::AccessDenied => Ok(ObjectCheck::Forbidden),
+        Err(err) if err.kind == AwsErrorKind::NotFound => Ok(ObjectCheck::Missing),
+        Err(err) => Err(err),
+    }
 }
 
 /// Reads the pages of `names` concurrently, at most [`INDEX_CONCURRENCY`]

@@ -590,7 +590,7 @@ fn hex_digest(hex: &str) -> [u8; 32] {
     out
 }
 
-fn to_hex(bytes: &[u8]) -> String {
+pub(crate) fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

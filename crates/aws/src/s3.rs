@@ -137,6 +137,36 @@ impl S3 {
         Ok(body.into_bytes().to_vec())
     }
 
+    /// `GetObject`, streamed: `each` gets the body chunk by chunk, so a
+    /// large object is never held in memory whole. Returns its size.
+    pub async fn read_object(
+        &self,
+        uri: &S3Uri,
+        mut each: impl FnMut(&[u8]),
+    ) -> Result<u64, AwsError> {
+        const OP: Operation = Operation::GetObject;
+        let mut output = self
+            .client
+            .get_object()
+            .bucket(uri.bucket())
+            .key(uri.key())
+            .send()
+            .await
+            .map_err(|e| s3_error(OP, e).about(uri))?;
+        let mut size = 0u64;
+        while let Some(chunk) = output.body.next().await {
+            let chunk = chunk.map_err(|e| AwsError {
+                operation: OP,
+                kind: AwsErrorKind::Network,
+                code: None,
+                message: format!("the body of {uri} could not be read ({e})"),
+            })?;
+            size += chunk.len() as u64;
+            each(&chunk);
+        }
+        Ok(size)
+    }
+
     /// `PutObject` of `body`, with its SHA-256 (`x-amz-checksum-sha256`):
     /// S3 refuses the upload when the bytes it received do not match, and
     /// keeps the checksum for [`head_object`](Self::head_object).

@@ -706,3 +706,294 @@ fn a_wrong_repository_is_a_finding_and_a_missing_job_an_error() {
         "no AWS call for invalid input"
     );
 }
+
+// --- a job bound to a wheelhouse (wheelhouse --bind) -------------------------
+
+/// A Spark job on Glue `glue` bound by the real `wheelhouse --bind` to
+/// acme-core and acme-tools in a fresh bucket; returns the job, the bucket
+/// and the two objects' keys (dependency order).
+fn bound(stack: &Stack, glue: &str) -> (String, String, Vec<String>) {
+    use crate::wheelhouse::{bound_job, publish, wheelhouse, write_lock};
+    let (core, tools) = publish(stack);
+    let lock = write_lock(stack, glue, &core, &tools);
+    let job = bound_job(stack, glue);
+    let bucket = unique_name("wheels");
+    stack.moto.create_bucket(&bucket);
+    let prefix = format!("s3://{bucket}/glue/wheels/");
+    wheelhouse(stack, &job, &prefix, &lock, &["--bind"]).assert_code(0);
+    let keys = [&core, &tools]
+        .iter()
+        .map(|path| {
+            let bytes = std::fs::read(path).unwrap();
+            let file = path.file_name().unwrap().to_string_lossy().into_owned();
+            format!(
+                "glue/wheels/sha256/{}/{file}",
+                crate::wheelhouse::hex(&bytes)
+            )
+        })
+        .collect();
+    (job, bucket, keys)
+}
+
+/// doctor on a bound job, whole-tree check on (a bound job needs no uv),
+/// asserting that no token was minted and no index read.
+fn doctor_bound(stack: &Stack, job: &str, output: &str) -> Run {
+    let before = stack.emulator.stats();
+    let run = stack.cli(&[
+        "doctor",
+        "--job",
+        job,
+        "--domain",
+        DOMAIN,
+        "--repository",
+        REPOSITORY,
+        "--output",
+        output,
+    ]);
+    stack.assert_no_token(&run.both(), "doctor on a bound job");
+    let after = stack.emulator.stats();
+    assert_eq!(
+        after.get_authorization_token, before.get_authorization_token,
+        "a bound job needs no token: none is minted"
+    );
+    assert_eq!(after.index, before.index, "nor is the index read");
+    assert!(
+        stack.moto.job_runs(job).is_empty(),
+        "doctor never starts a run"
+    );
+    run
+}
+
+/// A new job with `glue`'s version and the module arguments of `from`,
+/// the installer option replaced by `option` when given.
+fn copy_bound(stack: &Stack, from: &str, glue: &str, option: Option<&str>) -> String {
+    let defaults = stack.moto.job(from).default_arguments.unwrap();
+    let option = option.unwrap_or(&defaults[INSTALLER_OPTION]).to_owned();
+    let modules = defaults[MODULES].clone();
+    stack.spark_job(|j| {
+        j.glue_version(Some(glue))
+            .default_argument(MODULES, &modules)
+            .default_argument(INSTALLER_OPTION, &option)
+    })
+}
+
+#[test]
+fn a_healthy_bound_job_passes_without_a_token() {
+    let stack = Stack::new();
+    let (job, bucket, keys) = bound(&stack, "5.0");
+    let run = doctor_bound(&stack, &job, "json");
+    run.assert_code(0);
+    assert_eq!(run.json()["errors"], 0, "{}", run.stdout);
+    let f = only(&run, "wheelhouse-bound", "info", "is bound to a wheelhouse");
+    let cause = f["cause"].as_str().unwrap();
+    assert!(cause.contains("2 wheels"), "{cause}");
+    assert!(
+        cause.contains(&format!("s3://{bucket}/glue/wheels/")),
+        "{cause}"
+    );
+    for check in [
+        "wheelhouse-object-missing",
+        "wheelhouse-object-changed",
+        "wheelhouse-no-index",
+        "installer-option-no-index",
+        "package-ok",
+        "tree-skipped",
+        "token-lifetime",
+        "access-denied",
+    ] {
+        none_of(&run, check);
+    }
+    // Every object was verified by S3's stored SHA-256: no download.
+    assert!(
+        stack
+            .moto
+            .s3_requests(Some("GetObject"), &bucket)
+            .is_empty(),
+        "{:?}",
+        stack.moto.s3_requests(None, &bucket)
+    );
+    assert!(stack.moto.s3_requests(Some("HeadObject"), &bucket).len() >= keys.len());
+
+    let text = doctor_bound(&stack, &job, "text");
+    text.assert_code(0);
+    assert!(
+        text.stdout.contains("info     wheelhouse-bound: "),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout
+            .trim_end()
+            .ends_with("no problems found (2 infos)"),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn a_deleted_object_fails_and_is_named() {
+    let stack = Stack::new();
+    let (job, bucket, keys) = bound(&stack, "4.0");
+    stack.moto.delete_object(&bucket, &keys[1]);
+    let run = doctor_bound(&stack, &job, "json");
+    run.assert_code(DOCTOR_FOUND_ERRORS);
+    let uri = format!("s3://{bucket}/{}", keys[1]);
+    let f = only(&run, "wheelhouse-object-missing", "error", &uri);
+    assert_eq!(f["subject"], uri.as_str());
+    let fix = f["fix"].as_str().unwrap();
+    assert!(
+        fix.contains(&format!(
+            "glue-codeartifact wheelhouse --job {job} --s3-prefix s3://{bucket}/glue/wheels/"
+        )) && fix.contains("--bind"),
+        "{fix}"
+    );
+    assert_eq!(run.json()["errors"], 1, "{}", run.stdout);
+
+    let text = doctor_bound(&stack, &job, "text");
+    text.assert_code(DOCTOR_FOUND_ERRORS);
+    assert!(
+        text.stdout
+            .contains(&format!("error    wheelhouse-object-missing: {uri}")),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn a_replaced_object_fails_whether_s3_stored_a_checksum_or_not() {
+    let stack = Stack::new();
+    let (job, bucket, keys) = bound(&stack, "5.0");
+    // Without a checksum (as `aws s3 cp` of another file might): doctor
+    // downloads the object and hashes it.
+    stack
+        .moto
+        .put_object(&bucket, &keys[0], b"not the locked wheel");
+    // With a SHA-256 checksum of the wrong bytes: S3's stored checksum
+    // tells, with no download.
+    let wrong = b"other bytes".to_vec();
+    stack.moto.put_object_with_sha256(&bucket, &keys[1], &wrong);
+    let gets_before = stack.moto.s3_requests(Some("GetObject"), &bucket).len();
+    let run = doctor_bound(&stack, &job, "json");
+    run.assert_code(DOCTOR_FOUND_ERRORS);
+    let changed = findings(&run, "wheelhouse-object-changed");
+    assert_eq!(changed.len(), 2, "{}", run.stdout);
+    let by_subject = |key: &str| {
+        changed
+            .iter()
+            .find(|f| f["subject"] == format!("s3://{bucket}/{key}").as_str())
+            .unwrap_or_else(|| panic!("{key} in {}", run.stdout))
+            .clone()
+    };
+    let downloaded = by_subject(&keys[0]);
+    let cause = downloaded["cause"].as_str().unwrap();
+    assert!(cause.contains("downloaded bytes"), "{cause}");
+    assert!(
+        cause.contains(&crate::wheelhouse::hex(b"not the locked wheel")),
+        "{cause}"
+    );
+    let stored = by_subject(&keys[1]);
+    let cause = stored["cause"].as_str().unwrap();
+    assert!(cause.contains("stored SHA-256"), "{cause}");
+    assert!(cause.contains(&crate::wheelhouse::hex(&wrong)), "{cause}");
+    assert_eq!(
+        stack.moto.s3_requests(Some("GetObject"), &bucket).len() - gets_before,
+        1,
+        "only the object without a stored SHA-256 is downloaded"
+    );
+}
+
+#[test]
+fn a_bound_job_without_no_index_or_with_an_index_option_left_fails() {
+    let stack = Stack::new();
+    let (job, _, _) = bound(&stack, "5.0");
+    let no_index = copy_bound(&stack, &job, "5.0", Some("--upgrade"));
+    let run = doctor_bound(&stack, &no_index, "json");
+    run.assert_code(DOCTOR_FOUND_ERRORS);
+    let f = only(&run, "wheelhouse-no-index", "error", "lacks --no-index");
+    assert_eq!(f["subject"], INSTALLER_OPTION);
+    assert!(
+        f["fix"].as_str().unwrap().contains("--bind"),
+        "{}",
+        f["fix"]
+    );
+    none_of(&run, "installer-option-no-index");
+
+    let index = format!("{}simple/", crate::wheelhouse::index_base(&stack).as_str());
+    let stale = format!(
+        "--no-index --extra-index-url=https://aws:{}@{}",
+        "STALE-TOKEN-123",
+        &index["http://".len()..]
+    );
+    let left = copy_bound(&stack, &job, "5.0", Some(&stale));
+    let run = doctor_bound(&stack, &left, "json");
+    run.assert_code(DOCTOR_FOUND_ERRORS);
+    only(
+        &run,
+        "wheelhouse-index-option",
+        "error",
+        "--extra-index-url",
+    );
+    assert!(!run.both().contains("STALE-TOKEN-123"), "{}", run.both());
+}
+
+#[test]
+fn a_wheel_for_another_python_fails() {
+    use crate::wheelhouse::{bound_job, index_base, locked, wheelhouse};
+    use glue_codeartifact_python_env::{
+        lock::{Lock, LockRuntime},
+        runtime::{self, GlueVersion},
+    };
+    let stack = Stack::new();
+    // Bound on Glue 5.0 (Python 3.11) to a CPython 3.11 wheel, then the
+    // job is moved to Glue 4.0 (Python 3.10) with the same arguments.
+    let fast = make_wheel_with(
+        &stack.packages,
+        "acme-fast",
+        "1.0",
+        &[
+            "--python-tag",
+            "cp311",
+            "--abi-tag",
+            "cp311",
+            "--platform-tag",
+            "manylinux2014_x86_64",
+        ],
+    );
+    let lock = Lock {
+        runtime: LockRuntime::of(runtime::spark(GlueVersion::new(5, 0)).unwrap()),
+        requirements: vec!["acme-fast==1.0".into()],
+        packages: vec![locked(&index_base(&stack), &fast, &[])],
+        provided: vec![],
+    };
+    let path = crate::util::scratch(&unique_name("lock")).join("pylock.fast.toml");
+    std::fs::write(&path, lock.to_toml()).unwrap();
+    let job = bound_job(&stack, "5.0");
+    let bucket = unique_name("wheels");
+    stack.moto.create_bucket(&bucket);
+    wheelhouse(
+        &stack,
+        &job,
+        &format!("s3://{bucket}/w/"),
+        &path,
+        &["--bind"],
+    )
+    .assert_code(0);
+    doctor_bound(&stack, &job, "json").assert_code(0);
+
+    let moved = copy_bound(&stack, &job, "4.0", None);
+    let run = doctor_bound(&stack, &moved, "json");
+    run.assert_code(DOCTOR_FOUND_ERRORS);
+    let file = fast.file_name().unwrap().to_string_lossy().into_owned();
+    let f = only(&run, "wheelhouse-wheel-incompatible", "error", &file);
+    let cause = f["cause"].as_str().unwrap();
+    assert!(cause.contains("not for Python 3.10"), "{cause}");
+    assert!(
+        f["fix"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("lock --job {moved}")),
+        "{}",
+        f["fix"]
+    );
+    assert_eq!(run.json()["errors"], 1, "{}", run.stdout);
+}

@@ -24,7 +24,7 @@ const EXIT_BUCKET_NOT_FOUND: i32 = 44;
 const EXIT_LOCK_MISMATCH: i32 = 45;
 const EXIT_DOWNLOAD_CORRUPT: i32 = 46;
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -32,7 +32,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// The repository's index URL without credentials (from `index-url`).
-fn index_base(stack: &Stack) -> url::Url {
+pub(crate) fn index_base(stack: &Stack) -> url::Url {
     let run = stack.cli(&["index-url", "--domain", DOMAIN, "--repository", REPOSITORY]);
     run.assert_code(0);
     let mut url = url::Url::parse(run.stdout.trim()).unwrap();
@@ -43,7 +43,7 @@ fn index_base(stack: &Stack) -> url::Url {
 
 /// Publishes acme-core 2.1.0 and acme-tools 1.2.0 (which needs acme-core
 /// and boto3) and returns their paths.
-fn publish(stack: &Stack) -> (PathBuf, PathBuf) {
+pub(crate) fn publish(stack: &Stack) -> (PathBuf, PathBuf) {
     let core = make_wheel(&stack.packages, "acme-core", "2.1.0");
     let tools = make_wheel_with(
         &stack.packages,
@@ -54,7 +54,7 @@ fn publish(stack: &Stack) -> (PathBuf, PathBuf) {
     (core, tools)
 }
 
-fn locked(index: &url::Url, path: &Path, deps: &[&str]) -> LockedPackage {
+pub(crate) fn locked(index: &url::Url, path: &Path, deps: &[&str]) -> LockedPackage {
     let bytes = std::fs::read(path).unwrap();
     let filename = path.file_name().unwrap().to_string_lossy().into_owned();
     let (name, version) = {
@@ -79,7 +79,7 @@ fn locked(index: &url::Url, path: &Path, deps: &[&str]) -> LockedPackage {
 
 /// A lock of acme-tools for Glue `glue` (Spark), written to a scratch file,
 /// as `lock` would write it.
-fn write_lock(stack: &Stack, glue: &str, core: &Path, tools: &Path) -> PathBuf {
+pub(crate) fn write_lock(stack: &Stack, glue: &str, core: &Path, tools: &Path) -> PathBuf {
     let runtime = runtime::spark(GlueVersion::parse(glue).unwrap()).unwrap();
     let index = index_base(stack);
     let boto3 = runtime.provided_version("boto3").unwrap();
@@ -100,7 +100,13 @@ fn write_lock(stack: &Stack, glue: &str, core: &Path, tools: &Path) -> PathBuf {
     path
 }
 
-fn wheelhouse(stack: &Stack, job: &str, prefix: &str, lock: &Path, extra: &[&str]) -> Run {
+pub(crate) fn wheelhouse(
+    stack: &Stack,
+    job: &str,
+    prefix: &str,
+    lock: &Path,
+    extra: &[&str],
+) -> Run {
     wheelhouse_env(stack, job, prefix, lock, extra, &[])
 }
 
@@ -145,7 +151,7 @@ fn puts(moto: &Moto, bucket: &str) -> usize {
     moto.s3_requests(Some("PutObject"), bucket).len()
 }
 
-fn bound_job(stack: &Stack, glue: &str) -> String {
+pub(crate) fn bound_job(stack: &Stack, glue: &str) -> String {
     stack.spark_job(|j| {
         j.glue_version(Some(glue))
             .default_argument(INSTALLER_OPTION, "--upgrade")

@@ -137,6 +137,26 @@ impl Moto {
         });
     }
 
+    /// Stores an object with a SHA-256 checksum (the SDK computes it and
+    /// sends `x-amz-checksum-sha256`; S3 keeps it for HeadObject).
+    pub fn put_object_with_sha256(&self, bucket: &str, key: &str, body: &[u8]) {
+        self.block_on(
+            self.s3
+                .put_object()
+                .bucket(bucket)
+                .key(key)
+                .checksum_algorithm(aws_sdk_s3::types::ChecksumAlgorithm::Sha256)
+                .body(ByteStream::from(body.to_vec()))
+                .send(),
+        )
+        .unwrap_or_else(|e| {
+            panic!(
+                "PutObject {bucket}/{key} failed: {}",
+                DisplayErrorContext(&e)
+            )
+        });
+    }
+
     /// The keys and sizes under `prefix` (ListObjectsV2, all pages), sorted.
     pub fn list_objects(&self, bucket: &str, prefix: &str) -> Vec<(String, u64)> {
         let mut objects = Vec::new();

@@ -14,7 +14,8 @@
 //! - [`wheel`]: distribution file names and wheel-tag compatibility with a
 //!   Glue worker;
 //! - [`resolve`]: one requirement judged against its project page, roughly
-//!   as pip would choose.
+//!   as pip would choose;
+//! - [`bound`]: a job bound to a wheelhouse (S3 wheels, `--no-index`).
 //!
 //! ```
 //! use glue_codeartifact_domain::preflight::{
@@ -46,6 +47,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod bound;
 pub mod index_page;
 pub mod job_rules;
 pub mod modules;
@@ -167,11 +169,31 @@ pub enum CheckId {
     TreeUnresolvable,
     /// `tree-skipped`: the whole tree was not checked (no uv, …).
     TreeSkipped,
+    /// `requirements-file-unreadable`: the S3 requirements file (Glue 5.0+'s `-r` pattern) could not be read: missing, denied, not UTF-8.
+    RequirementsFileUnreadable,
+    /// `requirements-file-invalid`: a line of the S3 requirements file is not a requirement doctor can check.
+    RequirementsFileInvalid,
+    /// `wheelhouse-bound`: the job is bound to a wheelhouse (S3 wheels, `--no-index`).
+    WheelhouseBound,
+    /// `wheelhouse-module-form`: the job's runtime does not install S3 wheels (Python shell).
+    WheelhouseModuleForm,
+    /// `wheelhouse-no-index`: a bound job's installer option lacks `--no-index`.
+    WheelhouseNoIndex,
+    /// `wheelhouse-index-option`: a bound job's installer option still holds an index option.
+    WheelhouseIndexOption,
+    /// `wheelhouse-object-missing`: a wheelhouse object does not exist.
+    WheelhouseObjectMissing,
+    /// `wheelhouse-object-denied`: S3 answered 403 for a wheelhouse object (denied, or missing without `s3:ListBucket`).
+    WheelhouseObjectDenied,
+    /// `wheelhouse-object-changed`: a wheelhouse object's content is not the SHA-256 its key names.
+    WheelhouseObjectChanged,
+    /// `wheelhouse-wheel-incompatible`: a bound wheel's tags do not fit the job's Python and platform.
+    WheelhouseWheelIncompatible,
 }
 
 impl CheckId {
     /// Every check, in report order.
-    pub const ALL: [CheckId; 33] = [
+    pub const ALL: [CheckId; 43] = [
         CheckId::JobCommand,
         CheckId::JobGlueVersion,
         CheckId::JobEnvironment,
@@ -205,6 +227,16 @@ impl CheckId {
         CheckId::TreeProvidedConflict,
         CheckId::TreeUnresolvable,
         CheckId::TreeSkipped,
+        CheckId::RequirementsFileUnreadable,
+        CheckId::RequirementsFileInvalid,
+        CheckId::WheelhouseBound,
+        CheckId::WheelhouseModuleForm,
+        CheckId::WheelhouseNoIndex,
+        CheckId::WheelhouseIndexOption,
+        CheckId::WheelhouseObjectMissing,
+        CheckId::WheelhouseObjectDenied,
+        CheckId::WheelhouseObjectChanged,
+        CheckId::WheelhouseWheelIncompatible,
     ];
 
     /// The stable identifier, e.g. `package-sdist-only`.
@@ -243,6 +275,16 @@ impl CheckId {
             CheckId::TreeProvidedConflict => "tree-provided-conflict",
             CheckId::TreeUnresolvable => "tree-unresolvable",
             CheckId::TreeSkipped => "tree-skipped",
+            CheckId::RequirementsFileUnreadable => "requirements-file-unreadable",
+            CheckId::RequirementsFileInvalid => "requirements-file-invalid",
+            CheckId::WheelhouseBound => "wheelhouse-bound",
+            CheckId::WheelhouseModuleForm => "wheelhouse-module-form",
+            CheckId::WheelhouseNoIndex => "wheelhouse-no-index",
+            CheckId::WheelhouseIndexOption => "wheelhouse-index-option",
+            CheckId::WheelhouseObjectMissing => "wheelhouse-object-missing",
+            CheckId::WheelhouseObjectDenied => "wheelhouse-object-denied",
+            CheckId::WheelhouseObjectChanged => "wheelhouse-object-changed",
+            CheckId::WheelhouseWheelIncompatible => "wheelhouse-wheel-incompatible",
         }
     }
 }

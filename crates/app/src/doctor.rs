@@ -40,10 +40,14 @@ use glue_codeartifact_domain::{
             check_index_options, check_overridable, check_token_lifetime, job_environment,
             modules_value,
         },
-        modules::{ModuleItem, parse_modules},
+        modules::{ModuleItem, parse_modules, requirement_line},
+        requirements_file::{
+            FileRead, MAX_REQUIREMENTS_BYTES, read_requirements, requirements_file,
+        },
         resolve::{check_markers, check_requirement},
     },
     run_plan::RunArgument,
+    s3_uri::S3Uri,
     secret::AuthToken,
     wheelhouse::BoundObject,
 };
@@ -177,8 +181,17 @@ pub async fn doctor(services: &Services, request: &DoctorRequest) -> Result<Repo
             return Ok(Report::new(&job.name, findings));
         }
     };
+    let mut items = parse_modules(modules, environment.placement);
+    if let Some(uri) = requirements_file(&job, &request.arguments) {
+        let read = read_file(&services.s3, &uri)
+            .await
+            .map_err(|e| Error::from_aws(e, cx))?;
+        let (lines, found) = read_requirements(&uri, read, &environment);
+        findings.extend(found);
+        items = lines.iter().map(|line| requirement_line(line)).collect();
+    }
     let mut requirements = Vec::new();
-    for item in parse_modules(modules, environment.placement) {
+    for item in items {
         match item {
             ModuleItem::Requirement { text, requirement } => {
                 match check_markers(&text, &requirement, &environment.python) {
@@ -400,6 +413,29 @@ async fn check_object(s3: &S3, object: &BoundObject) -> Result<ObjectCheck, AwsE
         Ok(_) => Ok(decide(to_hex(&hasher.finalize()), Verification::Download)),
         Err(err) if err.kind == AwsErrorKind::AccessDenied => Ok(ObjectCheck::Forbidden),
         Err(err) if err.kind == AwsErrorKind::NotFound => Ok(ObjectCheck::Missing),
+        Err(err) => Err(err),
+    }
+}
+
+/// `GetObject` of the S3 requirements file, streamed and bounded by
+/// [`MAX_REQUIREMENTS_BYTES`]; a 404 or 403 is the user's to fix.
+async fn read_file(s3: &S3, uri: &S3Uri) -> Result<FileRead, AwsError> {
+    let mut bytes = Vec::new();
+    let mut too_large = false;
+    let read = s3
+        .read_object(uri, |chunk| {
+            if bytes.len() + chunk.len() > MAX_REQUIREMENTS_BYTES {
+                too_large = true;
+            } else {
+                bytes.extend_from_slice(chunk);
+            }
+        })
+        .await;
+    match read {
+        Ok(_) if too_large => Ok(FileRead::TooLarge),
+        Ok(_) => Ok(FileRead::Bytes(bytes)),
+        Err(err) if err.kind == AwsErrorKind::AccessDenied => Ok(FileRead::Forbidden),
+        Err(err) if err.kind == AwsErrorKind::NotFound => Ok(FileRead::Missing),
         Err(err) => Err(err),
     }
 }

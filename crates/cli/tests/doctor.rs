@@ -997,3 +997,77 @@ fn a_wheel_for_another_python_fails() {
     );
     assert_eq!(run.json()["errors"], 1, "{}", run.stdout);
 }
+
+// --- Glue 5.0's S3 requirements file (`-r`) ----------------------------------
+
+#[test]
+fn the_s3_requirements_file_is_read_and_its_requirements_checked() {
+    let stack = stack_with_index();
+    let bucket = unique_name("reqs");
+    stack.moto.create_bucket(&bucket);
+    stack.moto.put_object(
+        &bucket,
+        "glue/requirements.txt",
+        b"# pinned\nacme-tools==1.2.0\nacme-multi>=1,<2\nacme-typo==1.0\n",
+    );
+    let uri = format!("s3://{bucket}/glue/requirements.txt");
+    let job = stack.spark_job(|j| {
+        j.glue_version(Some("5.0"))
+            .timeout_minutes(30)
+            .max_retries(0)
+            .default_argument(MODULES, &uri)
+            .default_argument(INSTALLER_OPTION, "--upgrade -r")
+    });
+    let run = doctor(&stack, &job, &[]);
+    run.assert_code(DOCTOR_FOUND_ERRORS);
+    only(
+        &run,
+        "requirements-file-read",
+        "info",
+        "lists 3 requirements",
+    );
+    let ok = findings(&run, "package-ok");
+    assert_eq!(ok.len(), 2, "{}", run.stdout);
+    assert!(
+        ok.iter()
+            .any(|f| f["cause"].as_str().unwrap().contains("acme_multi-1.0.0")),
+        "the comma stays inside one requirement: {}",
+        run.stdout
+    );
+    only(&run, "package-not-found", "error", "acme-typo");
+    none_of(&run, "module-not-checked");
+    assert_eq!(run.json()["errors"], 1, "{}", run.stdout);
+
+    // Missing: an error naming the object, nothing else claimed.
+    stack.moto.delete_object(&bucket, "glue/requirements.txt");
+    let run = doctor(&stack, &job, &[]);
+    run.assert_code(DOCTOR_FOUND_ERRORS);
+    let f = only(
+        &run,
+        "requirements-file-unreadable",
+        "error",
+        &format!("the requirements file {uri} does not exist"),
+    );
+    assert_eq!(f["subject"], uri.as_str());
+    none_of(&run, "package-ok");
+
+    // Denied: 403 named with both causes.
+    stack
+        .moto
+        .put_object(&bucket, "glue/requirements.txt", b"acme-tools\n");
+    stack.moto.inject_s3_fault(&test_stack::S3Fault::new(
+        "GetObject",
+        &bucket,
+        test_stack::S3FaultKind::AccessDenied,
+        Some(1),
+    ));
+    let run = doctor(&stack, &job, &[]);
+    stack.moto.clear_s3_faults(&bucket);
+    run.assert_code(DOCTOR_FOUND_ERRORS);
+    let f = only(&run, "requirements-file-unreadable", "error", "403");
+    assert!(
+        f["fix"].as_str().unwrap().contains("s3:GetObject"),
+        "{}",
+        f["fix"]
+    );
+}

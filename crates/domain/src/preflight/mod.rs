@@ -51,6 +51,7 @@ pub mod bound;
 pub mod index_page;
 pub mod job_rules;
 pub mod modules;
+pub mod requirements_file;
 pub mod resolve;
 /// Wheel tags, from `glue-codeartifact-python-env` (one wheel-tag module).
 pub use glue_codeartifact_python_env::wheel;
@@ -169,6 +170,8 @@ pub enum CheckId {
     TreeUnresolvable,
     /// `tree-skipped`: the whole tree was not checked (no uv, …).
     TreeSkipped,
+    /// `requirements-file-read`: the S3 requirements file was read; its requirements are checked.
+    RequirementsFileRead,
     /// `requirements-file-unreadable`: the S3 requirements file (Glue 5.0+'s `-r` pattern) could not be read: missing, denied, not UTF-8.
     RequirementsFileUnreadable,
     /// `requirements-file-invalid`: a line of the S3 requirements file is not a requirement doctor can check.
@@ -193,7 +196,7 @@ pub enum CheckId {
 
 impl CheckId {
     /// Every check, in report order.
-    pub const ALL: [CheckId; 43] = [
+    pub const ALL: [CheckId; 44] = [
         CheckId::JobCommand,
         CheckId::JobGlueVersion,
         CheckId::JobEnvironment,
@@ -227,6 +230,7 @@ impl CheckId {
         CheckId::TreeProvidedConflict,
         CheckId::TreeUnresolvable,
         CheckId::TreeSkipped,
+        CheckId::RequirementsFileRead,
         CheckId::RequirementsFileUnreadable,
         CheckId::RequirementsFileInvalid,
         CheckId::WheelhouseBound,
@@ -275,6 +279,7 @@ impl CheckId {
             CheckId::TreeProvidedConflict => "tree-provided-conflict",
             CheckId::TreeUnresolvable => "tree-unresolvable",
             CheckId::TreeSkipped => "tree-skipped",
+            CheckId::RequirementsFileRead => "requirements-file-read",
             CheckId::RequirementsFileUnreadable => "requirements-file-unreadable",
             CheckId::RequirementsFileInvalid => "requirements-file-invalid",
             CheckId::WheelhouseBound => "wheelhouse-bound",

@@ -120,6 +120,12 @@ fn requirement_words(words: &[String]) -> Vec<String> {
     out
 }
 
+/// One line of a requirements file, judged as one module item (not split
+/// on commas: in a file, `pkg>=1,<2` is one requirement).
+pub fn requirement_line(line: &str) -> ModuleItem {
+    classify(line.trim(), false)
+}
+
 fn classify(item: &str, inline: bool) -> ModuleItem {
     let text = item.to_owned();
     let not_checked = |reason| ModuleItem::NotChecked {

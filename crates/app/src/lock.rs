@@ -46,6 +46,15 @@ pub const LIBRARY_SET: &str = "library-set";
 pub enum LockSource {
     /// The requirements a Glue job installs, for its runtime.
     Job(String),
+    /// Requirements (from a file) for the runtime of a Glue job: a job
+    /// already bound to a wheelhouse, whose modules are S3 objects, is
+    /// locked again this way.
+    JobRuntime {
+        /// The job.
+        job: String,
+        /// PEP 508 requirements.
+        requirements: Vec<String>,
+    },
     /// Requirements (from a file) for a runtime given on the command line.
     Requirements {
         /// PEP 508 requirements.
@@ -127,8 +136,8 @@ pub fn job_requirements(job: &JobDefinition, runtime: &Runtime) -> Result<Vec<St
                     NotChecked::Url => "a direct URL or path",
                 };
                 return Err(Error::Lockable(format!(
-                    "job {:?} installs {text:?}, {what}, which glue-codeartifact cannot resolve; lock the requirements it stands for with --requirements FILE --glue-version V",
-                    job.name
+                    "job {:?} installs {text:?}, {what}, which glue-codeartifact cannot resolve; lock the requirements it stands for instead (`wheelhouse --job {} --requirements FILE`, or `lock --requirements FILE --glue-version V`). A job bound to a wheelhouse lists S3 wheels: lock its requirements file that way, or mirror the lock it was bound from with `wheelhouse --lock FILE`",
+                    job.name, job.name
                 )));
             }
             ModuleItem::Invalid { text, reason, fix } => {
@@ -258,6 +267,23 @@ pub async fn lock(services: &Services, request: &LockRequest) -> Result<Locked, 
             let runtime = job_runtime(&job)?;
             let requirements = job_requirements(&job, runtime)?;
             (Some(job.name), runtime, requirements)
+        }
+        LockSource::JobRuntime { job, requirements } => {
+            let cx = Context {
+                job: Some(job),
+                repository,
+                region: &services.region,
+            };
+            let job = services
+                .glue
+                .get_job(job)
+                .await
+                .map_err(|e| Error::from_aws(e, cx))?;
+            (
+                Some(job.name.clone()),
+                job_runtime(&job)?,
+                requirements.clone(),
+            )
         }
         LockSource::Requirements {
             requirements,

@@ -53,8 +53,10 @@ pub const FIRST_WITH_VENV_STORAGE: GlueVersion = GlueVersion::new(6, 0);
 /// What to mirror, and whether to bind.
 #[derive(Clone, Debug)]
 pub struct WheelhouseRequest {
-    /// The Glue job.
-    pub job: String,
+    /// The Glue job to check the lock against and (with `bind`) rewrite;
+    /// without one, the arguments are planned for the lock's runtime, for
+    /// a job managed by CloudFormation, Terraform or CDK.
+    pub job: Option<String>,
     /// The CodeArtifact repository the lock was resolved against.
     pub repository: RepositoryRef,
     /// Where the wheels go (`s3://bucket/prefix/`).
@@ -110,8 +112,8 @@ pub struct WheelObject {
 /// The outcome of a wheelhouse run.
 #[derive(Clone, Debug)]
 pub struct WheelhouseOutcome {
-    /// The job.
-    pub job: String,
+    /// The job, when one was given.
+    pub job: Option<String>,
     /// The runtime the lock is for.
     pub runtime: String,
     /// Every wheel, in dependency order (the order Glue installs them).
@@ -154,7 +156,7 @@ pub enum WheelhouseError {
     },
     /// The lock was made for another runtime than the job's.
     #[error(
-        "the lock was made for {lock}, but job {job:?} runs {runtime}; lock again for the job (`glue-codeartifact lock --job {job}`)"
+        "the lock was made for {lock}, but job {job:?} runs {runtime}; lock again for the job: run wheelhouse without --lock, or `glue-codeartifact lock --job {job}`"
     )]
     LockMismatch {
         /// The job.
@@ -225,6 +227,29 @@ impl WheelhouseError {
     }
 }
 
+/// Why Python shell jobs get no wheelhouse.
+fn python_shell_refused(what: &str) -> WheelhouseError {
+    WheelhouseError::Unsupported(format!(
+        "{what} is a Python shell job: Glue does not allow S3 paths in a Python shell job's --additional-python-modules, and does not document that --extra-py-files installs a wheel's dependencies with pip; nothing was changed. Install from the live index (`glue-codeartifact start`), or run the code as a Spark job (glueetl) to use a wheelhouse"
+    ))
+}
+
+/// The runtime a lock was made for, from the table (no job given); Python
+/// shell locks are refused.
+fn lock_runtime(lock: &Lock) -> Result<&'static Runtime, WheelhouseError> {
+    let recorded = &lock.runtime;
+    if recorded.job_type == JobType::PythonShell {
+        return Err(python_shell_refused("the lock"));
+    }
+    let version = recorded.glue_version.map(|v| v.to_string());
+    let runtime = runtime::lookup(JobType::Spark, version.as_deref(), None, None)
+        .map_err(|e| WheelhouseError::Unsupported(format!("the lock: {e}")))?;
+    recorded
+        .check_matches(runtime)
+        .map_err(|e| WheelhouseError::Unsupported(format!("the lock: {e}; lock again")))?;
+    Ok(runtime)
+}
+
 /// The runtime of `job` from the table; Python shell jobs are refused.
 fn job_runtime(
     job: &glue_codeartifact_domain::job::JobDefinition,
@@ -233,10 +258,7 @@ fn job_runtime(
     match JobType::from_command_name(command) {
         Some(JobType::Spark) => {}
         Some(JobType::PythonShell) => {
-            return Err(WheelhouseError::Unsupported(format!(
-                "job {:?} is a Python shell job: Glue does not allow S3 paths in a Python shell job's --additional-python-modules, and does not document that --extra-py-files installs a wheel's dependencies with pip; nothing was changed. Install from the live index (`glue-codeartifact start`), or run the code as a Spark job (glueetl) to use a wheelhouse",
-                job.name
-            )));
+            return Err(python_shell_refused(&format!("job {:?}", job.name)));
         }
         None => {
             return Err(WheelhouseError::Unsupported(format!(
@@ -262,14 +284,27 @@ pub async fn wheelhouse(
     lock: &Lock,
 ) -> Result<WheelhouseOutcome, Error> {
     let repository = &request.repository;
+    let job_name = request.job.as_deref();
     let cx = Context {
-        job: Some(&request.job),
+        job: job_name,
         repository,
         region: &services.region,
     };
+    if request.bind && job_name.is_none() {
+        return Err(WheelhouseError::Unsupported(
+            "--bind needs the job to bind (--job JOB)".to_owned(),
+        )
+        .into());
+    }
     let owner = repository.domain_owner.as_deref();
+    let read_job = async {
+        match job_name {
+            Some(name) => services.glue.get_job_snapshot(name).await.map(Some),
+            None => Ok(None),
+        }
+    };
     let (snapshot, endpoint) = tokio::join!(
-        services.glue.get_job_snapshot(&request.job),
+        read_job,
         services.codeartifact.get_repository_endpoint(
             &repository.domain,
             owner,
@@ -280,24 +315,31 @@ pub async fn wheelhouse(
     );
     let snapshot = snapshot.map_err(|e| Error::from_aws(e, cx))?;
     let endpoint = repository.reachable(endpoint.map_err(|e| Error::from_aws(e, cx))?)?;
-    let job = &snapshot.definition;
-    let runtime = job_runtime(job)?;
+    let job = snapshot.as_ref().map(|s| &s.definition);
+    let runtime = match job {
+        Some(job) => job_runtime(job)?,
+        None => lock_runtime(lock)?,
+    };
     if lock.runtime.check_matches(runtime).is_err() {
+        let job = job_name.unwrap_or_default().to_owned();
         return Err(WheelhouseError::LockMismatch {
-            job: request.job.clone(),
+            job,
             lock: lock.runtime.to_string(),
             runtime: glue_codeartifact_python_env::lock::LockRuntime::of(runtime).to_string(),
         }
         .into());
     }
+    let for_what = match job_name {
+        Some(name) => format!("job {name:?}"),
+        None => "the lock".to_owned(),
+    };
     if request.venv_storage_prefix.is_some()
         && runtime
             .glue_version
             .is_none_or(|v| v < FIRST_WITH_VENV_STORAGE)
     {
         return Err(WheelhouseError::Unsupported(format!(
-            "--venv-storage-prefix needs Glue {FIRST_WITH_VENV_STORAGE} or later (the service-built virtual environment); job {:?} runs {}",
-            request.job,
+            "--venv-storage-prefix needs Glue {FIRST_WITH_VENV_STORAGE} or later (the service-built virtual environment); {for_what} runs {}",
             runtime.describe()
         ))
         .into());
@@ -317,10 +359,11 @@ pub async fn wheelhouse(
         .collect();
     // Plan the binding first: a job that cannot be bound fails before any
     // download or upload.
+    let none = std::collections::BTreeMap::new();
     let plan = plan_bind(
-        &request.job,
-        &job.default_arguments,
-        &job.non_overridable_arguments,
+        job_name.unwrap_or_default(),
+        job.map_or(&none, |j| &j.default_arguments),
+        job.map_or(&none, |j| &j.non_overridable_arguments),
         &uris,
         &repository_url,
         request.venv_storage_prefix.as_ref(),
@@ -448,21 +491,22 @@ pub async fn wheelhouse(
             .into());
         }
     }
-    if !request.bind {
+    let (Some(name), Some(snapshot), true) = (job_name, &snapshot, request.bind) else {
         return Ok(outcome(false));
-    }
+    };
+    let job = &snapshot.definition;
 
     // 6. Bind, as refresh does: one lossless UpdateJob, then read back.
     let defaults = plan.apply(&job.default_arguments);
     if defaults != job.default_arguments {
         services
             .glue
-            .update_job(&snapshot, defaults.clone())
+            .update_job(snapshot, defaults.clone())
             .await
             .map_err(|e| Error::from_update(e, cx))?;
         let after = services
             .glue
-            .get_job_snapshot(&request.job)
+            .get_job_snapshot(name)
             .await
             .map_err(|e| Error::from_aws(e, cx))?;
         let changed: Vec<String> = plan
@@ -473,11 +517,11 @@ pub async fn wheelhouse(
             .collect();
         if !changed.is_empty() {
             return Err(Error::ConcurrentEdit {
-                job: request.job.clone(),
+                job: name.to_owned(),
                 changed,
             });
         }
-        tracing::info!(job = %request.job, "job bound to the wheelhouse");
+        tracing::info!(job = %name, "job bound to the wheelhouse");
     }
     Ok(outcome(true))
 }

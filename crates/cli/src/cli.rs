@@ -167,15 +167,19 @@ pub enum Command {
     /// Mirror a job's locked wheels to S3 and (with --bind) make the job
     /// install them offline: no token, no CodeArtifact at run time.
     ///
-    /// Takes the lock written by `lock` (--lock FILE; required for now: run
-    /// `glue-codeartifact lock --job JOB` first), downloads
+    /// Locks first, exactly as `lock` does (the job's modules, or
+    /// --requirements with --glue-version), and writes that lock as `lock`
+    /// would (pylock.<job>.toml, or -o FILE) before mirroring, so that a CI
+    /// can commit it and a failed mirror can be retried with --lock without
+    /// resolving again; or takes a lock from --lock FILE. Then downloads
     /// each locked wheel from CodeArtifact, checks its SHA-256 and size,
     /// uploads it under S3_PREFIX/sha256/HEX/FILE.whl (skipping what is
     /// already there), and checks every object in S3. With --bind, then sets
     /// the job's --additional-python-modules to the wheels (in dependency
     /// order) and --no-index in its --python-modules-installer-option,
     /// removing every index option. Without --bind it prints those values,
-    /// for jobs managed by CloudFormation, Terraform or CDK.
+    /// for jobs managed by CloudFormation, Terraform or CDK. The lock step
+    /// exits as `lock` does (40-43).
     Wheelhouse(WheelhouseArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     ///
@@ -399,10 +403,18 @@ pub struct RefreshArgs {
 
 /// `wheelhouse`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).multiple(true).args(["job", "requirements", "lock"])))]
 pub struct WheelhouseArgs {
-    /// The Glue job (Spark: glueetl or gluestreaming).
-    #[arg(long, env = "GLUE_CODEARTIFACT_JOB", value_parser = parse_job_name)]
-    pub job: String,
+    /// The Glue job (Spark: glueetl or gluestreaming): without --lock or
+    /// --requirements its --additional-python-modules are locked first (with
+    /// --requirements, that file is locked for the job's runtime: the way
+    /// to lock a job already bound, whose modules are S3 objects); its
+    /// runtime must be the lock's; --bind rewrites it.
+    #[arg(long, env = "GLUE_CODEARTIFACT_JOB", value_parser = parse_job_name, conflicts_with_all = ["glue_version", "job_type", "library_set"])]
+    pub job: Option<String>,
+
+    #[command(flatten)]
+    pub requirements: RequirementsArgs,
 
     #[command(flatten)]
     pub repository: RepositoryArgs,
@@ -411,10 +423,13 @@ pub struct WheelhouseArgs {
     #[arg(long, value_name = "S3_URI", env = "GLUE_CODEARTIFACT_S3_PREFIX", value_parser = parse_s3_prefix)]
     pub s3_prefix: glue_codeartifact_domain::s3_uri::S3Uri,
 
-    /// The lock to mirror (a pylock.toml written by `lock`). Required for now:
-    /// `wheelhouse` does not lock by itself yet.
-    #[arg(long, value_name = "FILE")]
+    /// Mirror this lock (a pylock.toml written by `lock` or an earlier
+    /// `wheelhouse`) instead of locking first.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["requirements", "output_file", "allow_upgrade_provided", "uv"])]
     pub lock: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
 
     /// Rewrite the job's DefaultArguments once every wheel is verified in S3.
     #[arg(long)]
@@ -429,8 +444,10 @@ pub struct WheelhouseArgs {
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
 
-    /// Check S3 and print the plan; no token, no download, no upload, no
-    /// change to the job.
+    /// Check S3 and print the plan: no download, no upload, no lock file
+    /// written, no change to the job. With --lock no token is minted;
+    /// without it the lock step still resolves (uv reads the index with a
+    /// 15-minute token).
     #[arg(long)]
     pub dry_run: bool,
 }
@@ -492,6 +509,20 @@ pub struct LockArgs {
     #[arg(long, env = "GLUE_CODEARTIFACT_JOB", value_parser = parse_job_name, conflicts_with_all = ["requirements", "glue_version", "job_type", "library_set"])]
     pub job: Option<String>,
 
+    #[command(flatten)]
+    pub requirements: RequirementsArgs,
+
+    #[command(flatten)]
+    pub repository: RepositoryArgs,
+
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
+}
+
+/// A requirements file to lock instead of a job's modules (`lock`,
+/// `wheelhouse`).
+#[derive(Debug, Args)]
+pub struct RequirementsArgs {
     /// A requirements.txt to lock instead (one PEP 508 requirement a line;
     /// no pip options); give the runtime with --glue-version or
     /// --job-type pythonshell.
@@ -499,7 +530,7 @@ pub struct LockArgs {
     pub requirements: Option<std::path::PathBuf>,
 
     /// The Glue version to lock --requirements for: 4.0, 5.0, 5.1 or 6.0.
-    #[arg(long, value_name = "VERSION")]
+    #[arg(long, value_name = "VERSION", requires = "requirements")]
     pub glue_version: Option<String>,
 
     /// The job type to lock --requirements for.
@@ -508,12 +539,13 @@ pub struct LockArgs {
 
     /// Python shell: the job's --library-set (analytics or none; none
     /// when unset).
-    #[arg(long, value_name = "SET")]
+    #[arg(long, value_name = "SET", requires = "requirements")]
     pub library_set: Option<String>,
+}
 
-    #[command(flatten)]
-    pub repository: RepositoryArgs,
-
+/// How a lock is resolved and where it is written (`lock`, `wheelhouse`).
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
     /// Where to write the lock: a PEP 751 name, pylock.toml or
     /// pylock.NAME.toml (default: pylock.<job>.toml, or pylock.toml for
     /// --requirements).

@@ -126,11 +126,14 @@ pub enum Exit {
     /// Move the job to Glue 4.0, 5.0, 5.1 or 6.0 (or Python shell 3.9), or
     /// give `--glue-version` one of them.
     UnsupportedRuntime = 42,
-    /// `lock`: what the job installs cannot be locked (an S3 path, a direct
-    /// URL, no modules), or a requirements file is invalid.
+    /// `lock` (or `wheelhouse` locking first): what the job installs cannot
+    /// be locked (an S3 path, a direct URL, no modules; a job already bound
+    /// to a wheelhouse lists S3 wheels), or a requirements file is invalid.
     ///
     /// Lock the requirements it stands for with `--requirements FILE
-    /// --glue-version V`; the message names the item or line.
+    /// --glue-version V` (`wheelhouse --job JOB --requirements FILE` takes
+    /// the job's runtime), or mirror an existing lock with `wheelhouse
+    /// --lock FILE`; the message names the item or line.
     NotLockable = 43,
     /// `wheelhouse`: the S3 bucket of `--s3-prefix` does not exist.
     ///

@@ -33,7 +33,7 @@ fn fault(operation: Operation, kind: FaultKind) -> Option<Fault> {
 }
 
 /// Every path: (arguments, fault to inject first).
-fn paths(job: &str, broken: &str) -> Vec<(Vec<String>, Option<Fault>)> {
+fn paths(job: &str, broken: &str, prefix: &str) -> Vec<(Vec<String>, Option<Fault>)> {
     let uv = test_stack::uv().to_string_lossy().into_owned();
     let lock_file = lock_file();
     let denied = FaultKind::AccessDenied {
@@ -106,6 +106,59 @@ fn paths(job: &str, broken: &str) -> Vec<(Vec<String>, Option<Fault>)> {
             args("lock", job, &["--uv", &uv, "-o", &lock_file]),
             fault(Operation::Index, FaultKind::ConnectionReset),
         ),
+        // wheelhouse without --lock locks first (uv, with the token in its
+        // environment), writes the lock, then downloads with a token of its
+        // own and uploads to moto's S3.
+        (
+            args(
+                "wheelhouse",
+                job,
+                &["--uv", &uv, "-o", &lock_file, "--s3-prefix", prefix],
+            ),
+            None,
+        ),
+        (
+            args(
+                "wheelhouse",
+                job,
+                &[
+                    "--uv",
+                    &uv,
+                    "-o",
+                    &lock_file,
+                    "--s3-prefix",
+                    prefix,
+                    "--dry-run",
+                    "--output",
+                    "json",
+                    "-vvv",
+                ],
+            ),
+            None,
+        ),
+        (
+            args(
+                "wheelhouse",
+                job,
+                &["--uv", &uv, "-o", &lock_file, "--s3-prefix", prefix],
+            ),
+            fault(Operation::Index, FaultKind::InternalError),
+        ),
+        (
+            args(
+                "wheelhouse",
+                job,
+                &[
+                    "--lock",
+                    &lock_file,
+                    "--s3-prefix",
+                    prefix,
+                    "--output",
+                    "json",
+                ],
+            ),
+            None,
+        ),
     ]
 }
 
@@ -125,6 +178,9 @@ fn audit(style: TokenStyle) {
         stack.spark_job(|j| j.default_argument("--python-modules-installer-option", "--upgrade"));
     let broken =
         stack.spark_job(|j| j.default_argument("--python-modules-installer-option", "'unbalanced"));
+    let bucket = test_stack::unique_name("token-leak");
+    stack.moto.create_bucket(&bucket);
+    // A fresh prefix per run, so that each run downloads and uploads.
     let mut checked = 0;
     for log in [
         "",
@@ -132,7 +188,8 @@ fn audit(style: TokenStyle) {
         "debug",
         "aws_smithy_runtime=trace,hyper=trace,trace",
     ] {
-        for (args, fault) in paths(&job, &broken) {
+        let prefix = format!("s3://{bucket}/{}/", test_stack::unique_name("run"));
+        for (args, fault) in paths(&job, &broken, &prefix) {
             stack.emulator.clear_faults();
             let faulted = fault.is_some();
             if let Some(fault) = fault {
@@ -143,11 +200,11 @@ fn audit(style: TokenStyle) {
             let run = stack.cli_env(&args, &[("RUST_LOG", log), ("LOG_SIGNABLE_BODY", "true")]);
             let context = format!("{args:?} with RUST_LOG={log:?} (exit {})", run.code);
             stack.assert_no_token(&run.stderr, &format!("stderr of {context}"));
-            if args[0] == "lock" && !faulted {
+            if ["lock", "wheelhouse"].contains(&args[0]) && !faulted {
                 // The token's awkward forms reach uv intact.
                 assert_eq!(run.code, 0, "{context}: {}", run.stderr);
             }
-            if args[0] == "lock"
+            if ["lock", "wheelhouse"].contains(&args[0])
                 && let Ok(text) = std::fs::read_to_string(lock_file())
             {
                 stack.assert_no_token(&text, &format!("the lock file of {context}"));
@@ -165,6 +222,15 @@ fn audit(style: TokenStyle) {
         "tokens were issued on these paths"
     );
     assert!(checked >= 70);
+    // Nor in the wheelhouse's S3 keys, metadata or requests.
+    let objects = stack.moto.list_objects(&bucket, "");
+    assert!(!objects.is_empty(), "the wheelhouse runs uploaded");
+    for (key, _) in &objects {
+        let metadata = format!("{:?}", stack.moto.object_metadata(&bucket, key));
+        stack.assert_no_token(&format!("{key} {metadata}"), "S3 key and metadata");
+    }
+    let requests = format!("{:?}", stack.moto.s3_requests(None, &bucket));
+    stack.assert_no_token(&requests, "S3 requests");
 }
 
 #[test]

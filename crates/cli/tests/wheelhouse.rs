@@ -501,3 +501,238 @@ fn s3_faults_are_retried_within_bounds_and_a_failed_run_binds_nothing() {
     assert_eq!(stack.moto.list_objects(&bucket, "w/").len(), 2);
     assert!(stack.moto.job(&job).default_arguments.unwrap()[MODULES].starts_with("s3://"));
 }
+
+const EXIT_UNRESOLVABLE: i32 = 40;
+
+/// `wheelhouse SOURCE… --s3-prefix PREFIX --uv UV EXTRA…` without `--lock`:
+/// it locks first with the real uv against the emulator.
+fn wheelhouse_locking(stack: &Stack, source: &[&str], prefix: &str, extra: &[&str]) -> Run {
+    let uv = test_stack::uv().to_string_lossy().into_owned();
+    let mut args = vec!["wheelhouse"];
+    args.extend_from_slice(source);
+    args.extend_from_slice(&[
+        "--domain",
+        DOMAIN,
+        "--repository",
+        REPOSITORY,
+        "--s3-prefix",
+        prefix,
+        "--uv",
+        &uv,
+    ]);
+    args.extend_from_slice(extra);
+    stack.cli(&args)
+}
+
+fn lock_path(name: &str) -> PathBuf {
+    crate::util::scratch(&unique_name("lock")).join(format!("pylock.{name}.toml"))
+}
+
+#[test]
+fn without_lock_it_locks_first_writes_the_lock_then_mirrors_and_binds() {
+    let stack = Stack::new();
+    let (core, tools) = publish(&stack);
+    let job = bound_job(&stack, "5.0");
+    let bucket = unique_name("wheels");
+    stack.moto.create_bucket(&bucket);
+    let prefix = format!("s3://{bucket}/w/");
+    let before = job_without_modules(stack.moto, &job);
+
+    // A dry run resolves, but writes no lock, uploads nothing, binds nothing.
+    let original = stack.moto.job(&job);
+    let dry = lock_path("dry");
+    let dry_arg = dry.to_string_lossy().into_owned();
+    let run = wheelhouse_locking(
+        &stack,
+        &["--job", &job],
+        &prefix,
+        &["-o", &dry_arg, "--bind", "--dry-run", "--output", "json"],
+    );
+    run.assert_code(0);
+    assert_eq!(run.json()["objects"][1]["state"], "would-upload");
+    assert!(run.json()["lock_file"].is_null(), "{}", run.stdout);
+    assert!(!dry.exists(), "a dry run writes no lock");
+    assert!(stack.moto.list_objects(&bucket, "").is_empty());
+    assert_eq!(stack.moto.job(&job), original);
+    stack.assert_no_token(&run.both(), "wheelhouse --dry-run output");
+
+    let out = lock_path("etl");
+    let out_arg = out.to_string_lossy().into_owned();
+    let run = wheelhouse_locking(
+        &stack,
+        &["--job", &job],
+        &prefix,
+        &["-o", &out_arg, "--bind", "--output", "json"],
+    );
+    run.assert_code(0);
+    stack.assert_no_token(&run.both(), "wheelhouse output");
+    let body = run.json();
+    assert_eq!(body["uploaded"], 2, "{body}");
+    assert_eq!(body["bound"], true);
+    assert_eq!(body["lock_file"], out_arg.as_str());
+    assert_eq!(body["objects"][0]["package"], "acme-core");
+    assert_eq!(body["objects"][1]["package"], "acme-tools");
+    assert_eq!(body["provided"], serde_json::json!(["boto3 1.34.131"]));
+
+    // The lock it wrote is `lock`'s: both wheels with their hashes, no token.
+    let text = std::fs::read_to_string(&out).unwrap();
+    stack.assert_no_token(&text, "the lock file");
+    let lock = Lock::parse(&text).unwrap();
+    let hashes: Vec<&str> = lock
+        .dependency_order()
+        .iter()
+        .map(|p| p.wheel.sha256.as_str())
+        .collect();
+    let want = [
+        hex(&std::fs::read(&core).unwrap()),
+        hex(&std::fs::read(&tools).unwrap()),
+    ];
+    assert_eq!(hashes, want);
+    for sha in &want {
+        let key = format!(
+            "w/sha256/{sha}/{}",
+            if *sha == want[0] {
+                core.file_name().unwrap().to_string_lossy()
+            } else {
+                tools.file_name().unwrap().to_string_lossy()
+            }
+        );
+        assert!(!stack.moto.get_object(&bucket, &key).is_empty(), "{key}");
+    }
+
+    let defaults = stack.moto.job(&job).default_arguments.unwrap();
+    assert_eq!(defaults[INSTALLER_OPTION], "--upgrade --no-index");
+    assert!(
+        defaults[MODULES].starts_with(&format!("s3://{bucket}/w/sha256/")),
+        "{defaults:?}"
+    );
+    stack.assert_no_token(&format!("{defaults:?}"), "the bound job");
+    assert_eq!(job_without_modules(stack.moto, &job), before);
+
+    // The written lock mirrors again with nothing new: no upload.
+    let puts_before = puts(stack.moto, &bucket);
+    let run = wheelhouse(&stack, &job, &prefix, &out, &["--output", "json"]);
+    run.assert_code(0);
+    assert_eq!(run.json()["uploaded"], 0);
+    assert_eq!(puts(stack.moto, &bucket), puts_before);
+}
+
+#[test]
+fn without_lock_a_resolution_failure_mirrors_nothing_and_binds_nothing() {
+    let stack = Stack::new();
+    // acme-tools needs acme-core, which the repository does not have.
+    make_wheel_with(
+        &stack.packages,
+        "acme-tools",
+        "1.2.0",
+        &["--requires", "acme-core>=2"],
+    );
+    let job = bound_job(&stack, "5.0");
+    let bucket = unique_name("wheels");
+    stack.moto.create_bucket(&bucket);
+    let original = stack.moto.job(&job);
+    let out = lock_path("etl");
+    let out_arg = out.to_string_lossy().into_owned();
+    for output in ["text", "json"] {
+        let run = wheelhouse_locking(
+            &stack,
+            &["--job", &job],
+            &format!("s3://{bucket}/w/"),
+            &["-o", &out_arg, "--bind", "--output", output],
+        );
+        run.assert_code(EXIT_UNRESOLVABLE);
+        assert!(
+            run.stderr.contains("acme-core") && run.stderr.contains(REPOSITORY),
+            "{}",
+            run.stderr
+        );
+        stack.assert_no_token(&run.both(), "wheelhouse output");
+    }
+    assert!(!out.exists(), "no lock written");
+    assert!(stack.moto.list_objects(&bucket, "").is_empty());
+    assert_eq!(puts(stack.moto, &bucket), 0);
+    assert_eq!(stack.moto.job(&job), original);
+}
+
+#[test]
+fn a_requirements_file_without_a_job_is_mirrored_and_the_arguments_printed() {
+    let stack = Stack::new();
+    publish(&stack);
+    let bucket = unique_name("wheels");
+    stack.moto.create_bucket(&bucket);
+    let prefix = format!("s3://{bucket}/w/");
+    let dir = crate::util::scratch(&unique_name("reqs"));
+    let requirements = dir.join("requirements.txt");
+    std::fs::write(&requirements, "acme-tools==1.2.0\n").unwrap();
+    let requirements = requirements.to_string_lossy().into_owned();
+    let out = dir.join("pylock.toml");
+    let out_arg = out.to_string_lossy().into_owned();
+    let source = [
+        "--requirements",
+        requirements.as_str(),
+        "--glue-version",
+        "5.0",
+    ];
+
+    let run = wheelhouse_locking(&stack, &source, &prefix, &["-o", &out_arg]);
+    run.assert_code(0);
+    assert!(
+        run.stdout
+            .contains(&format!("{MODULES}=s3://{bucket}/w/sha256/")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("{INSTALLER_OPTION}=--no-index")),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.contains("locked 2 packages"), "{}", run.stderr);
+    assert_eq!(stack.moto.list_objects(&bucket, "w/").len(), 2);
+    assert!(Lock::parse(&std::fs::read_to_string(&out).unwrap()).is_ok());
+    stack.assert_no_token(&run.both(), "wheelhouse output");
+
+    // --bind needs a job, and the job gives the runtime.
+    let run = wheelhouse_locking(&stack, &source, &prefix, &["--bind"]);
+    run.assert_code(2);
+    assert!(run.stderr.contains("--job"), "{}", run.stderr);
+    let run = wheelhouse_locking(
+        &stack,
+        &["--job", "etl", "--glue-version", "5.0"],
+        &prefix,
+        &[],
+    );
+    run.assert_code(2);
+
+    // With --job, the file is locked for the job's runtime and bound; that
+    // is also how a job already bound (its modules are S3 wheels) is locked
+    // again, while its own modules can no longer be.
+    let job = bound_job(&stack, "5.0");
+    let with_job = [
+        "--job",
+        job.as_str(),
+        "--requirements",
+        requirements.as_str(),
+    ];
+    let out = dir.join(format!("pylock.{job}.toml"));
+    let out_arg = out.to_string_lossy().into_owned();
+    for uploaded in [0, 0] {
+        let run = wheelhouse_locking(
+            &stack,
+            &with_job,
+            &prefix,
+            &["-o", &out_arg, "--bind", "--output", "json"],
+        );
+        run.assert_code(0);
+        assert_eq!(run.json()["bound"], true, "{}", run.stdout);
+        assert_eq!(run.json()["uploaded"], uploaded, "{}", run.stdout);
+    }
+    let run = wheelhouse_locking(&stack, &["--job", &job], &prefix, &["-o", &out_arg]);
+    run.assert_code(43);
+    assert!(
+        run.stderr.contains("--requirements FILE") && run.stderr.contains("--lock FILE"),
+        "{}",
+        run.stderr
+    );
+}

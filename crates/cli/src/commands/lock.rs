@@ -4,7 +4,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use glue_codeartifact_app::lock::{LockRequest, LockSource, Locked, lock};
+use glue_codeartifact_app::{
+    RepositoryRef,
+    lock::{LockRequest, LockSource, Locked, lock},
+};
 use glue_codeartifact_aws::AwsSettings;
 use glue_codeartifact_python_env::{
     requirements::parse_requirements_txt,
@@ -14,7 +17,7 @@ use serde_json::json;
 
 use super::{Failure, services};
 use crate::{
-    cli::{JobTypeArg, LockArgs, Output},
+    cli::{JobTypeArg, LockArgs, Output, RequirementsArgs, ResolveArgs},
     exit_code::Exit,
 };
 
@@ -65,63 +68,12 @@ fn not_lockable(message: String) -> Failure {
 
 pub async fn run(args: LockArgs, output: Output, settings: &AwsSettings) -> Result<Exit, Failure> {
     // Everything local first: nothing is minted for a bad command line.
-    if let Some(path) = &args.output_file {
-        check_lock_name(path)?;
-    }
-    let (source, path) = match (&args.job, &args.requirements) {
-        (Some(job), _) => (
-            LockSource::Job(job.clone()),
-            args.output_file
-                .clone()
-                .unwrap_or_else(|| default_lock_name(job)),
-        ),
-        (None, Some(file)) => {
-            let runtime = match args.job_type {
-                JobTypeArg::Spark => {
-                    let version = args.glue_version.as_deref().ok_or_else(|| {
-                        Failure::usage(
-                            "--requirements needs --glue-version (4.0, 5.0, 5.1 or 6.0), or --job-type pythonshell",
-                        )
-                    })?;
-                    runtime::lookup(JobType::Spark, Some(version), None, None)
-                }
-                JobTypeArg::Pythonshell => runtime::lookup(
-                    JobType::PythonShell,
-                    None,
-                    Some("3.9"),
-                    args.library_set.as_deref(),
-                ),
-            }
-            .map_err(|e| Failure {
-                message: e.to_string(),
-                exit: Exit::UnsupportedRuntime,
-            })?;
-            let text = std::fs::read_to_string(file).map_err(|e| {
-                Failure::usage(format!(
-                    "cannot read --requirements {}: {e}",
-                    file.display()
-                ))
-            })?;
-            let requirements =
-                parse_requirements_txt(&text).map_err(|e| not_lockable(e.to_string()))?;
-            (
-                LockSource::Requirements {
-                    requirements,
-                    runtime,
-                },
-                args.output_file
-                    .clone()
-                    .unwrap_or_else(|| PathBuf::from("pylock.toml")),
-            )
-        }
-        (None, None) => unreachable!("clap requires --job or --requirements"),
-    };
-    let request = LockRequest {
-        source,
-        repository: args.repository.into(),
-        allow_upgrade_provided: args.allow_upgrade_provided,
-        uv: args.uv,
-    };
+    let (request, path) = request(
+        args.job.as_deref(),
+        &args.requirements,
+        args.repository.into(),
+        args.resolve,
+    )?;
     let services = services(settings).await?;
     let locked = lock(&services, &request).await?;
     write_lock(&path, &locked.lock.to_toml())?;
@@ -135,9 +87,96 @@ pub async fn run(args: LockArgs, output: Output, settings: &AwsSettings) -> Resu
     Ok(Exit::Success)
 }
 
+/// The lock request of a command line (`lock`, and `wheelhouse` without
+/// `--lock`), and where the lock goes. Local only: it reads the
+/// requirements file, and mints nothing.
+pub(crate) fn request(
+    job: Option<&str>,
+    requirements: &RequirementsArgs,
+    repository: RepositoryRef,
+    resolve: ResolveArgs,
+) -> Result<(LockRequest, PathBuf), Failure> {
+    if let Some(path) = &resolve.output_file {
+        check_lock_name(path)?;
+    }
+    let read = |file: &Path| {
+        let text = std::fs::read_to_string(file).map_err(|e| {
+            Failure::usage(format!(
+                "cannot read --requirements {}: {e}",
+                file.display()
+            ))
+        })?;
+        parse_requirements_txt(&text).map_err(|e| not_lockable(e.to_string()))
+    };
+    let (source, path) = match (job, &requirements.requirements) {
+        // `wheelhouse --job J --requirements FILE` (lock's flags conflict).
+        (Some(job), Some(file)) => (
+            LockSource::JobRuntime {
+                job: job.to_owned(),
+                requirements: read(file)?,
+            },
+            resolve
+                .output_file
+                .clone()
+                .unwrap_or_else(|| default_lock_name(job)),
+        ),
+        (Some(job), None) => (
+            LockSource::Job(job.to_owned()),
+            resolve
+                .output_file
+                .clone()
+                .unwrap_or_else(|| default_lock_name(job)),
+        ),
+        (None, Some(file)) => {
+            let runtime = match requirements.job_type {
+                JobTypeArg::Spark => {
+                    let version = requirements.glue_version.as_deref().ok_or_else(|| {
+                        Failure::usage(
+                            "--requirements needs --glue-version (4.0, 5.0, 5.1 or 6.0), or --job-type pythonshell",
+                        )
+                    })?;
+                    runtime::lookup(JobType::Spark, Some(version), None, None)
+                }
+                JobTypeArg::Pythonshell => runtime::lookup(
+                    JobType::PythonShell,
+                    None,
+                    Some("3.9"),
+                    requirements.library_set.as_deref(),
+                ),
+            }
+            .map_err(|e| Failure {
+                message: e.to_string(),
+                exit: Exit::UnsupportedRuntime,
+            })?;
+            (
+                LockSource::Requirements {
+                    requirements: read(file)?,
+                    runtime,
+                },
+                resolve
+                    .output_file
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from("pylock.toml")),
+            )
+        }
+        (None, None) => {
+            return Err(Failure::usage(
+                "give what to lock: --job JOB, or --requirements FILE with --glue-version",
+            ));
+        }
+    };
+    let request = LockRequest {
+        source,
+        repository,
+        allow_upgrade_provided: resolve.allow_upgrade_provided,
+        uv: resolve.uv,
+    };
+    Ok((request, path))
+}
+
 /// Writes next to the target, then renames: a reader never sees half a
 /// lock.
-fn write_lock(path: &Path, text: &str) -> Result<(), Failure> {
+pub(crate) fn write_lock(path: &Path, text: &str) -> Result<(), Failure> {
     let fail = |e: std::io::Error| Failure {
         message: format!("cannot write the lock file {}: {e}", path.display()),
         exit: Exit::Failure,

@@ -2,7 +2,11 @@
 
 use std::io::Write;
 
-use glue_codeartifact_app::wheelhouse::{WheelhouseRequest, wheelhouse};
+use glue_codeartifact_app::{
+    RepositoryRef,
+    lock::{LockRequest, lock as app_lock},
+    wheelhouse::{WheelhouseRequest, wheelhouse},
+};
 use glue_codeartifact_aws::AwsSettings;
 use glue_codeartifact_python_env::lock::Lock;
 use serde_json::json;
@@ -13,24 +17,48 @@ use crate::{
     exit_code::Exit,
 };
 
+/// Where the lock comes from.
+enum Source {
+    /// `--lock FILE`.
+    File(Lock),
+    /// Locked first, and written to the path.
+    Resolve(Box<LockRequest>, std::path::PathBuf),
+}
+
 pub async fn run(
     args: WheelhouseArgs,
     output: Output,
     settings: &AwsSettings,
 ) -> Result<Exit, Failure> {
-    let Some(path) = &args.lock else {
+    // Everything local first: nothing is minted for a bad command line.
+    if args.bind && args.job.is_none() {
         return Err(Failure::usage(
-            "give the lock to mirror with --lock FILE (write it with `glue-codeartifact lock --job JOB`)",
+            "--bind needs the job to bind: give --job JOB (its modules are locked, or --lock FILE is checked against it)",
         ));
+    }
+    let repository: RepositoryRef = args.repository.into();
+    let source = match &args.lock {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Failure::usage(format!("cannot read the lock file {}: {e}", path.display()))
+            })?;
+            let lock = Lock::parse(&text)
+                .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+            Source::File(lock)
+        }
+        None => {
+            let (request, path) = super::lock::request(
+                args.job.as_deref(),
+                &args.requirements,
+                repository.clone(),
+                args.resolve,
+            )?;
+            Source::Resolve(Box::new(request), path)
+        }
     };
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Failure::usage(format!("cannot read the lock file {}: {e}", path.display()))
-    })?;
-    let lock =
-        Lock::parse(&text).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
     let request = WheelhouseRequest {
         job: args.job,
-        repository: args.repository.into(),
+        repository,
         prefix: args.s3_prefix,
         bind: args.bind,
         dry_run: args.dry_run,
@@ -38,6 +66,34 @@ pub async fn run(
         venv_storage_prefix: args.venv_storage_prefix,
     };
     let services = services(settings).await?;
+    // The lock step is `lock`'s use case; its lock is written (not in a dry
+    // run) before anything is mirrored, so that a failed mirror can be run
+    // again with --lock, and a CI can commit what the job installs.
+    let (lock, lock_file) = match source {
+        Source::File(lock) => (lock, None),
+        Source::Resolve(lock_request, path) => {
+            let locked = app_lock(&services, &lock_request).await?;
+            if !request.dry_run {
+                super::lock::write_lock(&path, &locked.lock.to_toml())?;
+            }
+            let packages = locked.lock.packages.len();
+            let written = if request.dry_run {
+                "dry run: not written to"
+            } else {
+                "written to"
+            };
+            tracing::debug!(packages, "locked");
+            if output == Output::Text {
+                eprintln!(
+                    "locked {packages} package{} for {}, {written} {}",
+                    if packages == 1 { "" } else { "s" },
+                    locked.runtime.describe(),
+                    path.display()
+                );
+            }
+            (locked.lock, Some(path))
+        }
+    };
     let outcome = wheelhouse(&services, &request, &lock).await?;
 
     let mut stdout = std::io::stdout().lock();
@@ -58,6 +114,7 @@ pub async fn run(
                 .collect();
             let body = json!({
                 "job": outcome.job,
+                "lock_file": lock_file.as_ref().filter(|_| !request.dry_run).map(|p| p.display().to_string()),
                 "runtime": outcome.runtime,
                 "dry_run": request.dry_run,
                 "bound": outcome.bound,
@@ -90,18 +147,17 @@ pub async fn run(
                     outcome.provided.join(", ")
                 );
             }
-            if outcome.bound {
-                eprintln!("job {} bound; its DefaultArguments now hold:", outcome.job);
-            } else if request.bind {
-                eprintln!(
-                    "dry run: job {} not changed; --bind would set these DefaultArguments:",
-                    outcome.job
-                );
-            } else {
-                eprintln!(
-                    "job {} not changed; to bind it, set these DefaultArguments (or run again with --bind):",
-                    outcome.job
-                );
+            match &outcome.job {
+                Some(job) if outcome.bound => {
+                    eprintln!("job {job} bound; its DefaultArguments now hold:");
+                }
+                Some(job) if request.bind => eprintln!(
+                    "dry run: job {job} not changed; --bind would set these DefaultArguments:"
+                ),
+                Some(job) => eprintln!(
+                    "job {job} not changed; to bind it, set these DefaultArguments (or run again with --bind):"
+                ),
+                None => eprintln!("to bind a job to these wheels, set its DefaultArguments to:"),
             }
             for (key, value) in &outcome.plan.arguments {
                 writeln!(stdout, "{key}={value}").map_err(Failure::output)?;

@@ -136,12 +136,13 @@ fn wheelhouse_env(
     stack.cli_env(&args, env)
 }
 
-/// Everything of a job but its two module arguments, for "unchanged".
+/// Everything of a job but the arguments `--bind` writes, for "unchanged".
 fn job_without_modules(moto: &Moto, job: &str) -> String {
     let mut job = moto.job(job);
     let mut defaults = job.default_arguments.take().unwrap_or_default();
     defaults.remove(MODULES);
     defaults.remove(INSTALLER_OPTION);
+    defaults.remove("--python-virtual-env-storage-prefix");
     let sorted: BTreeMap<_, _> = defaults.into_iter().collect();
     job.last_modified_on = None;
     format!("{job:?} {sorted:?}")
@@ -735,4 +736,124 @@ fn a_requirements_file_without_a_job_is_mirrored_and_the_arguments_printed() {
         "{}",
         run.stderr
     );
+}
+
+/// Glue 6.0 (Python 3.13): `--bind --venv-storage-prefix` adds Glue's
+/// service-built virtual environment to the bound form ("Using Python
+/// virtual environments with AWS Glue": Glue builds it once from
+/// `--additional-python-modules` and `--python-modules-installer-option`
+/// and caches it under the prefix). The arguments Glue sees are checked
+/// end to end; the replay then installs them with pip and `--no-index`
+/// from S3 with the emulator stopped. The replay's Python is this machine's
+/// (3.11: no 3.13 here, and uv may not download one), so it proves the
+/// offline, S3-only install of pure-Python wheels, not Python 3.13 or
+/// Glue's venv cache.
+#[test]
+fn a_glue_6_job_binds_with_the_venv_storage_prefix_and_installs_offline() {
+    let stack = Stack::new();
+    let (core, tools) = publish(&stack);
+    let lock = write_lock(&stack, "6.0", &core, &tools);
+    let job = bound_job(&stack, "6.0");
+    let bucket = unique_name("wheels");
+    stack.moto.create_bucket(&bucket);
+    let prefix = format!("s3://{bucket}/wheels/");
+    let venvs = format!("s3://{bucket}/venvs/");
+    let before = job_without_modules(stack.moto, &job);
+
+    // Refused before Glue 6.0, changing nothing.
+    let job5 = bound_job(&stack, "5.0");
+    let original = stack.moto.job(&job5);
+    let lock5 = write_lock(&stack, "5.0", &core, &tools);
+    let run = wheelhouse(
+        &stack,
+        &job5,
+        &prefix,
+        &lock5,
+        &["--bind", "--venv-storage-prefix", &venvs],
+    );
+    run.assert_code(EXIT_JOB_NOT_SUPPORTED);
+    assert!(run.stderr.contains("Glue 6.0"), "{}", run.stderr);
+    assert_eq!(stack.moto.job(&job5), original);
+    assert_eq!(puts(stack.moto, &bucket), 0);
+
+    let run = wheelhouse(
+        &stack,
+        &job,
+        &prefix,
+        &lock,
+        &[
+            "--bind",
+            "--venv-storage-prefix",
+            &venvs,
+            "--output",
+            "json",
+        ],
+    );
+    run.assert_code(0);
+    stack.assert_no_token(&run.both(), "wheelhouse output");
+    assert_eq!(run.json()["bound"], true);
+    assert_eq!(run.json()["runtime"], "Glue 6.0 (Python 3.13)");
+
+    // What Glue 6.0 sees: the wheels in dependency order, --no-index after
+    // the user's option, and the storage prefix; nothing else changed.
+    let defaults = stack.moto.job(&job).default_arguments.unwrap();
+    let wheel_uri = |path: &Path| {
+        let bytes = std::fs::read(path).unwrap();
+        format!(
+            "{prefix}sha256/{}/{}",
+            hex(&bytes),
+            path.file_name().unwrap().to_string_lossy()
+        )
+    };
+    assert_eq!(
+        defaults[MODULES],
+        format!("{},{}", wheel_uri(&core), wheel_uri(&tools))
+    );
+    assert_eq!(defaults[INSTALLER_OPTION], "--upgrade --no-index");
+    assert_eq!(defaults["--python-virtual-env-storage-prefix"], venvs);
+    stack.assert_no_token(&format!("{defaults:?}"), "the bound job");
+    assert_eq!(job_without_modules(stack.moto, &job), before);
+
+    // A second run changes nothing.
+    let updates = stack.moto.sent_requests("UpdateJob", &job).len();
+    let run = wheelhouse(
+        &stack,
+        &job,
+        &prefix,
+        &lock,
+        &[
+            "--bind",
+            "--venv-storage-prefix",
+            &venvs,
+            "--output",
+            "json",
+        ],
+    );
+    run.assert_code(0);
+    assert_eq!(run.json()["uploaded"], 0);
+    assert_eq!(stack.moto.sent_requests("UpdateJob", &job).len(), updates);
+
+    // The replay, offline.
+    let Stack { moto, emulator, .. } = stack;
+    drop(emulator);
+    let run_id = moto
+        .block_on(moto.glue().start_job_run().job_name(&job).send())
+        .unwrap()
+        .job_run_id
+        .unwrap();
+    let image = crate::util::scratch(&unique_name("image"));
+    let boto3 = runtime::spark(GlueVersion::parse("6.0").unwrap())
+        .unwrap()
+        .provided_version("boto3")
+        .unwrap();
+    make_wheel(&image, "boto3", boto3);
+    let out = replay_with_image(
+        &moto.url,
+        &job,
+        &run_id,
+        &["acme_tools", "acme_core"],
+        Some(&image),
+    );
+    assert!(out.success(), "{}", out.transcript());
+    assert!(out.stdout.contains("--no-index"), "{}", out.transcript());
 }

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use glue_codeartifact_domain::duration::parse_duration;
+
 use aws_config::{BehaviorVersion, Region, SdkConfig, timeout::TimeoutConfig};
 
 /// What the user may set on top of the default chain.
@@ -91,20 +93,14 @@ impl Timeouts {
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// Parses a timeout: seconds (`5`, `2.5`) or a human form (`500ms`, `3s`,
-/// `1m`); more than zero and at most 15 minutes.
+/// `1m`), by the one duration rule (`domain::duration::parse_duration`);
+/// more than zero and at most 15 minutes.
 pub fn parse_timeout(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let parsed = match text.parse::<f64>() {
-        Ok(secs) if secs.is_finite() && secs > 0.0 && secs <= MAX_TIMEOUT.as_secs_f64() => {
-            Ok(Duration::from_secs_f64(secs))
-        }
-        Ok(_) => Err(()),
-        Err(_) => humantime::parse_duration(text).map_err(|_| ()),
-    };
-    match parsed {
+    match parse_duration(text) {
         Ok(d) if !d.is_zero() && d <= MAX_TIMEOUT => Ok(d),
         _ => Err(format!(
-            "{text:?} is not a timeout; give seconds (5, 2.5) or a duration (500ms, 3s, 1m), more than 0 and at most 15m"
+            "{:?} is not a timeout; give seconds (5, 2.5) or a duration (500ms, 3s, 1m), more than 0 and at most 15m",
+            text.trim()
         )),
     }
 }

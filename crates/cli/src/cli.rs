@@ -1,8 +1,12 @@
 //! The command line: clap definitions, whose doc comments are `--help`.
 
+use std::time::Duration;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use glue_codeartifact_domain::{
-    duration::TokenDuration, installer_option::IndexMode, repository_endpoint::EndpointType,
+    duration::{TokenDuration, parse_duration},
+    installer_option::IndexMode,
+    repository_endpoint::EndpointType,
 };
 
 /// `--version`: the crate version and the git commit it was built from.
@@ -316,14 +320,16 @@ pub struct StartArgs {
     #[arg(long, conflicts_with = "dry_run")]
     pub wait: bool,
 
-    /// With --wait: time between two GetJobRun calls (at least 1s).
-    #[arg(long, requires = "wait", default_value = "15s", value_parser = parse_poll)]
-    pub poll: humantime::Duration,
+    /// With --wait: time between two GetJobRun calls (at least 1s; a bare
+    /// number is seconds).
+    #[arg(long, requires = "wait", value_name = "DURATION", default_value = "15s", value_parser = parse_poll)]
+    pub poll: Duration,
 
     /// With --wait: how long to follow the run before giving up (exit 25;
-    /// the run goes on).
-    #[arg(long, requires = "wait", default_value = "2h", value_parser = parse_wait_timeout)]
-    pub timeout: humantime::Duration,
+    /// the run goes on). A bare number is seconds. `--timeout` is an older
+    /// spelling, still accepted.
+    #[arg(long, alias = "timeout", requires = "wait", value_name = "DURATION", default_value = "2h", value_parser = parse_wait_timeout)]
+    pub wait_timeout: Duration,
 
     /// With --wait: on Ctrl-C, stop the run (BatchStopJobRun) instead of only
     /// stopping to wait.
@@ -331,18 +337,18 @@ pub struct StartArgs {
     pub stop_on_interrupt: bool,
 }
 
-fn parse_poll(text: &str) -> Result<humantime::Duration, String> {
-    let d: humantime::Duration = text.parse().map_err(|e| format!("{e}; e.g. 15s or 1m"))?;
-    if std::time::Duration::from(d) < std::time::Duration::from_secs(1) {
+fn parse_poll(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text).map_err(|e| e.to_string())?;
+    if d < Duration::from_secs(1) {
         return Err("poll at most once a second (e.g. 15s)".to_owned());
     }
     Ok(d)
 }
 
-fn parse_wait_timeout(text: &str) -> Result<humantime::Duration, String> {
-    let d: humantime::Duration = text.parse().map_err(|e| format!("{e}; e.g. 2h or 30m"))?;
-    if std::time::Duration::from(d).is_zero() {
-        return Err("the timeout must be longer than zero (e.g. 2h)".to_owned());
+fn parse_wait_timeout(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text).map_err(|e| e.to_string())?;
+    if d.is_zero() {
+        return Err("the wait timeout must be longer than zero (e.g. 2h)".to_owned());
     }
     Ok(d)
 }
@@ -685,6 +691,31 @@ mod tests {
     #[test]
     fn cli_definition_is_valid() {
         Cli::command().debug_assert();
+    }
+
+    fn start_args(extra: &[&str]) -> StartArgs {
+        let base = ["glue-codeartifact", "start", "--job", "j", "--domain", "d"];
+        let cli = Cli::try_parse_from(base.iter().chain(["--repository", "r"].iter()).chain(extra))
+            .unwrap_or_else(|e| panic!("{extra:?}: {e}"));
+        match cli.command {
+            Command::Start(args) => args,
+            _ => unreachable!("parsed start"),
+        }
+    }
+
+    #[test]
+    fn durations_follow_one_rule_and_the_old_timeout_spelling_still_works() {
+        let args = start_args(&["--wait", "--poll", "15", "--wait-timeout", "90"]);
+        assert_eq!(args.poll, Duration::from_secs(15));
+        assert_eq!(args.wait_timeout, Duration::from_secs(90));
+        let args = start_args(&["--wait", "--poll", "1m", "--timeout", "2h"]);
+        assert_eq!(args.poll, Duration::from_secs(60));
+        assert_eq!(args.wait_timeout, Duration::from_secs(7200));
+        let args = start_args(&["--wait"]);
+        assert_eq!(
+            (args.poll, args.wait_timeout),
+            (Duration::from_secs(15), Duration::from_secs(7200))
+        );
     }
 }
 

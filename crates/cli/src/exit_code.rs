@@ -184,10 +184,10 @@ pub enum Exit {
     /// The run waited too long for capacity; check the job's worker type and
     /// the account's Glue quotas.
     RunExpired = 24,
-    /// `start --wait`: `--timeout` passed before the run ended (it goes on).
+    /// `start --wait`: `--wait-timeout` passed before the run ended (it goes on).
     ///
     /// The run goes on: follow it in the console or with `aws glue
-    /// get-job-run`, or pass a longer `--timeout`.
+    /// get-job-run`, or pass a longer `--wait-timeout`.
     WaitTimedOut = 25,
     /// `why`: the job has no run, or not the one given with --run-id.
     ///

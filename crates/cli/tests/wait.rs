@@ -180,7 +180,7 @@ fn json_lines_per_state_change() {
 fn the_wait_timeout_and_ctrl_c_leave_the_run_going_unless_asked() {
     let stack = Stack::with_moto(moto());
     let job = stack.spark_job(|j| j);
-    let run = stack.start(&job, &["--wait", "--poll", "1s", "--timeout", "2s"]);
+    let run = stack.start(&job, &["--wait", "--poll", "1s", "--wait-timeout", "2s"]);
     run.assert_code(25);
     assert!(
         run.stderr.contains("is still STARTING and goes on"),

@@ -1,4 +1,10 @@
-//! How long a CodeArtifact token lives.
+//! Durations as users write them, and how long a CodeArtifact token lives.
+//!
+//! [`parse_duration`] is the one parser for every flag, environment
+//! variable, config key and Lambda setting that takes a duration, with one
+//! rule: a bare number is seconds (`900`, `2.5`), anything else is a human
+//! form (`15m`, `1h 30m`, `500ms`, by humantime). Each caller then checks its
+//! own bounds.
 //!
 //! `GetAuthorizationToken` takes `durationSeconds`: `0` (the token lives as
 //! long as the caller's credentials) or 900 to 43200 seconds (15 minutes to
@@ -20,7 +26,7 @@ pub struct TokenDuration(u64);
 pub enum DurationError {
     /// The text is not a duration at all.
     #[error(
-        "invalid duration {input:?}: {reason}; write seconds (`3600`) or a human form (`15m`, `1h`, `12h`)"
+        "invalid duration {input:?}: {reason}; write seconds (`900`, `2.5`) or a human form (`15m`, `1h 30m`, `500ms`)"
     )]
     Unparsable {
         /// What the user wrote.
@@ -85,21 +91,9 @@ impl FromStr for TokenDuration {
     type Err = DurationError;
 
     /// Parses `0`, plain seconds (`3600`) or a human form (`15m`, `1h`,
-    /// `1h 30m`, `900s`).
+    /// `1h 30m`, `900s`), by [`parse_duration`].
     fn from_str(input: &str) -> Result<Self, Self::Err> {
-        let text = input.trim();
-        if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-            let seconds = text.parse::<u64>().map_err(|e| DurationError::Unparsable {
-                input: input.to_owned(),
-                reason: e.to_string(),
-            })?;
-            return Self::check(seconds, input);
-        }
-        let parsed: Duration =
-            humantime::parse_duration(text).map_err(|e| DurationError::Unparsable {
-                input: input.to_owned(),
-                reason: e.to_string(),
-            })?;
+        let parsed = parse_duration(input)?;
         if parsed.subsec_nanos() != 0 {
             return Err(DurationError::Fractional {
                 input: input.to_owned(),
@@ -107,6 +101,39 @@ impl FromStr for TokenDuration {
         }
         Self::check(parsed.as_secs(), input)
     }
+}
+
+/// Parses a duration: a bare number is seconds (`900`, `2.5`, `0`), anything
+/// else a human form (`15m`, `1h 30m`, `500ms`, `2h`). Negative, infinite or
+/// overflowing values are refused. The one rule for every duration a user
+/// writes; callers check their own bounds.
+pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
+    let text = input.trim();
+    let unparsable = |reason: String| DurationError::Unparsable {
+        input: input.to_owned(),
+        reason,
+    };
+    if let Some((whole, fraction)) = bare_number(text) {
+        let seconds = whole
+            .parse::<u64>()
+            .map_err(|e| unparsable(e.to_string()))?;
+        if fraction.len() > 9 {
+            return Err(unparsable("more than 9 decimals".to_owned()));
+        }
+        let nanos = format!("{fraction:0<9}")
+            .parse::<u32>()
+            .map_err(|e| unparsable(e.to_string()))?;
+        return Ok(Duration::new(seconds, nanos));
+    }
+    humantime::parse_duration(text).map_err(|e| unparsable(e.to_string()))
+}
+
+/// `123` or `1.5` as (whole, fraction): digits, with at most one `.`
+/// between digits.
+fn bare_number(text: &str) -> Option<(&str, &str)> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(whole) && digits(fraction)).then_some((whole, fraction))
 }
 
 impl fmt::Display for TokenDuration {
@@ -166,6 +193,24 @@ mod tests {
     }
 
     #[test]
+    fn one_rule_for_every_duration() {
+        for (text, want) in [
+            ("15", Duration::from_secs(15)),
+            ("2.5", Duration::from_millis(2500)),
+            (" 0 ", Duration::ZERO),
+            ("15s", Duration::from_secs(15)),
+            ("500ms", Duration::from_millis(500)),
+            ("1h 30m", Duration::from_secs(5400)),
+        ] {
+            assert_eq!(parse_duration(text), Ok(want), "{text}");
+        }
+        for text in ["", "soon", "-1", "1.", ".5", "1e3", "inf", "NaN", "1.5.2"] {
+            let msg = parse_duration(text).unwrap_err().to_string();
+            assert!(msg.contains("write seconds"), "{text}: {msg}");
+        }
+    }
+
+    #[test]
     fn displays_human_form() {
         assert_eq!(TokenDuration::from_secs(3600).unwrap().to_string(), "1h");
         assert_eq!(TokenDuration::from_secs(900).unwrap().to_string(), "15m");
@@ -196,6 +241,13 @@ mod tests {
         #[test]
         fn never_panics(text in ".*") {
             let _ = text.parse::<TokenDuration>();
+            let _ = parse_duration(&text);
+        }
+
+        #[test]
+        fn bare_seconds_mean_seconds(secs in 0u64..10_000_000, millis in 0u64..1000) {
+            prop_assert_eq!(parse_duration(&secs.to_string()), Ok(Duration::from_secs(secs)));
+            prop_assert_eq!(parse_duration(&format!("{secs}.{millis:03}")), Ok(Duration::from_millis(secs * 1000 + millis)));
         }
     }
 }

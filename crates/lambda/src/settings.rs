@@ -34,7 +34,7 @@ use glue_codeartifact_aws::{
     config::{ATTEMPT_TIMEOUT_ENV, CONNECT_TIMEOUT_ENV, OPERATION_TIMEOUT_ENV},
 };
 use glue_codeartifact_domain::{
-    duration::TokenDuration,
+    duration::{TokenDuration, parse_duration},
     glue_parameters::ArgumentAllowlist,
     installer_option::IndexMode,
     job_pattern::JobPatterns,
@@ -504,19 +504,10 @@ pub fn parse_mode(text: &str) -> Result<IndexMode, String> {
         .ok_or_else(|| format!("{text:?} is not a mode; use index-url or extra-index-url"))
 }
 
-/// Parses a remaining life: seconds (`1800`) or a human form (`30m`).
+/// Parses a remaining life: seconds (`1800`) or a human form (`30m`), by
+/// the one duration rule.
 fn parse_life(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let parsed = if text.bytes().all(|b| b.is_ascii_digit()) {
-        text.parse::<u64>()
-            .map(Duration::from_secs)
-            .map_err(|e| e.to_string())
-    } else {
-        humantime::parse_duration(text).map_err(|e| e.to_string())
-    };
-    parsed.map_err(|reason| {
-        format!("{text:?} is not a duration ({reason}); write seconds (`1800`) or a human form (`30m`, `1h`)")
-    })
+    parse_duration(text).map_err(|e| e.to_string())
 }
 
 /// Parses `GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES`: `none`, the fields

@@ -72,8 +72,8 @@ pub async fn run(args: StartArgs, output: Output, settings: &AwsSettings) -> Res
         print_one(&outcome, output)?;
         if let (true, Some(run_id)) = (args.wait, &outcome.job_run_id) {
             let options = WaitOptions {
-                poll: args.poll.into(),
-                timeout: args.timeout.into(),
+                poll: args.poll,
+                timeout: args.wait_timeout,
                 token_expiration: Some(outcome.token_expiration.as_system_time()),
             };
             return follow(

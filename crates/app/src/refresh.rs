@@ -266,7 +266,11 @@ fn changed_fields(expected: &JobDefinition, after: &JobDefinition) -> Vec<String
                      changed: &mut Vec<String>| {
         for key in a.keys().chain(b.keys().filter(|k| !a.contains_key(*k))) {
             if a.get(key) != b.get(key) {
-                changed.push(format!("{field} {key}"));
+                // Keys come from AWS: shown redacted, like all AWS text.
+                changed.push(format!(
+                    "{field} {}",
+                    glue_codeartifact_domain::secret::redact_text(key)
+                ));
             }
         }
     };

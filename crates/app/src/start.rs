@@ -333,7 +333,10 @@ pub async fn start_many(
                 region: &services.region,
             };
             let job = {
-                let _permit = reads.acquire().await.expect("never closed");
+                // `acquire` fails only on a closed semaphore, and these are
+                // never closed; no limit then rather than a panic (other
+                // jobs' runs may have started).
+                let _permit = reads.acquire().await.ok();
                 services.glue.get_job(name).await
             };
             let result = match job {
@@ -353,7 +356,7 @@ pub async fn start_many(
                         expiration: url.expiration,
                         cached: false,
                     };
-                    let _permit = starts.acquire().await.expect("never closed");
+                    let _permit = starts.acquire().await.ok();
                     plan_and_start(services, request, name, job, index, None).await
                 }
                 Err(e) => Err(Error::from_aws(e, cx)),

@@ -113,8 +113,15 @@ async fn start_run_inner(
     fingerprint: u64,
 ) -> Result<StartedRun, StartRunError> {
     let (max_attempts, budget) = glue.call_limits();
-    let budget = Instant::now() + budget.unwrap_or(DEFAULT_BUDGET);
-    let deadline = deadline.map_or(budget, |d| d.min(budget));
+    let now = Instant::now();
+    // A huge `--operation-timeout` means no budget of our own.
+    let budget = now.checked_add(budget.unwrap_or(DEFAULT_BUDGET));
+    let deadline = match (deadline, budget) {
+        (Some(d), Some(b)) => d.min(b),
+        (Some(d), None) => d,
+        (None, Some(b)) => b,
+        (None, None) => now + Duration::from_secs(24 * 60 * 60),
+    };
     let first_sent = SystemTime::now();
     let mut backoff = FIRST_BACKOFF;
     let mut attempt = 0;
@@ -229,7 +236,7 @@ async fn start_run_inner(
                 }
             }
         }
-        backoff = (backoff * 2).min(MAX_BACKOFF);
+        backoff = backoff.saturating_mul(2).min(MAX_BACKOFF);
     }
 }
 
@@ -333,7 +340,10 @@ fn fingerprint(job: &str, arguments: &BTreeMap<String, String>) -> u64 {
 /// Sleeps `wait` if that ends before `deadline`; false (without sleeping)
 /// if it would not.
 async fn sleep_within(wait: Duration, deadline: Instant) -> bool {
-    if Instant::now() + wait >= deadline {
+    if Instant::now()
+        .checked_add(wait)
+        .is_none_or(|end| end >= deadline)
+    {
         return false;
     }
     tokio::time::sleep(wait).await;

@@ -56,7 +56,9 @@ pub async fn wait_for_run(
             tracing::info!(job, job_run_id = run_id, state = %status.state, "run ended");
             return Ok(WaitEnd::Final(status));
         }
-        if elapsed + options.poll > options.timeout {
+        // Saturating: `--poll` and `--timeout` may be huge, and this runs
+        // after StartJobRun, where nothing may panic.
+        if elapsed.saturating_add(options.poll) > options.timeout {
             return Ok(WaitEnd::TimedOut(status));
         }
         tokio::time::sleep(options.poll).await;

@@ -482,11 +482,12 @@ pub async fn wheelhouse(
         .try_collect()
         .await
         .map_err(|e| s3_error(e, &request.prefix, cx))?;
-    for (i, head) in verified.iter().enumerate() {
-        if !matches_lock(head.as_ref(), ordered[i]) {
+    // Zipped, not indexed: after PutObject nothing may panic.
+    for ((head, package), uri) in verified.iter().zip(&ordered).zip(&uris) {
+        if !matches_lock(head.as_ref(), package) {
             return Err(WheelhouseError::NotVerified {
-                uri: uris[i].to_string(),
-                what: describe_head(head.as_ref(), ordered[i]),
+                uri: uri.to_string(),
+                what: describe_head(head.as_ref(), package),
             }
             .into());
         }

@@ -65,7 +65,8 @@ pub enum UpdateJobError {
     Aws(#[from] AwsError),
 }
 
-fn definition_of(job: &aws_sdk_glue::types::Job, name: &str) -> JobDefinition {
+/// What we read of a `GetJob` answer (total: any field values).
+pub(crate) fn definition_of(job: &aws_sdk_glue::types::Job, name: &str) -> JobDefinition {
     let sorted = |map: Option<&HashMap<String, String>>| -> BTreeMap<String, String> {
         map.map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default()
@@ -85,6 +86,32 @@ fn definition_of(job: &aws_sdk_glue::types::Job, name: &str) -> JobDefinition {
         non_overridable_arguments: sorted(job.non_overridable_arguments()),
         timeout_minutes: job.timeout().and_then(|t| u32::try_from(t).ok()),
         max_retries: u32::try_from(job.max_retries()).ok(),
+    }
+}
+
+/// What we read of a `GetJobRun` answer (total: any field values; this
+/// runs after `StartJobRun`, in `start --wait`).
+pub(crate) fn run_status(run: &aws_sdk_glue::types::JobRun) -> JobRunStatus {
+    JobRunStatus {
+        state: RunState::parse(run.job_run_state().map(|s| s.as_str()).unwrap_or("")),
+        attempt: run.attempt(),
+        execution_time_seconds: run.execution_time(),
+        dpu_seconds: run.dpu_seconds(),
+        // AWS text we print (`start --wait`): a run's ErrorMessage may
+        // quote its arguments, our token's URL among them.
+        error_message: run.error_message().map(redact_text),
+        log_group_name: run.log_group_name().map(str::to_owned),
+        started_on: run
+            .started_on()
+            .and_then(|t| std::time::SystemTime::try_from(*t).ok()),
+        arguments: run
+            .arguments()
+            .map(|args| {
+                args.iter()
+                    .map(|(k, v)| (k.clone(), SecretText::new(v.clone(), redact_text(v))))
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 
@@ -194,27 +221,7 @@ impl Glue {
             code: None,
             message: format!("the response has no run {run_id}"),
         })?;
-        Ok(JobRunStatus {
-            state: RunState::parse(run.job_run_state().map(|s| s.as_str()).unwrap_or("")),
-            attempt: run.attempt(),
-            execution_time_seconds: run.execution_time(),
-            dpu_seconds: run.dpu_seconds(),
-            // AWS text we print (`start --wait`): a run's ErrorMessage may
-            // quote its arguments, our token's URL among them.
-            error_message: run.error_message().map(redact_text),
-            log_group_name: run.log_group_name().map(str::to_owned),
-            started_on: run
-                .started_on()
-                .and_then(|t| std::time::SystemTime::try_from(*t).ok()),
-            arguments: run
-                .arguments()
-                .map(|args| {
-                    args.iter()
-                        .map(|(k, v)| (k.clone(), SecretText::new(v.clone(), redact_text(v))))
-                        .collect()
-                })
-                .unwrap_or_default(),
-        })
+        Ok(run_status(&run))
     }
 
     /// `GetJobRuns`, first page: the ID of the run of `job` that started

@@ -29,6 +29,9 @@ pub mod logs;
 pub mod s3;
 pub mod start_run;
 
+#[cfg(test)]
+mod response_props;
+
 pub use codeartifact::{CodeArtifact, IssuedToken};
 pub use config::{AwsSettings, ConfigError, Timeouts, load_sdk_config};
 pub use error::{AwsError, AwsErrorKind, Operation};

@@ -286,7 +286,9 @@ fn has_custom_endpoint(config: &SdkConfig) -> bool {
     }
 }
 
-fn decode_sha256(text: &str) -> Option<[u8; 32]> {
+/// A base64 SHA-256 checksum (`x-amz-checksum-sha256`); `None` for any
+/// other text (a multipart upload's `…-N` form, garbage).
+pub(crate) fn decode_sha256(text: &str) -> Option<[u8; 32]> {
     aws_smithy_types::base64::decode(text)
         .ok()
         .and_then(|bytes| <[u8; 32]>::try_from(bytes.as_slice()).ok())

@@ -125,8 +125,11 @@ impl Glue {
                 });
             }
         };
+        // A run was started; an answer without its ID (or with an empty
+        // one) is looked up like a failed answer, never reported as a run.
         output
             .job_run_id()
+            .filter(|id| !id.trim().is_empty())
             .map(str::to_owned)
             .ok_or_else(|| StartAttemptError {
                 error: AwsError {
@@ -166,29 +169,7 @@ impl Glue {
                 .send()
                 .await
                 .map_err(|e| AwsError::from_sdk(OP, e))?;
-            for run in page.job_runs() {
-                let started_on = run.started_on().and_then(|t| SystemTime::try_from(*t).ok());
-                if started_on.is_some_and(|t| t < earliest) {
-                    continue;
-                }
-                let carries_ours = run.arguments().is_some_and(|sent| {
-                    arguments
-                        .iter()
-                        .all(|(k, v)| sent.get(k).is_some_and(|s| s == v))
-                });
-                let Some(run_id) = run.id().filter(|id| carries_ours && !excluded(id)) else {
-                    continue;
-                };
-                let newer = best
-                    .as_ref()
-                    .is_none_or(|b| started_on.is_some() && b.started_on < started_on);
-                if newer {
-                    best = Some(FoundRun {
-                        run_id: run_id.to_owned(),
-                        started_on,
-                    });
-                }
-            }
+            best = best_run(best, page.job_runs(), earliest, arguments, excluded);
             match page.next_token() {
                 Some(token) if !token.is_empty() => next_token = Some(token.to_owned()),
                 _ => break,
@@ -196,6 +177,45 @@ impl Glue {
         }
         Ok(best)
     }
+}
+
+/// The newest of `best` and the runs of one `GetJobRuns` page that started
+/// at or after `earliest`, carry every one of `arguments` and are not
+/// `excluded` (total: any field values).
+pub(crate) fn best_run(
+    mut best: Option<FoundRun>,
+    runs: &[aws_sdk_glue::types::JobRun],
+    earliest: SystemTime,
+    arguments: &BTreeMap<String, String>,
+    excluded: &(dyn Fn(&str) -> bool + Sync),
+) -> Option<FoundRun> {
+    for run in runs {
+        let started_on = run.started_on().and_then(|t| SystemTime::try_from(*t).ok());
+        if started_on.is_some_and(|t| t < earliest) {
+            continue;
+        }
+        let carries_ours = run.arguments().is_some_and(|sent| {
+            arguments
+                .iter()
+                .all(|(k, v)| sent.get(k).is_some_and(|s| s == v))
+        });
+        let Some(run_id) = run
+            .id()
+            .filter(|id| !id.trim().is_empty() && carries_ours && !excluded(id))
+        else {
+            continue;
+        };
+        let newer = best
+            .as_ref()
+            .is_none_or(|b| started_on.is_some() && b.started_on < started_on);
+        if newer {
+            best = Some(FoundRun {
+                run_id: run_id.to_owned(),
+                started_on,
+            });
+        }
+    }
+    best
 }
 
 /// What a failed `StartJobRun` proves, read from the SDK error.

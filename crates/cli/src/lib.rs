@@ -7,6 +7,31 @@
 //! from these definitions) share one definition. It is not a stable API:
 //! use the `glue-codeartifact-app` crate for the use cases.
 
+// `eprintln!`/`println!` panic when the stream is a closed pipe, and much
+// of what we print follows StartJobRun, UpdateJob or PutObject, where
+// nothing may panic: every line goes through `writeln!` (stdout, whose
+// errors are reported) or `say!` (stderr, whose errors are dropped).
+#![deny(clippy::print_stderr, clippy::print_stdout)]
+
+/// `eprintln!` that never panics: a line to stderr, a write error dropped
+/// (stderr is where an error would be reported).
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::writeln!(::std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
+/// `eprint!` that never panics (no newline added).
+#[macro_export]
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::write!(::std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -2,6 +2,8 @@
 //! `main` parses, installs logging, runs one command and reports an error
 //! once, with its exit code.
 
+#![deny(clippy::print_stderr, clippy::print_stdout)]
+
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
@@ -12,7 +14,7 @@ fn main() -> ExitCode {
     let loaded = match config::load(&args) {
         Ok(loaded) => loaded,
         Err(message) => {
-            eprintln!("error: {message}");
+            glue_codeartifact::say!("error: {message}");
             return Exit::Usage.into();
         }
     };
@@ -26,7 +28,7 @@ fn main() -> ExitCode {
         tracing::info!(file = %file.display(), profile = %cli.config_profile, "config file");
     }
     if let Err(message) = commands::check_endpoint_host(&matches, loaded.file.as_deref()) {
-        eprintln!("error: {message}");
+        glue_codeartifact::say!("error: {message}");
         return Exit::Usage.into();
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -35,14 +37,14 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
+            glue_codeartifact::say!("error: cannot start the async runtime: {err}");
             return Exit::Failure.into();
         }
     };
     match runtime.block_on(commands::run(cli)) {
         Ok(exit) => exit.into(),
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            glue_codeartifact::say!("error: {}", failure.message);
             failure.exit.into()
         }
     }

@@ -343,9 +343,10 @@ async fn run_preflight(
 /// fixed `600000` (ten minutes after 1970), and a deadline more than a day
 /// in the past can only be such a placeholder.
 pub fn answer_by(deadline_ms: u64, now: SystemTime, now_instant: Instant) -> Option<Instant> {
-    let deadline = UNIX_EPOCH + Duration::from_millis(deadline_ms);
+    // Total: a deadline past what the clocks can hold is no deadline.
+    let deadline = UNIX_EPOCH.checked_add(Duration::from_millis(deadline_ms))?;
     match deadline.duration_since(now) {
-        Ok(left) => Some(now_instant + left.saturating_sub(DEADLINE_MARGIN)),
+        Ok(left) => now_instant.checked_add(left.saturating_sub(DEADLINE_MARGIN)),
         Err(past) if past.duration() < Duration::from_secs(24 * 60 * 60) => Some(now_instant),
         Err(_) => None,
     }
@@ -378,5 +379,6 @@ mod tests {
         // cargo-lambda's placeholder, and other impossible deadlines.
         assert_eq!(answer_by(600_000, now, instant), None);
         assert_eq!(answer_by(0, now, instant), None);
+        let _ = answer_by(u64::MAX, now, instant);
     }
 }

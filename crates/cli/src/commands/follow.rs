@@ -57,7 +57,7 @@ pub async fn follow(
                 }
                 let _ = writeln!(std::io::stdout().lock(), "{body}");
             }
-            Output::Text if bar.is_none() => eprintln!("{job} {run_id}: {line}"),
+            Output::Text if bar.is_none() => crate::say!("{job} {run_id}: {line}"),
             Output::Text => {}
         }
     };
@@ -83,7 +83,7 @@ pub async fn follow(
         }),
         WaitEnd::Final(status) => {
             if live {
-                eprintln!("{job} {run_id}: {}", progress_line(&status, Duration::ZERO));
+                crate::say!("{job} {run_id}: {}", progress_line(&status, Duration::ZERO));
             }
             if status.state == RunState::Failed {
                 super::why::after_failure(services, job, run_id, options.token_expiration, output)
@@ -170,4 +170,48 @@ fn status_json(
         "dpu_seconds": status.dpu_seconds,
         "error_message": status.error_message,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `start --wait` prints after StartJobRun, for the extremes of
+    /// every field GetJobRun may answer (the aws crate's property tests
+    /// cover the reading): never a panic.
+    #[test]
+    fn progress_and_status_are_total() {
+        let states = ["", "RUNNING", "FAILED", "\u{0}\u{feff}weird\n", "ü"];
+        let ints = [i32::MIN, -1, 0, i32::MAX];
+        let floats = [
+            None,
+            Some(f64::NAN),
+            Some(f64::INFINITY),
+            Some(f64::NEG_INFINITY),
+            Some(f64::MAX),
+            Some(-0.0),
+        ];
+        let waits = [Duration::ZERO, Duration::from_nanos(1), Duration::MAX];
+        for state in states {
+            for &n in &ints {
+                for dpu in floats {
+                    for elapsed in waits {
+                        let status = JobRunStatus {
+                            state: RunState::parse(state),
+                            attempt: n,
+                            execution_time_seconds: n,
+                            dpu_seconds: dpu,
+                            error_message: Some(state.to_owned()),
+                            log_group_name: Some(state.to_owned()),
+                            started_on: None,
+                            arguments: Default::default(),
+                        };
+                        let _ = progress_line(&status, elapsed);
+                        let _ = status_json(state, state, &status, elapsed).to_string();
+                        let _ = log_locations(status.log_group_name.as_deref(), state);
+                    }
+                }
+            }
+        }
+    }
 }

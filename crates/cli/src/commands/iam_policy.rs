@@ -57,9 +57,9 @@ pub fn run(args: IamPolicyArgs, output: Output, region: Option<&str>) -> Result<
         exit: Exit::Failure,
     })?;
     writeln!(std::io::stdout().lock(), "{text}").map_err(Failure::output)?;
-    eprintln!("note: {MINTER_WARNING}");
+    crate::say!("note: {MINTER_WARNING}");
     if region.is_none() || args.account.is_none() {
-        eprintln!(
+        crate::say!(
             "note: the ARNs use * for the {} not given; pass --region and --account to narrow them",
             match (region.is_none(), args.account.is_none()) {
                 (true, true) => "region and account",

@@ -62,7 +62,7 @@ pub async fn run(
             let body = json!({
                 "dry_run": request.dry_run,
                 "token_expiration": timestamp(outcome.token_expiration),
-                "refreshed": outcome.jobs.len() - outcome.failed(),
+                "refreshed": outcome.jobs.len().saturating_sub(outcome.failed()),
                 "failed": outcome.failed(),
                 "jobs": jobs,
             });
@@ -79,9 +79,9 @@ pub async fn run(
                 }
                 .map_err(Failure::output)?;
             }
-            eprintln!(
+            crate::say!(
                 "{} of {} jobs {done}; the token expires at {}",
-                outcome.jobs.len() - outcome.failed(),
+                outcome.jobs.len().saturating_sub(outcome.failed()),
                 outcome.jobs.len(),
                 timestamp(outcome.token_expiration)
             );

@@ -69,7 +69,18 @@ pub async fn run(args: StartArgs, output: Output, settings: &AwsSettings) -> Res
     }
     if jobs.len() == 1 {
         let outcome = start(&services, &request).await?;
-        print_one(&outcome, output)?;
+        print_one(&outcome, output).map_err(|failure| match &outcome.job_run_id {
+            // The run started: say so, or a caller that retries on the
+            // failure starts a second one.
+            Some(run_id) => Failure {
+                message: format!(
+                    "run {run_id} of {:?} was started, but {}; do not start it again",
+                    outcome.job, failure.message
+                ),
+                exit: failure.exit,
+            },
+            None => failure,
+        })?;
         if let (true, Some(run_id)) = (args.wait, &outcome.job_run_id) {
             let options = WaitOptions {
                 poll: args.poll,
@@ -103,7 +114,7 @@ pub async fn run(args: StartArgs, output: Output, settings: &AwsSettings) -> Res
             let body = json!({
                 "dry_run": request.dry_run,
                 "token_expiration": timestamp(outcome.token_expiration),
-                "started": outcome.runs.len() - outcome.failed(),
+                "started": outcome.runs.len().saturating_sub(outcome.failed()),
                 "failed": outcome.failed(),
                 "concurrency": args.concurrency,
                 "runs": runs,
@@ -145,7 +156,7 @@ async fn preflight(
         let doctor_request = DoctorRequest::from(&one);
         let report = doctor(services, &doctor_request).await?;
         if output == Output::Text && (report.has_errors() || report.warnings() > 0) {
-            eprint!("{}", report_text(&report, &doctor_request));
+            crate::say_raw!("{}", report_text(&report, &doctor_request));
         }
         reports.push(report);
     }
@@ -201,7 +212,7 @@ fn print_one(outcome: &StartOutcome, output: Output) -> Result<(), Failure> {
                 for (key, value) in outcome.plan.redacted_arguments() {
                     writeln!(stdout, "{key}={value}").map_err(Failure::output)?;
                 }
-                eprintln!(
+                crate::say!(
                     "dry run: no job run started for {:?} (the token would expire at {})",
                     outcome.job,
                     timestamp(outcome.token_expiration)

@@ -84,7 +84,7 @@ pub async fn run(
             };
             tracing::debug!(packages, "locked");
             if output == Output::Text {
-                eprintln!(
+                crate::say!(
                     "locked {packages} package{} for {}, {written} {}",
                     if packages == 1 { "" } else { "s" },
                     locked.runtime.describe(),
@@ -134,7 +134,7 @@ pub async fn run(
                     .map_err(Failure::output)?;
             }
             let would = if request.dry_run { "would be " } else { "" };
-            eprintln!(
+            crate::say!(
                 "{} wheels for {}: {} {would}uploaded, {} already in S3",
                 outcome.objects.len(),
                 outcome.runtime,
@@ -142,28 +142,28 @@ pub async fn run(
                 outcome.present()
             );
             if !outcome.provided.is_empty() {
-                eprintln!(
+                crate::say!(
                     "provided by Glue, not mirrored: {}",
                     outcome.provided.join(", ")
                 );
             }
             match &outcome.job {
                 Some(job) if outcome.bound => {
-                    eprintln!("job {job} bound; its DefaultArguments now hold:");
+                    crate::say!("job {job} bound; its DefaultArguments now hold:");
                 }
-                Some(job) if request.bind => eprintln!(
+                Some(job) if request.bind => crate::say!(
                     "dry run: job {job} not changed; --bind would set these DefaultArguments:"
                 ),
-                Some(job) => eprintln!(
+                Some(job) => crate::say!(
                     "job {job} not changed; to bind it, set these DefaultArguments (or run again with --bind):"
                 ),
-                None => eprintln!("to bind a job to these wheels, set its DefaultArguments to:"),
+                None => crate::say!("to bind a job to these wheels, set its DefaultArguments to:"),
             }
             for (key, value) in &outcome.plan.arguments {
                 writeln!(stdout, "{key}={value}").map_err(Failure::output)?;
             }
             for removed in &outcome.plan.removed_options {
-                eprintln!("removed from --python-modules-installer-option: {removed}");
+                crate::say!("removed from --python-modules-installer-option: {removed}");
             }
         }
     }

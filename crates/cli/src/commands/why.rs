@@ -69,7 +69,7 @@ pub async fn after_failure(
                 text.push_str(&no_logs_message(&triage));
                 text.push('\n');
             }
-            eprint!("{text}");
+            crate::say_raw!("{text}");
         }
         (Err(e), Output::Json) => {
             let _ = writeln!(
@@ -78,7 +78,7 @@ pub async fn after_failure(
                 json!({ "triage": { "error": e.to_string() } })
             );
         }
-        (Err(e), Output::Text) => eprintln!("could not read the run's logs: {e}"),
+        (Err(e), Output::Text) => crate::say!("could not read the run's logs: {e}"),
     }
 }
 

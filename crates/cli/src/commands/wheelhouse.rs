@@ -138,7 +138,7 @@ pub async fn run(
                 "{} wheels for {}: {} {would}uploaded, {} already in S3",
                 outcome.objects.len(),
                 outcome.runtime,
-                outcome.objects.len() - outcome.present(),
+                outcome.objects.len().saturating_sub(outcome.present()),
                 outcome.present()
             );
             if !outcome.provided.is_empty() {

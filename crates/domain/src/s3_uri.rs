@@ -266,4 +266,30 @@ mod tests {
         let err = S3Uri::parse_object("s3://acme-glue/wheels/").unwrap_err();
         assert!(matches!(err, S3UriError::NotAnObject { .. }), "{err}");
     }
+
+    // The fuzz target `fuzz/fuzz_targets/s3_uri.rs`'s property, as a
+    // proptest that CI runs on stable: no panic in any form, and a parsed
+    // URI prints as one that parses to the same bucket and key.
+    proptest::proptest! {
+        #[test]
+        fn any_text_parses_without_panicking_and_round_trips(
+            text in proptest::prop_oneof![
+                ".{0,80}",
+                "s3://[a-z0-9.-]{0,70}(/[ -~]{0,40}){0,3}",
+                "[sS]3://.{0,40}",
+            ]
+        ) {
+            let _ = S3Uri::parse_prefix(&text);
+            let _ = S3Uri::parse_object(&text);
+            if let Ok(uri) = S3Uri::parse(&text) {
+                let _ = uri.file_name();
+                let _ = uri.root().join(&text);
+                let again = S3Uri::parse(&uri.to_string());
+                proptest::prop_assert!(
+                    again.as_ref().is_ok_and(|a| a.bucket() == uri.bucket() && a.key() == uri.key()),
+                    "{} does not parse back: {:?}", uri, again
+                );
+            }
+        }
+    }
 }

@@ -1,8 +1,10 @@
 //! `pip install glue-codeartifact`: the wheel maturin builds from the root
 //! `pyproject.toml`, installed with pip into a fresh venv from local files
 //! only (the uv wheel it depends on comes from `scripts/setup`), runs
-//! against the stand-ins. The venv's `bin/` is the only Python directory on
-//! `PATH`, so the uv found is the one the package brought.
+//! against the stand-ins: one `start`, and one `lock`, which runs uv. The
+//! venv's `bin/` is the only Python directory on `PATH` and no `--uv` or
+//! `GLUE_CODEARTIFACT_UV` is given, so the uv `lock` finds, and runs, is the
+//! one the package brought.
 //!
 //! `scripts/test` builds the wheel (`maturin build`, a debug build in the
 //! same target directory) and runs this test with
@@ -11,7 +13,9 @@
 use std::{path::Path, process::Command};
 
 use crate::util::{DOMAIN, REPOSITORY, Stack, scratch};
-use test_stack::{aws_env, command_with_env, repo_root, unique_name};
+use test_stack::{
+    aws_env, command_with_env, make_wheel, make_wheel_requiring, repo_root, unique_name,
+};
 
 fn run(command: &mut Command) -> String {
     let output = command.output().expect("the command runs");
@@ -39,7 +43,7 @@ fn pinned_uv() -> String {
 
 #[test]
 #[ignore = "needs the wheel: scripts/test builds it with maturin and runs this with GLUE_CODEARTIFACT_TEST_WHEEL_DIR"]
-fn installed_package_starts_a_run_with_its_own_uv() {
+fn installed_package_starts_a_run_and_locks_with_its_own_uv() {
     let wheels = std::env::var_os("GLUE_CODEARTIFACT_TEST_WHEEL_DIR").expect(
         "GLUE_CODEARTIFACT_TEST_WHEEL_DIR: the directory `maturin build --out DIR` wrote (scripts/test sets it)",
     );
@@ -100,5 +104,58 @@ fn installed_package_starts_a_run_with_its_own_uv() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert_eq!(stack.sent_runs(&job).len(), 1, "one StartJobRun");
+
+    // `lock` resolves with uv: the one beside the installed binary.
+    make_wheel_requiring(&stack.packages, "acme-tools", "1.2.0", &["acme-core>=2"]);
+    make_wheel(&stack.packages, "acme-core", "2.1.0");
+    let locked_job = stack.spark_job(|spec| {
+        spec.glue_version(Some("5.0"))
+            .default_argument("--additional-python-modules", "acme-tools")
+    });
+    let lock = venv.join("pylock.toml");
+    env.push(("RUST_LOG".into(), "debug".into()));
+    let output = command_with_env(&installed, &env)
+        .args([
+            "lock",
+            "--job",
+            &locked_job,
+            "--domain",
+            DOMAIN,
+            "--repository",
+            REPOSITORY,
+            "--output",
+            "json",
+            "-o",
+        ])
+        .arg(&lock)
+        .output()
+        .expect("the installed glue-codeartifact runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the installed command locks the job:\n{stdout}\n{stderr}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("lock --output json");
+    let names: Vec<&str> = json["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .map(|p| p["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["acme-core", "acme-tools"], "{json}");
+    assert!(lock.is_file(), "the lock is written");
+    let venv_uv = bin.join("uv");
+    assert!(
+        stderr.contains("found uv") && stderr.contains(&format!("uv={}", venv_uv.display())),
+        "lock ran the venv's uv, {}:\n{stderr}",
+        venv_uv.display()
+    );
+    stack.assert_no_token(&stdout, "lock's output");
+    stack.assert_no_token(&stderr, "lock's log at debug level");
+    stack.assert_no_token(
+        &std::fs::read_to_string(&lock).expect("the lock"),
+        "the lock file",
+    );
     std::fs::remove_dir_all(&venv).ok();
 }

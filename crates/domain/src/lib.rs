@@ -15,6 +15,8 @@
 //! - [`job_pattern`]: which jobs a deployment may start (`ALLOWED_JOBS`);
 //! - [`token_cache`]: when a cached token may still be served;
 //! - [`timestamp`]: a token's expiration, checked where it enters, and total RFC 3339;
+//! - [`metrics`]: the Lambda's metrics, as CloudWatch Embedded Metric Format
+//!   documents (names, units, bounded dimensions);
 //! - [`iam_policy`]: the least-privilege policies of whoever mints tokens (to start
 //!   runs, or to refresh jobs);
 //! - [`s3_uri`]: `s3://bucket/key` locations (one parser);
@@ -71,6 +73,7 @@ pub mod install_failure;
 pub mod installer_option;
 pub mod job;
 pub mod job_pattern;
+pub mod metrics;
 pub mod pip_options;
 pub mod preflight;
 pub mod repository_endpoint;

@@ -13,7 +13,7 @@
 
 use std::{
     sync::Arc,
-    time::{Instant, SystemTime},
+    time::{Duration, Instant, SystemTime},
 };
 
 use futures_util::{FutureExt, future};
@@ -64,6 +64,21 @@ pub struct StartOutcome {
     pub plan: RunPlan,
     /// Whether the token came from the warm cache (never, without one).
     pub token_cached: bool,
+    /// How long each round of calls took.
+    pub rounds: Rounds,
+}
+
+/// How long the two rounds of a start took (the Lambda's latency metrics).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rounds {
+    /// The reads: `GetJob` ∥ `GetRepositoryEndpoint` ∥
+    /// `GetAuthorizationToken`, or `GetJob` alone with a cached token
+    /// (with several jobs: until this job was read and the index URL was
+    /// there).
+    pub read: Duration,
+    /// `StartJobRun`, its retries and a lost answer's lookup included;
+    /// `None` in a dry run.
+    pub start: Option<Duration>,
 }
 
 /// Starts one run (or plans it, in a dry run) with a freshly minted token.
@@ -126,6 +141,9 @@ async fn start_with(
         None => (None, None),
     };
     let token_cached = cached_token.is_some();
+    if let (Some(cache), true) = (cache, token_cached) {
+        cache.count_token_hit();
+    }
     let endpoint_cached = cached_endpoint.is_some();
     let endpoint = async {
         match cached_endpoint {
@@ -159,6 +177,7 @@ async fn start_with(
         }
     };
     let reads = async { tokio::try_join!(services.glue.get_job(&request.job), endpoint, token) };
+    let reading = Instant::now();
     let reads = match deadline {
         Some(deadline) => tokio::time::timeout_at(deadline.into(), reads)
             .await
@@ -168,6 +187,7 @@ async fn start_with(
         None => reads.await,
     };
     let (job, endpoint, issued) = reads.map_err(|e| Error::from_aws(e, cx))?;
+    let read = reading.elapsed();
     if cache.is_none() {
         // With a warm cache, storing the token checks the cache's own rule.
         crate::index_url::check_fresh_for_a_start(issued.expiration)?;
@@ -202,7 +222,7 @@ async fn start_with(
         expiration: issued.expiration,
         cached: token_cached,
     };
-    plan_and_start(services, request, &request.job, job, index, deadline).await
+    plan_and_start(services, request, &request.job, job, index, read, deadline).await
 }
 
 /// The index URL a run gets, and what is known of its token.
@@ -220,6 +240,7 @@ async fn plan_and_start(
     job_name: &str,
     job: JobDefinition,
     index: TokenIndex<'_>,
+    read: Duration,
     deadline: Option<Instant>,
 ) -> Result<StartOutcome, Error> {
     let TokenIndex {
@@ -244,9 +265,11 @@ async fn plan_and_start(
             token_expiration,
             plan,
             token_cached,
+            rounds: Rounds { read, start: None },
         });
     }
     // Not idempotent: see `start_run` for how failures are retried.
+    let starting = Instant::now();
     let run_id = crate::start_run::start_run_once(
         &services.glue,
         job_name,
@@ -259,6 +282,7 @@ async fn plan_and_start(
         crate::start_run::StartRunError::Unknown(e) => e,
     })?
     .run_id;
+    let start = starting.elapsed();
     tracing::info!(job = %job_name, job_run_id = %run_id, keys = ?plan.keys(), "job run started");
     Ok(StartOutcome {
         job: job.name,
@@ -266,6 +290,10 @@ async fn plan_and_start(
         token_expiration,
         plan,
         token_cached,
+        rounds: Rounds {
+            read,
+            start: Some(start),
+        },
     })
 }
 
@@ -327,6 +355,7 @@ pub async fn start_many(
     let runs = future::join_all(jobs.iter().map(|name| {
         let mut issued = issued.clone();
         async move {
+            let reading = Instant::now();
             let cx = Context {
                 job: Some(name),
                 repository,
@@ -356,8 +385,9 @@ pub async fn start_many(
                         expiration: url.expiration,
                         cached: false,
                     };
+                    let read = reading.elapsed();
                     let _permit = starts.acquire().await.ok();
-                    plan_and_start(services, request, name, job, index, None).await
+                    plan_and_start(services, request, name, job, index, read, None).await
                 }
                 Err(e) => Err(Error::from_aws(e, cx)),
             };

@@ -6,7 +6,10 @@
 //!
 //! The CLI does not use it: each CLI run mints its own token.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{
+    Mutex, MutexGuard, PoisonError,
+    atomic::{AtomicU64, Ordering},
+};
 
 use glue_codeartifact_domain::token_cache::{Freshness, TokenCache};
 
@@ -18,6 +21,7 @@ use glue_codeartifact_domain::token_cache::{Freshness, TokenCache};
 #[derive(Debug)]
 pub struct WarmCache {
     inner: Mutex<TokenCache>,
+    hits: AtomicU64,
 }
 
 impl WarmCache {
@@ -25,12 +29,23 @@ impl WarmCache {
     pub fn new(freshness: Freshness) -> Self {
         Self {
             inner: Mutex::new(TokenCache::new(freshness)),
+            hits: AtomicU64::new(0),
         }
     }
 
     /// The rule the cache applies.
     pub fn freshness(&self) -> Freshness {
         self.lock().freshness()
+    }
+
+    /// How many starts were served a cached token since the last call;
+    /// resets the count (the Lambda reports it per invocation as a metric).
+    pub fn take_token_hits(&self) -> u64 {
+        self.hits.swap(0, Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_token_hit(&self) {
+        self.hits.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, TokenCache> {

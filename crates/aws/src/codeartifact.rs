@@ -1,6 +1,12 @@
 //! CodeArtifact: where the token is made.
 
-use std::time::SystemTime;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::SystemTime,
+};
 
 use aws_config::SdkConfig;
 use aws_sdk_codeartifact::{
@@ -24,9 +30,14 @@ pub struct IssuedToken {
 }
 
 /// The CodeArtifact operations this tool calls.
+///
+/// Clones share one count of the tokens CodeArtifact issued
+/// ([`CodeArtifact::take_tokens_minted`]): the Lambda reports it per
+/// invocation as a metric.
 #[derive(Clone, Debug)]
 pub struct CodeArtifact {
     client: Client,
+    minted: Arc<AtomicU64>,
 }
 
 impl CodeArtifact {
@@ -34,7 +45,15 @@ impl CodeArtifact {
     pub fn new(config: &SdkConfig) -> Self {
         Self {
             client: Client::new(config),
+            minted: Arc::default(),
         }
+    }
+
+    /// How many tokens CodeArtifact issued (`GetAuthorizationToken`
+    /// answered) since the last call; resets the count. Each token is
+    /// counted once, whichever use case asked for it.
+    pub fn take_tokens_minted(&self) -> u64 {
+        self.minted.swap(0, Ordering::Relaxed)
     }
 
     /// `GetAuthorizationToken`: a fresh token for `domain`.
@@ -55,6 +74,7 @@ impl CodeArtifact {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(OP, e))?;
+        self.minted.fetch_add(1, Ordering::Relaxed);
         let missing = |field: &str| AwsError {
             operation: OP,
             kind: AwsErrorKind::Service,

@@ -11,13 +11,17 @@ use glue_codeartifact_app::{
     refresh::refresh,
     start::{start_cached, start_cached_until},
 };
-use glue_codeartifact_domain::preflight::{Finding, Severity};
+use glue_codeartifact_domain::{
+    metrics::Metric,
+    preflight::{Finding, Severity},
+};
 use lambda_runtime::LambdaEvent;
 use serde::Serialize;
 
 use crate::{
     error::{HandlerError, JobFailure, RefreshFailures, start_error_type},
     event::{RefreshEvent, StartEvent},
+    metrics::Invocation,
     settings::{DEADLINE_MARGIN, Settings},
 };
 
@@ -128,7 +132,25 @@ pub struct RefreshedJobReport {
 /// before the duration the schedule counts on) and writes the index URL
 /// into each selected job. Fails with `RefreshIncomplete` when some job
 /// failed, after refreshing the others.
+///
+/// Emits the invocation's metrics ([`crate::metrics`]) before it returns.
 pub async fn refresh_handler(
+    event: LambdaEvent<serde_json::Value>,
+    state: &State,
+) -> Result<RefreshResponse, HandlerError> {
+    let mut metrics = Invocation::new(
+        &event.context.env_config.function_name,
+        &event.context.request_id,
+    );
+    let result = serve_refresh(event, state).await;
+    metrics.refresh_done(state, &result);
+    if state.settings.metrics {
+        metrics.emit();
+    }
+    result
+}
+
+async fn serve_refresh(
     event: LambdaEvent<serde_json::Value>,
     state: &State,
 ) -> Result<RefreshResponse, HandlerError> {
@@ -234,10 +256,28 @@ pub async fn refresh_handler(
 }
 
 /// Handles a start event: validates it (no AWS call if it is refused),
-/// then starts the run through the warm cache.
+/// then starts the run through the warm cache. Emits the invocation's
+/// metrics ([`crate::metrics`]) before it returns.
 pub async fn handler(
     event: LambdaEvent<serde_json::Value>,
     state: &State,
+) -> Result<StartResponse, HandlerError> {
+    let mut metrics = Invocation::new(
+        &event.context.env_config.function_name,
+        &event.context.request_id,
+    );
+    let result = serve_start(event, state, &mut metrics).await;
+    metrics.start_done(state, &result);
+    if state.settings.metrics {
+        metrics.emit();
+    }
+    result
+}
+
+async fn serve_start(
+    event: LambdaEvent<serde_json::Value>,
+    state: &State,
+    metrics: &mut Invocation,
 ) -> Result<StartResponse, HandlerError> {
     let (payload, context) = event.into_parts();
     let answer_by = answer_by(context.deadline, SystemTime::now(), Instant::now());
@@ -256,6 +296,9 @@ pub async fn handler(
         .inspect_err(|err| {
             tracing::warn!(error_type = err.error_type(), error = %err, "event refused; nothing started");
         })?;
+    metrics
+        .metrics_mut()
+        .run_of(&request.job, &state.settings.allowed_jobs);
     let preflight_warnings = if preflight {
         let checks = run_preflight(state, &request);
         let checked = match answer_by {
@@ -287,6 +330,11 @@ pub async fn handler(
             "start failed"
         );
     })?;
+    let m = metrics.metrics_mut();
+    m.duration(Metric::ReadRoundLatency, outcome.rounds.read);
+    if let Some(start) = outcome.rounds.start {
+        m.duration(Metric::StartRoundLatency, start);
+    }
     Ok(StartResponse {
         job_name: outcome.job,
         job_run_id: outcome.job_run_id.unwrap_or_default(),

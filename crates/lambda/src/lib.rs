@@ -13,7 +13,8 @@
 //! - [`event`]: the events and their validation (allowlist, overrides);
 //! - [`handler`]: one invocation, and the responses for Step Functions;
 //! - [`error`]: `errorType`s that tell bad input from transient failures;
-//! - [`logging`]: JSON logs through `tracing`, never a token.
+//! - [`logging`]: JSON logs through `tracing`, never a token;
+//! - [`metrics`]: one CloudWatch Embedded Metric Format line per invocation.
 //!
 //! A warm invocation whose cached token still has
 //! `GLUE_CODEARTIFACT_MIN_TOKEN_LIFE` plus a one-minute margin left makes
@@ -26,6 +27,7 @@ pub mod error;
 pub mod event;
 pub mod handler;
 pub mod logging;
+pub mod metrics;
 pub mod settings;
 
 use glue_codeartifact_app::Services;
@@ -102,6 +104,7 @@ pub async fn cold_start() -> Result<State, InitError> {
         start_enabled = settings.start_enabled,
         refresh_enabled = settings.refresh_enabled,
         refresh_duration = %settings.refresh_duration,
+        metrics = settings.metrics,
         "cold start"
     );
     Ok(State::new(settings, services))

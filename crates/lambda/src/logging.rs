@@ -11,8 +11,15 @@
 //!
 //! Each line carries the fields of the invocation's span, which
 //! lambda_runtime opens with the `requestId`.
+//!
+//! The metric lines ([`crate::metrics`]) are written by a layer of their
+//! own, whatever the level and format: they are EMF documents. Lambda's
+//! log-level filter counts a line as INFO, so `AWS_LAMBDA_LOG_LEVEL` above
+//! INFO drops them; the cold start then warns.
 
 use tracing::level_filters::LevelFilter;
+
+use crate::metrics;
 use tracing_subscriber::{
     EnvFilter, Layer,
     filter::{FilterExt, filter_fn},
@@ -46,9 +53,20 @@ pub fn init() {
             .with_writer(std::io::stdout)
             .boxed()
     };
+    let not_metrics = filter_fn(|meta| meta.target() != metrics::TARGET);
+    let metrics_only = filter_fn(|meta| meta.target() == metrics::TARGET);
     tracing_subscriber::registry()
-        .with(layer.with_filter(filter.and(no_transport_trace)))
+        .with(layer.with_filter(filter.and(no_transport_trace).and(not_metrics)))
+        .with(metrics::EmfLayer.with_filter(metrics_only))
         .init();
+    if let Some(level) =
+        lookup("AWS_LAMBDA_LOG_LEVEL").filter(|l| lambda_level(l) < LevelFilter::INFO)
+    {
+        tracing::warn!(
+            log_level = %level,
+            "AWS_LAMBDA_LOG_LEVEL is {level}: Lambda's log-level filter drops INFO lines, and with them the metric lines (the metrics and their alarms get no data); set the level to INFO (the template's LogLevel parameter) to keep the metrics"
+        );
+    }
 }
 
 /// Lambda's log levels (TRACE, DEBUG, INFO, WARN, ERROR, FATAL).

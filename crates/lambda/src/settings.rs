@@ -71,6 +71,8 @@ pub const ALLOWED_EVENT_OVERRIDES: &str = "GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERR
 pub const START_ENABLED: &str = "GLUE_CODEARTIFACT_START_ENABLED";
 /// Whether refresh events are served (`true` or `false`).
 pub const REFRESH_ENABLED: &str = "GLUE_CODEARTIFACT_REFRESH_ENABLED";
+/// Whether each invocation writes its metrics line (`true` or `false`).
+pub const METRICS: &str = "GLUE_CODEARTIFACT_METRICS";
 /// The settings' former names, without the prefix: `(new, old)`. Still
 /// read, with a deprecation warning.
 pub const DEPRECATED_NAMES: [(&str, &str); 4] = [
@@ -169,6 +171,11 @@ pub const DOCUMENTED: &[SettingDoc] = &[
         default: "`12h`",
     },
     SettingDoc {
+        name: METRICS,
+        meaning: "`false` stops the per-invocation CloudWatch Embedded Metric Format line (the [metrics](metrics.md) and the template's metric alarms then get no data)",
+        default: "`true`",
+    },
+    SettingDoc {
         name: CONNECT_TIMEOUT_ENV,
         meaning: "connecting to AWS (the CLI's `--connect-timeout`)",
         default: "`3s`",
@@ -257,6 +264,8 @@ pub struct Settings {
     pub refresh_enabled: bool,
     /// The lifetime of a refresh's token, unless an event overrides it.
     pub refresh_duration: TokenDuration,
+    /// Whether each invocation writes its metrics line.
+    pub metrics: bool,
     /// The settings read under a deprecated name: `(old, new)`, for the
     /// cold start to warn about.
     pub deprecated: Vec<(&'static str, &'static str)>,
@@ -401,6 +410,7 @@ impl Settings {
                 .map_err(invalid(REPOSITORY_ENDPOINT_HOST))?;
         }
         let start_enabled = switch(START_ENABLED, true)?;
+        let metrics = switch(METRICS, true)?;
         let refresh_enabled = switch(REFRESH_ENABLED, false)?;
         if !start_enabled && !refresh_enabled {
             return Err(invalid(START_ENABLED)(format!(
@@ -448,6 +458,7 @@ impl Settings {
             overrides,
             event_arguments,
             start_enabled,
+            metrics,
             refresh_enabled,
             refresh_duration,
             deprecated,

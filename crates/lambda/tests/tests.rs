@@ -6,6 +6,7 @@ mod util;
 
 mod events;
 mod handler;
+mod metrics;
 mod refresh;
 mod reliability;
 mod runtime;

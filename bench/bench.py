@@ -522,7 +522,7 @@ class LambdaSession:
     FUNCTION = "_"
 
     def __init__(self, args: argparse.Namespace, stack: Stack, workdir: Path, tag: str,
-                 glue_url: str | None = None) -> None:
+                 glue_url: str | None = None, extra_env: dict[str, str] | None = None) -> None:
         self.dir = workdir / f"lambda-{tag}"
         self.dir.mkdir(exist_ok=True)
         self.port = free_port()
@@ -551,6 +551,7 @@ class LambdaSession:
                 "GLUE_CODEARTIFACT_REPOSITORY": REPOSITORY,
                 "GLUE_CODEARTIFACT_ALLOWED_JOBS": "bench-lambda-*",
             })
+            env.update(extra_env or {})
             self.fn_log = open(self.dir / "function.log", "wb")
             self.time_report = self.dir / "time-v.txt"
             self.spawned_ms = now_ms()
@@ -696,6 +697,49 @@ def lambda_figures(args: argparse.Namespace, stack: Stack, workdir: Path, warm: 
         "peak_rss_kib": report.get("max_rss_kib"),
         "vm_hwm_kib": hwm,
     }
+
+
+def lambda_metrics_cost(args: argparse.Namespace, stack: Stack, workdir: Path, warm: int,
+                        rounds: int) -> dict[str, Any]:
+    """Warm invocations with the metrics line on and off
+    (GLUE_CODEARTIFACT_METRICS), the same binary, sessions alternating
+    off/on `rounds` times so that drifting machine load hits both alike.
+    Reports the min and the median of the invocations cargo-lambda did not
+    stall (see lambda_figures), and checks that "on" wrote one EMF line per
+    invocation and "off" none."""
+    job = stack.create_job(f"bench-lambda-metrics-L{stack.latency_ms}")
+    times: dict[str, list[float]] = {"off": [], "on": []}
+    lines: dict[str, int] = {"off": 0, "on": 0}
+    invocations: dict[str, int] = {"off": 0, "on": 0}
+    for i in range(rounds):
+        for mode in ("off", "on"):
+            session = LambdaSession(args, stack, workdir, f"metrics-{mode}-{i}",
+                                    extra_env={"GLUE_CODEARTIFACT_METRICS":
+                                               "true" if mode == "on" else "false"})
+            try:
+                session.wait_for_init()
+                session.invoke(job)  # mints the token
+                for _ in range(warm):
+                    elapsed, answer = session.invoke(job)
+                    if not answer.get("token_cached"):
+                        raise RuntimeError("a warm invocation minted a token")
+                    times[mode].append(elapsed)
+                invocations[mode] += warm + 1
+            finally:
+                session.stop()
+            log_text = (session.dir / "function.log").read_text()
+            lines[mode] += sum(1 for line in log_text.splitlines() if '"_aws"' in line)
+    if lines["on"] != invocations["on"] or lines["off"] != 0:
+        raise RuntimeError(f"EMF lines: {lines} for {invocations} invocations")
+    out: dict[str, Any] = {"latency_ms": stack.latency_ms, "warm_per_session": warm,
+                           "rounds": rounds, "emf_lines": lines}
+    floor = min(min(times["off"]), min(times["on"]))
+    for mode, ts in times.items():
+        unstalled = [t for t in ts if t < floor + 30]
+        out[mode] = {"n": len(ts), "min_ms": min(ts), "median_ms": median(ts),
+                     "unstalled_n": len(unstalled),
+                     "unstalled_median_ms": median(unstalled) if unstalled else None}
+    return out
 
 
 def lambda_init(args: argparse.Namespace, stack: Stack, workdir: Path) -> dict[str, Any]:
@@ -1019,6 +1063,22 @@ def render_md(r: dict[str, Any]) -> str:
                       "invocation waits ~40 ms (seen with strace: the body arrives ~40-48 ms after the "
                       "headers); that is the emulator's, not the function's, and real Lambda's Runtime API "
                       "is another implementation. The min is the invocation without that wait.", ""]
+    lm = r.get("lambda_metrics")
+    if lm:
+        lines += [
+            "### 3b. Warm invocations with the metrics line on and off (`GLUE_CODEARTIFACT_METRICS`)",
+            "",
+            f"Same binary, L = {lm['latency_ms']} ms, {lm['rounds']} × 2 sessions alternating off/on, "
+            f"{lm['warm_per_session']} warm invocations each; EMF lines written: {lm['emf_lines']}.",
+            "",
+            "| metrics | min | median | median of the unstalled (n) |",
+            "|---|---|---|---|",
+        ]
+        for mode in ("off", "on"):
+            x = lm[mode]
+            lines.append(f"| {mode} | {fmt_ms(x['min_ms'])} | {fmt_ms(x['median_ms'])} "
+                         f"| {fmt_ms(x['unstalled_median_ms'])} ({x['unstalled_n']} of {x['n']}) |")
+        lines.append("")
     rss = r["rss"]
     lines += [
         "## 4. Peak RSS (`/usr/bin/time -v`, max over runs)",
@@ -1107,6 +1167,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--check", action="store_true", help="exit 1 if a target is not met")
     p.add_argument("--latencies", default="0,20,50")
     p.add_argument("--command", default="bench/run")
+    p.add_argument("--only-lambda-metrics", action="store_true",
+                   help="measure only the metrics' cost on warm invocations (L = 0); print JSON")
     return p.parse_args()
 
 
@@ -1119,6 +1181,17 @@ def main() -> int:
     latencies = [int(x) for x in args.latencies.split(",")]
     if 0 not in latencies or 50 not in latencies:
         raise SystemExit("--latencies must include 0 and 50")
+    if args.only_lambda_metrics:
+        workdir = Path(tempfile.mkdtemp(prefix="glue-codeartifact-bench-"))
+        stack = Stack(0, args, workdir)
+        try:
+            figure = lambda_metrics_cost(args, stack, workdir, 10 if quick else 50,
+                                         1 if quick else 3)
+        finally:
+            stack.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+        print(json.dumps({"machine": machine(), "lambda_metrics": figure}, indent=2))
+        return 0
     date = dt.datetime.now(dt.timezone.utc)
     result: dict[str, Any] = {
         "date": date.strftime("%Y-%m-%d %H:%M UTC"), "quick": quick, "command": args.command,
@@ -1155,6 +1228,10 @@ def main() -> int:
                         result["lambda_init"] = lambda_init(args, stack, workdir)
                     log(f"L={L} ms: Lambda under cargo lambda watch")
                     result["lambda"].append(lambda_figures(args, stack, workdir, 10 if quick else 50))
+                    if L == 0:
+                        log("L=0 ms: Lambda warm invocations, metrics on and off")
+                        result["lambda_metrics"] = lambda_metrics_cost(
+                            args, stack, workdir, 10 if quick else 50, 1 if quick else 3)
                 if L == 50:
                     proxy = RecordingProxy(stack.moto.url)
                     try:

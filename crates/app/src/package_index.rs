@@ -92,6 +92,10 @@ pub enum IndexError {
     /// The connection failed.
     #[error("the index could not be reached ({0})")]
     Transport(String),
+    /// TLS verification refused the server's certificate (not transient:
+    /// never retried).
+    #[error("the index's TLS certificate was refused ({0}); {hint}", hint = glue_codeartifact_aws::error::PRIVATE_CA_HINT)]
+    Certificate(String),
     /// The page was larger than [`MAX_PAGE_BYTES`].
     #[error("the page is larger than {} MiB", MAX_PAGE_BYTES / 1024 / 1024)]
     TooLarge,
@@ -173,8 +177,10 @@ pub struct PackageIndex {
 }
 
 impl PackageIndex {
-    /// A client that trusts the system's CA certificates (and
-    /// `SSL_CERT_FILE`/`SSL_CERT_DIR`).
+    /// A client that trusts the system's CA certificates or, when
+    /// `SSL_CERT_FILE` or `SSL_CERT_DIR` is set, only those (rustls-native-certs;
+    /// the same variables the AWS SDK's default HTTPS client reads, so one
+    /// setting trusts a private CA for both: docs/configuration.md).
     pub fn new() -> Result<Self, IndexError> {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
@@ -300,7 +306,7 @@ impl PackageIndex {
                 .client
                 .request(request)
                 .await
-                .map_err(|e| IndexError::Transport(error_chain(&e)))?;
+                .map_err(|e| request_failed(&e))?;
             let status = response.status();
             if status.is_redirection() {
                 let location = response
@@ -393,7 +399,7 @@ impl PackageIndex {
                 .client
                 .request(request)
                 .await
-                .map_err(|e| IndexError::Transport(error_chain(&e)))?;
+                .map_err(|e| request_failed(&e))?;
             let status = response.status();
             if status.is_redirection() {
                 let location = response
@@ -501,6 +507,28 @@ fn s3_error_code(body: &[u8]) -> Option<String> {
     let code = &text[start..start + len];
     (!code.is_empty() && code.len() <= 64 && code.bytes().all(|b| b.is_ascii_alphanumeric()))
         .then(|| code.to_owned())
+}
+
+/// The error for a request that got no response: [`IndexError::Certificate`]
+/// when TLS refused the server's certificate, else [`IndexError::Transport`].
+fn request_failed(err: &(dyn std::error::Error + 'static)) -> IndexError {
+    if glue_codeartifact_aws::error::is_certificate_error(err) {
+        IndexError::Certificate(innermost(err))
+    } else {
+        IndexError::Transport(error_chain(err))
+    }
+}
+
+/// The innermost source's message (for TLS: rustls's, e.g. "invalid peer
+/// certificate: UnknownIssuer"; the outer ones only say "client error (Connect)").
+fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = err.to_string();
+    let mut next = err.source();
+    while let Some(e) = next {
+        last = e.to_string();
+        next = e.source();
+    }
+    last
 }
 
 /// An error and its sources, innermost last: transport errors describe

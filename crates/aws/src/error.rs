@@ -217,8 +217,47 @@ impl AwsError {
     }
 }
 
+/// What to do about a refused TLS certificate: the one hint, for the AWS
+/// APIs and the package index alike. `SSL_CERT_FILE` is what the SDK's
+/// default HTTPS client and the index client read (rustls-native-certs);
+/// the SDK for Rust does not read `AWS_CA_BUNDLE` (awslabs/aws-sdk-rust#1362).
+pub const PRIVATE_CA_HINT: &str = "if it is issued by a private CA (e.g. a TLS-inspecting proxy), set SSL_CERT_FILE to a PEM file that holds that CA (docs/configuration.md, \"A private CA\")";
+
+/// Whether `err` or one of its sources is a server certificate that TLS
+/// verification refused (unknown issuer, expired, wrong name, ...).
+pub fn is_certificate_error(err: &(dyn StdError + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if matches!(
+            e.downcast_ref::<rustls::Error>(),
+            Some(rustls::Error::InvalidCertificate(_))
+        ) {
+            return true;
+        }
+        // An `io::Error` hides the error it wraps (tokio-rustls's, itself
+        // wrapped again by the connector) from `source()`.
+        next = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            Some(inner) => Some(inner as &(dyn StdError + 'static)),
+            None => e.source(),
+        };
+    }
+    false
+}
+
 fn dispatch(operation: Operation, failure: &DispatchFailure) -> AwsError {
-    let (kind, message) = if failure.is_timeout() {
+    let connector = failure.as_connector_error();
+    let (kind, message) = if connector.is_some_and(|e| is_certificate_error(e)) {
+        (
+            AwsErrorKind::Network,
+            format!(
+                "the service's TLS certificate was refused ({}); {PRIVATE_CA_HINT}",
+                connector_cause(connector)
+            ),
+        )
+    } else if failure.is_timeout() {
         (AwsErrorKind::Timeout, "the request timed out".to_owned())
     } else if failure.is_io() {
         (

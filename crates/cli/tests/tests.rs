@@ -17,6 +17,7 @@ mod private_subnets;
 mod refresh;
 mod replay;
 mod start;
+mod tls;
 mod token_leak;
 mod upstream;
 mod wait;

@@ -81,12 +81,14 @@ mod packages;
 mod s3;
 mod server;
 mod state;
+mod tls;
 mod tokens;
 mod upstream;
 
 use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -107,7 +109,8 @@ use state::State;
 /// Serves an emulator for `config` on `listener`, and its S3 stand-in (the
 /// host file downloads are redirected to) on `s3_listener`, until
 /// `shutdown` completes; then lets requests in progress finish (for at most
-/// two seconds).
+/// two seconds). `announce` is told where it listens (and, with TLS, the
+/// CA file) once it is ready; an error from it stops the emulator.
 ///
 /// The repository endpoints it hands out use `listener`'s local address.
 /// Fails at once if the configuration is invalid ([`Config::validate`]).
@@ -115,15 +118,51 @@ pub async fn serve(
     config: Config,
     listener: TcpListener,
     s3_listener: TcpListener,
+    announce: impl FnOnce(&Listening) -> io::Result<()>,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    config.validate()?;
-    let state = Arc::new(State::new(
+    let state = Arc::new(new_state(
         config,
-        base_url(listener.local_addr()?),
-        base_url(s3_listener.local_addr()?),
-    ));
+        listener.local_addr()?,
+        s3_listener.local_addr()?,
+    )?);
+    announce(&Listening {
+        url: state.base_url.clone(),
+        s3_url: state.s3_base_url.clone(),
+        ca_file: state.tls.as_ref().map(|t| t.ca_file().to_path_buf()),
+    })?;
     run_both(state, listener, s3_listener, shutdown).await
+}
+
+/// Where a [`serve`]d emulator listens, given to its `announce` callback
+/// before the first connection is accepted.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Listening {
+    /// The index and control plane, e.g. `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// The S3 stand-in downloads are redirected to.
+    pub s3_url: String,
+    /// With [`Config::tls`], the CA certificate (PEM) to trust.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+}
+
+/// Validates `config`, makes the TLS material if it asks for TLS, and the
+/// state for listeners on `addr` (index) and `s3_addr`.
+fn new_state(config: Config, addr: SocketAddr, s3_addr: SocketAddr) -> io::Result<State> {
+    config.validate()?;
+    let tls = if config.tls {
+        Some(tls::Tls::generate()?)
+    } else {
+        None
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    Ok(State::new(
+        config,
+        format!("{scheme}://{addr}"),
+        format!("{scheme}://{s3_addr}"),
+        tls,
+    ))
 }
 
 /// Runs the index and control plane on `listener` and S3 on `s3_listener`;
@@ -135,21 +174,19 @@ async fn run_both(
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let (stop_s3, s3_stopped) = oneshot::channel::<()>();
+    let acceptor = state.tls.as_ref().map(|t| t.acceptor.clone());
     let s3 = tokio::spawn(server::run(
         s3::routes().with_state(Arc::clone(&state)),
         s3_listener,
+        acceptor.clone(),
         async {
             let _ = s3_stopped.await;
         },
     ));
-    let result = server::run(router(state), listener, shutdown).await;
+    let result = server::run(router(state), listener, acceptor, shutdown).await;
     let _ = stop_s3.send(());
     let s3_result = s3.await.map_err(io::Error::other)?;
     result.and(s3_result)
-}
-
-fn base_url(addr: SocketAddr) -> String {
-    format!("http://{addr}")
 }
 
 fn router(state: Arc<State>) -> Router {
@@ -178,11 +215,11 @@ impl EmulatorHandle {
         listener.set_nonblocking(true)?;
         let s3_listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         s3_listener.set_nonblocking(true)?;
-        let state = Arc::new(State::new(
+        let state = Arc::new(new_state(
             config,
-            base_url(listener.local_addr()?),
-            base_url(s3_listener.local_addr()?),
-        ));
+            listener.local_addr()?,
+            s3_listener.local_addr()?,
+        )?);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("codeartifact-emulator-worker")
@@ -216,7 +253,7 @@ impl EmulatorHandle {
         })
     }
 
-    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    /// `http://127.0.0.1:PORT` (`https://` with [`Config::tls`]), without a trailing slash.
     pub fn base_url(&self) -> String {
         self.state.base_url.clone()
     }
@@ -225,6 +262,18 @@ impl EmulatorHandle {
     /// where the index redirects file downloads.
     pub fn s3_base_url(&self) -> String {
         self.state.s3_base_url.clone()
+    }
+
+    /// With [`Config::tls`], the file (PEM) holding the CA certificate that
+    /// issued the emulator's server certificate: what clients must trust
+    /// (e.g. `SSL_CERT_FILE`). Removed when the emulator stops.
+    pub fn ca_file(&self) -> Option<PathBuf> {
+        self.state.tls.as_ref().map(|t| t.ca_file().to_path_buf())
+    }
+
+    /// With [`Config::tls`], the CA certificate, PEM.
+    pub fn ca_pem(&self) -> Option<String> {
+        self.state.tls.as_ref().map(|t| t.ca_pem().to_owned())
     }
 
     /// Moves the emulator's clock forward, so tokens expire sooner.

@@ -1,7 +1,8 @@
 //! `codeartifact-emulator`: runs the CodeArtifact stand-in on loopback.
 //!
 //! Prints one JSON line, `{"url":"http://127.0.0.1:PORT","s3_url":"http://127.0.0.1:PORT2"}`
-//! (the index and control plane; the S3 stand-in downloads are redirected to), to stdout once
+//! (the index and control plane; the S3 stand-in downloads are redirected to; with `--tls`,
+//! `https://` URLs and `"ca_file"`, the CA certificate to trust), to stdout once
 //! it is listening, then serves until SIGTERM or SIGINT (or, with
 //! `--exit-with-parent`, until its parent process goes away). Logs go to
 //! stderr (filter with `RUST_LOG`) and never contain tokens.
@@ -13,7 +14,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use codeartifact_emulator::{Config, RefusedStatus, Repository, TokenStyle, Upstream, serve};
+use codeartifact_emulator::{
+    Config, Listening, RefusedStatus, Repository, TokenStyle, Upstream, serve,
+};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -72,6 +75,12 @@ struct Cli {
     #[arg(long, value_name = "N", default_value_t = 0, requires = "upstream")]
     upstream_latency_ms: u64,
 
+    /// Serve HTTPS (the index, the control plane and the S3 stand-in) with
+    /// a certificate from a CA made at start; the CA's PEM file is printed
+    /// as "ca_file" (removed at exit). Point clients at it, e.g. SSL_CERT_FILE.
+    #[arg(long)]
+    tls: bool,
+
     /// Exit when the parent process exits (checked every 500 ms).
     #[arg(long)]
     exit_with_parent: bool,
@@ -101,6 +110,7 @@ fn main() -> ExitCode {
         latency: Duration::from_millis(cli.latency_ms),
         token_style: cli.token_style,
         project_list: cli.project_list,
+        tls: cli.tls,
         upstream: cli.upstream.map(|dir| Upstream {
             fail_first_fetch: cli.upstream_fail_first_fetch,
             first_fetch_latency: Duration::from_millis(cli.upstream_latency_ms),
@@ -139,23 +149,18 @@ fn main() -> ExitCode {
 async fn run(listen: SocketAddr, config: Config, exit_with_parent: bool) -> std::io::Result<()> {
     let listener = TcpListener::bind(listen).await?;
     let s3_listener = TcpListener::bind((listen.ip(), 0)).await?;
-    let url = format!("http://{}", listener.local_addr()?);
-    let s3_url = format!("http://{}", s3_listener.local_addr()?);
     let dirs: Vec<PathBuf> = config
         .repositories
         .iter()
         .map(|r| r.packages_dir.clone())
         .collect();
-    tracing::info!(%url, %s3_url, repositories = config.repositories.len(), ?dirs, "listening");
-    {
+    let repositories = config.repositories.len();
+    let announce = |listening: &Listening| {
+        tracing::info!(url = %listening.url, s3_url = %listening.s3_url, ca_file = ?listening.ca_file, repositories, ?dirs, "listening");
         let mut stdout = std::io::stdout().lock();
-        writeln!(
-            stdout,
-            "{}",
-            serde_json::json!({ "url": url, "s3_url": s3_url })
-        )?;
-        stdout.flush()?;
-    }
+        writeln!(stdout, "{}", serde_json::to_string(listening)?)?;
+        stdout.flush()
+    };
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
     let shutdown = async move {
@@ -165,7 +170,7 @@ async fn run(listen: SocketAddr, config: Config, exit_with_parent: bool) -> std:
             () = parent_exited(exit_with_parent) => tracing::info!("parent process exited: shutting down"),
         }
     };
-    serve(config, listener, s3_listener, shutdown).await
+    serve(config, listener, s3_listener, announce, shutdown).await
 }
 
 /// Completes when the parent process changes (it exited and this process

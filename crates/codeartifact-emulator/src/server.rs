@@ -22,6 +22,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 use tower_service::Service as _;
 
 use crate::state::ResetConnection;
@@ -34,6 +35,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 pub(crate) async fn run(
     router: Router,
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -44,7 +46,7 @@ pub(crate) async fn run(
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => {
-                    connections.spawn(serve_connection(router.clone(), stream, stop_rx.clone()));
+                    connections.spawn(accept(router.clone(), stream, tls.clone(), stop_rx.clone()));
                 }
                 Err(e) => {
                     // E.g. out of file descriptors: wait instead of spinning.
@@ -77,13 +79,39 @@ impl std::fmt::Display for ResetRequested {
 
 impl std::error::Error for ResetRequested {}
 
-async fn serve_connection(router: Router, stream: TcpStream, mut stop: watch::Receiver<bool>) {
+/// Serves one accepted connection, after a TLS handshake when `tls` is set
+/// (a failed handshake, e.g. a client that does not trust the CA, just
+/// ends the connection).
+async fn accept(
+    router: Router,
+    stream: TcpStream,
+    tls: Option<TlsAcceptor>,
+    stop: watch::Receiver<bool>,
+) {
     let _ = stream.set_nodelay(true);
     let reset = Arc::new(AtomicBool::new(false));
-    let io = TokioIo::new(ResettableStream {
+    let stream = ResettableStream {
         stream,
         reset: Arc::clone(&reset),
-    });
+    };
+    match tls {
+        None => serve_connection(router, stream, reset, stop).await,
+        Some(acceptor) => match acceptor.accept(stream).await {
+            Ok(stream) => serve_connection(router, stream, reset, stop).await,
+            Err(e) => tracing::debug!(error = %e, "TLS handshake failed"),
+        },
+    }
+}
+
+async fn serve_connection<S>(
+    router: Router,
+    stream: S,
+    reset: Arc<AtomicBool>,
+    mut stop: watch::Receiver<bool>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let io = TokioIo::new(stream);
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
         let mut router = router.clone();
         let reset = Arc::clone(&reset);

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::faults::{FaultKind, FaultQueue, Operation};
 use crate::packages::PackageCache;
+use crate::tls::Tls;
 use crate::tokens::{Clock, TokenStore};
 use crate::upstream::UpstreamState;
 
@@ -71,6 +72,8 @@ pub(crate) struct State {
     pub tokens: TokenStore,
     pub faults: FaultQueue,
     pub packages: PackageCache,
+    /// The TLS material, when [`Config::tls`] is set.
+    pub tls: Option<Tls>,
     /// The upstream's state, when [`Config::upstream`] is set.
     pub upstream: Option<UpstreamState>,
     /// When set, the `expiration` every `GetAuthorizationToken` answer
@@ -92,7 +95,7 @@ struct Counters {
 }
 
 impl State {
-    pub fn new(config: Config, base_url: String, s3_base_url: String) -> Self {
+    pub fn new(config: Config, base_url: String, s3_base_url: String, tls: Option<Tls>) -> Self {
         let clock = Clock::default();
         let upstream = config
             .upstream
@@ -104,6 +107,7 @@ impl State {
             s3_base_url,
             s3_secret: crate::tokens::random_bytes::<32>(),
             clock,
+            tls,
             upstream,
             tokens: TokenStore::default(),
             faults: FaultQueue::default(),

@@ -16,6 +16,7 @@ import base64
 import datetime as dt
 import json
 import os
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -49,6 +50,8 @@ PIP_TIMEOUT = 180
 class Emulator:
     url: str
     log: Path
+    # With --tls: the CA certificate (PEM) that issued the emulator's certificate.
+    ca_file: str | None = None
 
     @property
     def index(self) -> str:
@@ -62,7 +65,8 @@ class Emulator:
             method=method,
             headers={"Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
+        context = ssl.create_default_context(cafile=self.ca_file) if self.ca_file else None
+        with urllib.request.urlopen(request, timeout=10, context=context) as response:
             raw = response.read()
         return json.loads(raw) if raw else None
 
@@ -126,9 +130,12 @@ def running_emulator(packages: Path, *extra: str, env: dict[str, str] | None = N
             assert process.stdout is not None
             line = process.stdout.readline()
             assert line, f"the emulator exited before printing its URL: {log.read_text()}"
-            url = json.loads(line)["url"]
-            assert url.startswith("http://127.0.0.1:"), url
-            yield Emulator(url=url, log=log)
+            listening = json.loads(line)
+            url = listening["url"]
+            tls = "--tls" in extra
+            assert url.startswith("https://127.0.0.1:" if tls else "http://127.0.0.1:"), url
+            assert ("ca_file" in listening) == tls, listening
+            yield Emulator(url=url, log=log, ca_file=listening.get("ca_file"))
         finally:
             process.terminate()
             assert process.wait(timeout=10) == 0, log.read_text()
@@ -164,10 +171,11 @@ def fresh_emulator(packages) -> Iterator[Emulator]:
         yield emulator
 
 
-def codeartifact(url: str, retries: dict | None = None):
+def codeartifact(url: str, retries: dict | None = None, verify: str | bool | None = None):
     return boto3.client(
         "codeartifact",
         endpoint_url=url,
+        verify=verify,
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
@@ -175,8 +183,8 @@ def codeartifact(url: str, retries: dict | None = None):
     )
 
 
-def issue_token(url: str, **kwargs) -> str:
-    token = codeartifact(url).get_authorization_token(domain=DOMAIN, **kwargs)["authorizationToken"]
+def issue_token(url: str, verify: str | None = None, **kwargs) -> str:
+    token = codeartifact(url, verify=verify).get_authorization_token(domain=DOMAIN, **kwargs)["authorizationToken"]
     _tokens_seen.append(token)
     return token
 
@@ -494,11 +502,16 @@ def venv_python(tmp_path_factory) -> Path:
     return venv / "bin" / "python"
 
 
-def pip_install(python: Path, index_url: str, target: Path, requirement: str) -> subprocess.CompletedProcess:
+def pip_install(
+    python: Path, index_url: str, target: Path, requirement: str, *extra: str
+) -> subprocess.CompletedProcess:
+    # No trust settings of the machine's: requests lets REQUESTS_CA_BUNDLE
+    # (or CURL_CA_BUNDLE) override pip's --cert (psf/requests#2998).
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith("PIP_") and key not in {"PYTHONPATH", "VIRTUAL_ENV"}
+        if not key.startswith(("PIP_", "SSL_CERT_"))
+        and key not in {"PYTHONPATH", "VIRTUAL_ENV", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"}
     }
     env.update(
         {
@@ -520,6 +533,7 @@ def pip_install(python: Path, index_url: str, target: Path, requirement: str) ->
             str(target),
             "--index-url",
             index_url,
+            *extra,
             requirement,
         ],
         env=env,
@@ -531,8 +545,8 @@ def pip_install(python: Path, index_url: str, target: Path, requirement: str) ->
 
 
 def index_url(emulator: Emulator, token: str) -> str:
-    host = emulator.url.removeprefix("http://")
-    return f"http://aws:{urllib.parse.quote(token, safe='')}@{host}{INDEX_PATH}"
+    scheme, host = emulator.url.split("://", 1)
+    return f"{scheme}://aws:{urllib.parse.quote(token, safe='')}@{host}{INDEX_PATH}"
 
 
 def imported_version(python: Path, target: Path, module: str = "acme_tools") -> str:
@@ -553,14 +567,18 @@ def test_pip_installs_from_the_index(emulator, venv_python, tmp_path):
     assert imported_version(venv_python, tmp_path / "site") == "1.2.0"
 
 
-def uv_install(uv: Path, python: Path, index: str, tmp_path: Path, requirement: str) -> subprocess.CompletedProcess:
+def uv_install(
+    uv: Path, python: Path, index: str, tmp_path: Path, requirement: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """`uv pip install --target tmp_path/site`, with no configuration or cache of the user's."""
+    extra = env or {}
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("UV_", "PIP_")) and key not in {"PYTHONPATH", "VIRTUAL_ENV"}
+        if not key.startswith(("UV_", "PIP_", "SSL_CERT_")) and key not in {"PYTHONPATH", "VIRTUAL_ENV"}
     }
     env.update({"UV_NO_CONFIG": "1", "UV_CACHE_DIR": str(tmp_path / "uv-cache"), "UV_KEYRING_PROVIDER": "disabled"})
+    env.update(extra)
     return subprocess.run(
         [
             str(uv), "pip", "install", "--python", str(python), "--target", str(tmp_path / "site"),
@@ -665,6 +683,46 @@ def test_uv_retries_an_upstreams_failed_first_fetch(venv_python, tmp_path):
         assert token not in result.stdout + result.stderr
         assert imported_version(venv_python, tmp_path / "site", "pub_pkg") == "1.0"
         assert page_statuses(emulator, "pub-pkg")[0] == 500
+
+
+def test_the_tls_listener_is_verified_by_boto3_urllib_pip_and_uv(packages, venv_python, tmp_path):
+    """With --tls every client verifies the emulator's certificate against
+    the CA it printed, each trusting it in its own standard way, and refuses
+    it without (as it would a real endpoint behind an unknown CA)."""
+    with running_emulator(packages, "--tls") as emulator:
+        ca = emulator.ca_file
+        assert ca and Path(ca).read_text().startswith("-----BEGIN CERTIFICATE-----")
+        # boto3: verify=CA; the default trust store refuses the self-made CA.
+        with pytest.raises(botocore.exceptions.SSLError):
+            codeartifact(emulator.url).get_authorization_token(domain=DOMAIN)
+        token = issue_token(emulator.url, verify=ca, durationSeconds=900)
+        # urllib with the CA: the index over HTTPS, and its 307 to an https:// S3 stand-in.
+        context = ssl.create_default_context(cafile=ca)
+        auth = base64.b64encode(f"aws:{token}".encode()).decode()
+        page = urllib.request.Request(f"{emulator.index}{PROJECT}/", headers={"Authorization": f"Basic {auth}"})
+        with urllib.request.urlopen(page, timeout=10, context=context) as response:
+            assert response.status == 200
+        with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
+            urllib.request.urlopen(page, timeout=10, context=ssl.create_default_context())
+        # pip: --cert; without it, no install.
+        refused = pip_install(venv_python, index_url(emulator, token), tmp_path / "refused", f"{PROJECT}==1.2.0")
+        assert refused.returncode != 0
+        assert token not in refused.stdout + refused.stderr
+        result = pip_install(
+            venv_python, index_url(emulator, token), tmp_path / "pip", f"{PROJECT}==1.2.0", "--cert", ca
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert imported_version(venv_python, tmp_path / "pip") == "1.2.0"
+        # uv: SSL_CERT_FILE (uv docs, "TLS certificates").
+        uv = Path(sys.executable).with_name("uv")
+        if uv.exists():
+            result = uv_install(
+                uv, venv_python, index_url(emulator, token), tmp_path, f"{PROJECT}==1.2.0", {"SSL_CERT_FILE": ca}
+            )
+            assert result.returncode == 0, result.stdout + result.stderr
+            assert token not in result.stdout + result.stderr
+            assert imported_version(venv_python, tmp_path / "site") == "1.2.0"
+    assert not Path(ca).exists(), "the CA file is removed when the emulator stops"
 
 
 def test_emulator_logs_never_contain_tokens(packages):

@@ -114,6 +114,10 @@ pub fn check_endpoint_host(
         .copied()
         .unwrap_or(false);
     tracing::info!(host = %host, source = %source, allow_any, "repository endpoint host");
+    // Not a host at all: refused before any AWS call, opt-out or not (else
+    // a token is minted first).
+    glue_codeartifact_domain::repository_endpoint::check_host_syntax(host)
+        .map_err(|e| format!("{e} (set by {source})"))?;
     if allow_any || glue_codeartifact_domain::repository_endpoint::is_vpc_endpoint_host(host) {
         return Ok(());
     }

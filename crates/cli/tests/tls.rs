@@ -8,7 +8,7 @@
 
 use test_stack::{make_wheel, make_wheel_requiring, unique_name};
 
-use crate::util::{DOMAIN, REPOSITORY, Run, Stack, scratch};
+use crate::util::{Stack, scratch};
 
 fn tls_stack() -> (Stack, String) {
     let stack = Stack::with_config(|c| c.tls = true);
@@ -24,26 +24,6 @@ fn tls_stack() -> (Stack, String) {
     (stack, ca)
 }
 
-fn doctor(stack: &Stack, job: &str, env: &[(&str, &str)]) -> Run {
-    let run = stack.cli_env(
-        &[
-            "doctor",
-            "--job",
-            job,
-            "--domain",
-            DOMAIN,
-            "--repository",
-            REPOSITORY,
-            "--output",
-            "json",
-            "--no-whole-tree",
-        ],
-        env,
-    );
-    stack.assert_no_token(&run.both(), "doctor over TLS");
-    run
-}
-
 #[test]
 fn doctor_and_lock_trust_a_private_ca_from_ssl_cert_file() {
     let (stack, ca) = tls_stack();
@@ -53,7 +33,7 @@ fn doctor_and_lock_trust_a_private_ca_from_ssl_cert_file() {
     });
     let trust = [("SSL_CERT_FILE", ca.as_str())];
 
-    let run = doctor(&stack, &job, &trust);
+    let run = stack.doctor_json(&job, &trust);
     run.assert_code(0);
     let findings = run.json()["findings"].as_array().unwrap().clone();
     assert!(
@@ -67,27 +47,7 @@ fn doctor_and_lock_trust_a_private_ca_from_ssl_cert_file() {
 
     // uv reads SSL_CERT_FILE too (uv docs, "TLS certificates").
     let out = scratch(&unique_name("lock")).join("pylock.tls.toml");
-    let out_arg = out.to_string_lossy().into_owned();
-    let uv = test_stack::uv().to_string_lossy().into_owned();
-    let run = stack.cli_env(
-        &[
-            "lock",
-            "--job",
-            &job,
-            "--domain",
-            DOMAIN,
-            "--repository",
-            REPOSITORY,
-            "-o",
-            &out_arg,
-            "--uv",
-            &uv,
-            "--output",
-            "json",
-        ],
-        &trust,
-    );
-    stack.assert_no_token(&run.both(), "lock over TLS");
+    let run = stack.lock_json(&job, &out, &trust);
     run.assert_code(0);
     let names: Vec<String> = run.json()["packages"]
         .as_array()
@@ -98,7 +58,6 @@ fn doctor_and_lock_trust_a_private_ca_from_ssl_cert_file() {
     assert_eq!(names, ["acme-core", "acme-tools"], "{}", run.stdout);
     let lock = std::fs::read_to_string(&out).unwrap();
     assert!(lock.contains("https://127.0.0.1:"), "{lock}");
-    stack.assert_no_token(&lock, "the lock file");
 }
 
 #[test]
@@ -108,7 +67,7 @@ fn an_untrusted_self_signed_certificate_is_refused_clearly() {
         j.glue_version(Some("5.0"))
             .default_argument("--additional-python-modules", "acme-tools")
     });
-    let run = doctor(&stack, &job, &[]);
+    let run = stack.doctor_json(&job, &[]);
     assert_ne!(run.code, 0, "{}", run.both());
     let text = run.both().to_lowercase();
     assert!(

@@ -5,13 +5,13 @@
 //! only from a project's second request on (CodeArtifact guide,
 //! "Availability of new package versions").
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use codeartifact_emulator::{Operation, Upstream};
 use serde_json::Value;
 use test_stack::{make_wheel, make_wheel_requiring, unique_name};
 
-use crate::util::{DOMAIN, REPOSITORY, Run, Stack, scratch};
+use crate::util::{Run, Stack, scratch};
 
 /// A stack whose repository has `acme-tools` 1.2.0 (needing `pub-pkg`),
 /// and whose upstream already has `pub-pkg` 1.0 when the emulator starts.
@@ -43,27 +43,8 @@ fn glue5_job(stack: &Stack, modules: &str) -> String {
     })
 }
 
-fn lock(stack: &Stack, job: &str, out: &Path) -> Run {
-    let out = out.to_string_lossy().into_owned();
-    let uv = test_stack::uv().to_string_lossy().into_owned();
-    let args = [
-        "lock",
-        "--job",
-        job,
-        "--domain",
-        DOMAIN,
-        "--repository",
-        REPOSITORY,
-        "-o",
-        &out,
-        "--uv",
-        &uv,
-        "--output",
-        "json",
-    ];
-    let run = stack.cli(&args);
-    stack.assert_no_token(&run.both(), "lock against an upstream");
-    run
+fn lock_file(name: &str) -> PathBuf {
+    scratch(&unique_name("lock")).join(format!("pylock.{name}.toml"))
 }
 
 fn locked_versions(run: &Run) -> Vec<(String, String)> {
@@ -84,19 +65,7 @@ fn locked_versions(run: &Run) -> Vec<(String, String)> {
 fn doctor_retries_an_upstreams_failed_first_fetch_and_passes() {
     let (stack, _public) = stack_with_upstream(|u| u.fail_first_fetch = true);
     let job = glue5_job(&stack, "acme-tools,pub-pkg");
-    let run = stack.cli(&[
-        "doctor",
-        "--job",
-        &job,
-        "--domain",
-        DOMAIN,
-        "--repository",
-        REPOSITORY,
-        "--output",
-        "json",
-        "--no-whole-tree",
-    ]);
-    stack.assert_no_token(&run.both(), "doctor against an upstream");
+    let run = stack.doctor_json(&job, &[]);
     run.assert_code(0);
     let findings = run.json()["findings"].as_array().unwrap().clone();
     assert!(
@@ -125,11 +94,7 @@ fn lock_pins_what_the_regional_cache_listed_and_a_later_lock_sees_newer() {
     make_wheel(&public, "pub-pkg", "2.0");
     let job = glue5_job(&stack, "acme-tools");
 
-    let first = lock(
-        &stack,
-        &job,
-        &scratch(&unique_name("lock")).join("pylock.first.toml"),
-    );
+    let first = stack.lock_json(&job, &lock_file("first"), &[]);
     first.assert_code(0);
     assert_eq!(
         locked_versions(&first),
@@ -143,11 +108,7 @@ fn lock_pins_what_the_regional_cache_listed_and_a_later_lock_sees_newer() {
     // uv retried the upstream's one 500 (astral-sh/uv#8957).
     assert_eq!(page_statuses(&stack, "pub-pkg")[0], Some(500));
 
-    let second = lock(
-        &stack,
-        &job,
-        &scratch(&unique_name("lock")).join("pylock.second.toml"),
-    );
+    let second = stack.lock_json(&job, &lock_file("second"), &[]);
     second.assert_code(0);
     assert_eq!(
         locked_versions(&second),

@@ -103,6 +103,56 @@ impl Stack {
         self.cli_env(&args, env)
     }
 
+    /// `doctor --output json --no-whole-tree` for `job` with the stand-ins'
+    /// domain and repository (and extra environment variables); asserts
+    /// that no token is in its output.
+    pub fn doctor_json(&self, job: &str, env: &[(&str, &str)]) -> Run {
+        let args = [
+            "doctor",
+            "--job",
+            job,
+            "--domain",
+            DOMAIN,
+            "--repository",
+            REPOSITORY,
+            "--output",
+            "json",
+            "--no-whole-tree",
+        ];
+        let run = self.cli_env(&args, env);
+        self.assert_no_token(&run.both(), "doctor");
+        run
+    }
+
+    /// `lock --output json` for `job` into `out` with the test venv's uv
+    /// (and extra environment variables); asserts that no token is in its
+    /// output or the lock file.
+    pub fn lock_json(&self, job: &str, out: &std::path::Path, env: &[(&str, &str)]) -> Run {
+        let out_arg = out.to_string_lossy().into_owned();
+        let uv = test_stack::uv().to_string_lossy().into_owned();
+        let args = [
+            "lock",
+            "--job",
+            job,
+            "--domain",
+            DOMAIN,
+            "--repository",
+            REPOSITORY,
+            "-o",
+            &out_arg,
+            "--uv",
+            &uv,
+            "--output",
+            "json",
+        ];
+        let run = self.cli_env(&args, env);
+        self.assert_no_token(&run.both(), "lock");
+        if let Ok(lock) = std::fs::read_to_string(out) {
+            self.assert_no_token(&lock, "the lock file");
+        }
+        run
+    }
+
     /// The `StartJobRun` requests moto received for `job`.
     pub fn sent_runs(&self, job: &str) -> Vec<serde_json::Value> {
         self.moto.sent_requests("StartJobRun", job)

@@ -80,6 +80,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::job_pattern::JobPatterns;
+use crate::names::{is_account_id, is_domain_name, is_repository_name};
 
 /// The policy language version.
 pub const POLICY_VERSION: &str = "2012-10-17";
@@ -178,8 +179,7 @@ fn is_role_arn(arn: &str, partition: &str) -> bool {
         return false;
     };
     p == partition
-        && account.len() == 12
-        && account.bytes().all(|b| b.is_ascii_digit())
+        && is_account_id(account)
         && !name.is_empty()
         && name.len() <= 512
         && !name.ends_with('/')
@@ -321,13 +321,13 @@ fn minting_statements(scope: &PolicyScope) -> Result<Vec<Statement>, PolicyError
     check(
         &scope.domain,
         "domain",
-        is_domain,
+        is_domain_name,
         "2 to 50 lower-case letters, digits and dashes, starting with a letter",
     )?;
     check(
         &scope.repository,
         "repository",
-        is_repository,
+        is_repository_name,
         "2 to 100 letters, digits, dots, dashes and underscores, starting with a letter or digit",
     )?;
     let PolicyScope {
@@ -412,26 +412,7 @@ fn is_region(s: &str) -> bool {
 }
 
 fn is_account(s: &str) -> bool {
-    s == "*" || (s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// CodeArtifact `CreateDomain`: `[a-z][a-z0-9\-]{0,48}[a-z0-9]`.
-fn is_domain(s: &str) -> bool {
-    let b = s.as_bytes();
-    (2..=50).contains(&b.len())
-        && b[0].is_ascii_lowercase()
-        && b[b.len() - 1] != b'-'
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-}
-
-/// CodeArtifact `CreateRepository`: `[A-Za-z0-9][A-Za-z0-9._\-]{1,99}`.
-fn is_repository(s: &str) -> bool {
-    let b = s.as_bytes();
-    (2..=100).contains(&b.len())
-        && b[0].is_ascii_alphanumeric()
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+    s == "*" || is_account_id(s)
 }
 
 #[cfg(test)]

@@ -266,9 +266,9 @@ impl RepositoryId {
 
 /// `DOMAIN-OWNER`: a domain name, a dash, a 12-digit account ID.
 pub fn split_domain_owner(label: &str) -> Option<(&str, &str)> {
-    label.rsplit_once('-').filter(|(domain, owner)| {
-        !domain.is_empty() && owner.len() == 12 && owner.bytes().all(|b| b.is_ascii_digit())
-    })
+    label
+        .rsplit_once('-')
+        .filter(|(domain, owner)| !domain.is_empty() && crate::names::is_account_id(owner))
 }
 
 #[cfg(test)]

@@ -74,6 +74,7 @@ pub mod installer_option;
 pub mod job;
 pub mod job_pattern;
 pub mod metrics;
+pub mod names;
 pub mod pip_options;
 pub mod preflight;
 pub mod repository_endpoint;

@@ -347,7 +347,7 @@ impl Settings {
         let domain_owner = match get(DOMAIN_OWNER) {
             Some(owner) => {
                 let owner = owner.trim().to_owned();
-                if owner.len() != 12 || !owner.bytes().all(|b| b.is_ascii_digit()) {
+                if !glue_codeartifact_domain::names::is_account_id(&owner) {
                     return Err(invalid(DOMAIN_OWNER)(format!(
                         "{owner:?} is not an AWS account ID (12 digits, e.g. 111122223333)"
                     )));

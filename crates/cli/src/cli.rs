@@ -676,7 +676,7 @@ fn parse_name(text: &str) -> Result<String, String> {
 }
 
 fn parse_account_id(text: &str) -> Result<String, String> {
-    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+    if glue_codeartifact_domain::names::is_account_id(text) {
         Ok(text.to_owned())
     } else {
         Err("an AWS account ID is 12 digits, e.g. 111122223333".to_owned())

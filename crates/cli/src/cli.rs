@@ -580,6 +580,7 @@ pub enum JobTypeArg {
 
 /// `iam-policy`.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("job_updater").args(["refresh", "wheelhouse"]).multiple(false))]
 pub struct IamPolicyArgs {
     /// A Glue job the identity may start (with --refresh: refresh): a name,
     /// or a pattern with `*` and `?` as IAM reads them (repeatable, or
@@ -620,16 +621,37 @@ pub struct IamPolicyArgs {
     #[arg(long)]
     pub why: bool,
 
-    /// With --refresh: the IAM role of a Glue job to refresh, as an ARN
-    /// (repeatable, or comma-separated; `*` in the name as IAM reads it).
-    /// UpdateJob passes each job's role to Glue.
+    /// With --refresh (or --wheelhouse, to bind): the IAM role of a Glue job
+    /// to refresh or bind, as an ARN (repeatable, or comma-separated; `*` in
+    /// the name as IAM reads it). UpdateJob passes each job's role to Glue.
     #[arg(
         long = "glue-job-role-arn",
         value_name = "ARN",
         value_delimiter = ',',
-        requires = "refresh"
+        requires = "job_updater"
     )]
     pub glue_job_role_arns: Vec<String>,
+
+    /// The wheelhouse (or requirements-file) prefix, s3://BUCKET/PREFIX/.
+    /// Adds what doctor needs to read it: s3:GetObject on the objects under
+    /// it, and s3:ListBucket on its bucket for keys under it (without it S3
+    /// answers 403, not 404, for a missing object).
+    #[arg(long, value_name = "S3_URI", value_parser = parse_s3_prefix)]
+    pub s3_prefix: Option<glue_codeartifact_domain::s3_uri::S3Uri>,
+
+    /// Print the policy of whoever runs `wheelhouse` instead: CodeArtifact
+    /// read (minting included), s3:PutObject and s3:GetObject under
+    /// --s3-prefix, s3:ListBucket for it, glue:GetJob on the jobs; with
+    /// --glue-job-role-arn (for --bind) glue:UpdateJob and iam:PassRole
+    /// towards Glue.
+    #[arg(long, requires = "s3_prefix", conflicts_with = "refresh")]
+    pub wheelhouse: bool,
+
+    /// Print the Glue job role's policy for a bound job instead:
+    /// s3:GetObject under --s3-prefix (no CodeArtifact permission: a bound
+    /// job needs no token).
+    #[arg(long, requires = "s3_prefix", conflicts_with_all = ["refresh", "wheelhouse", "why"])]
+    pub wheelhouse_job_role: bool,
 }
 
 /// `--mode`.

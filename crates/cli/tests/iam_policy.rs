@@ -454,3 +454,101 @@ fn why_adds_reading_runs_and_their_logs() {
     let plain = policy(&ARGS);
     assert!(!plain.to_string().contains("logs:"));
 }
+
+const PREFIX: &str = "s3://acme-glue-artifacts/wheels/";
+
+fn statement<'a>(doc: &'a Value, sid: &str) -> &'a Value {
+    doc["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == sid)
+        .unwrap_or_else(|| panic!("no {sid} in {doc}"))
+}
+
+#[test]
+fn s3_prefix_adds_doctor_s_read_and_wheelhouse_prints_its_runner_s_and_job_role_s_policies() {
+    let mut args = ARGS.to_vec();
+    args.extend(["--s3-prefix", PREFIX]);
+    let doctor = policy(&args);
+    let read = statement(&doctor, "ReadWheelhouseObjects");
+    assert_eq!(read["Action"], json!(["s3:GetObject"]));
+    assert_eq!(
+        read["Resource"],
+        json!(["arn:aws:s3:::acme-glue-artifacts/wheels/*"])
+    );
+    let list = statement(&doctor, "ListWheelhousePrefix");
+    assert_eq!(
+        list["Resource"],
+        json!(["arn:aws:s3:::acme-glue-artifacts"])
+    );
+    assert_eq!(
+        list["Condition"],
+        json!({"StringLike": {"s3:prefix": "wheels/*"}})
+    );
+    statement(&doctor, "StartAllowedGlueJobs");
+
+    let mut runner_args = args.clone();
+    runner_args.push("--wheelhouse");
+    let runner = policy(&runner_args);
+    statement(&runner, "MintCodeArtifactToken");
+    statement(&runner, "CodeArtifactBearerToken");
+    statement(&runner, "ReadCodeArtifactRepository");
+    assert_eq!(
+        statement(&runner, "WriteWheelhouseObjects")["Action"],
+        json!(["s3:GetObject", "s3:PutObject"])
+    );
+    statement(&runner, "ListWheelhousePrefix");
+    assert_eq!(
+        statement(&runner, "ReadAllowedGlueJobs")["Action"],
+        json!(["glue:GetJob"])
+    );
+    let text = runner.to_string();
+    for absent in ["glue:UpdateJob", "iam:PassRole", "glue:StartJobRun"] {
+        assert!(!text.contains(absent), "{absent} without --bind: {text}");
+    }
+
+    let mut bind_args = runner_args.clone();
+    bind_args.extend([
+        "--glue-job-role-arn",
+        "arn:aws:iam::123456789012:role/glue-etl",
+    ]);
+    let bind = policy(&bind_args);
+    assert_eq!(
+        statement(&bind, "BindAllowedGlueJobs")["Action"],
+        json!(["glue:GetJob", "glue:UpdateJob"])
+    );
+    assert_eq!(
+        statement(&bind, "PassGlueJobRoles")["Condition"],
+        json!({"StringEquals": {"iam:PassedToService": "glue.amazonaws.com"}})
+    );
+
+    let mut role_args = args.clone();
+    role_args.push("--wheelhouse-job-role");
+    let role = policy(&role_args);
+    assert_eq!(role["Statement"].as_array().unwrap().len(), 1, "{role}");
+    assert_eq!(
+        statement(&role, "InstallFromWheelhouse")["Resource"],
+        json!(["arn:aws:s3:::acme-glue-artifacts/wheels/*"])
+    );
+    assert!(!role.to_string().contains("codeartifact"), "{role}");
+
+    let parliament = repo_root().join(".venv/bin/parliament");
+    for doc in [&doctor, &runner, &bind, &role] {
+        audit(&parliament, doc);
+    }
+
+    // --wheelhouse needs the prefix; a bad prefix is a usage error.
+    for (extra, expected) in [
+        (vec!["--wheelhouse"], "--s3-prefix"),
+        (vec!["--s3-prefix", "acme/wheels"], "s3://"),
+        (vec!["--wheelhouse-job-role"], "--s3-prefix"),
+    ] {
+        let mut bad = ARGS.to_vec();
+        bad.extend(extra.iter().copied());
+        let run = run_cli(&bad, &[]);
+        run.assert_code(2);
+        assert!(run.stderr.contains(expected), "{extra:?}: {}", run.stderr);
+        assert!(run.stdout.is_empty());
+    }
+}

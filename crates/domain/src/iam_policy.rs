@@ -81,6 +81,7 @@ use serde::Serialize;
 
 use crate::job_pattern::JobPatterns;
 use crate::names::{is_account_id, is_domain_name, is_repository_name};
+use crate::s3_uri::S3Uri;
 
 /// The policy language version.
 pub const POLICY_VERSION: &str = "2012-10-17";
@@ -137,8 +138,7 @@ pub fn refresh_policy(
         )?;
     }
     let mut pass = allow("PassGlueJobRoles", vec!["iam:PassRole"], job_roles.to_vec());
-    pass.condition
-        .insert("StringEquals", BTreeMap::from([PASSED_TO_GLUE]));
+    pass.condition.insert("StringEquals", passed_to_glue());
     statement.extend([
         allow(
             "RefreshAllowedGlueJobs",
@@ -231,7 +231,7 @@ pub struct Statement {
     pub resource: Vec<String>,
     /// Conditions: operator → key → value.
     #[serde(rename = "Condition", skip_serializing_if = "BTreeMap::is_empty")]
-    pub condition: BTreeMap<&'static str, BTreeMap<&'static str, &'static str>>,
+    pub condition: BTreeMap<&'static str, BTreeMap<&'static str, String>>,
 }
 
 fn allow(sid: &'static str, action: Vec<&'static str>, resource: Vec<String>) -> Statement {
@@ -241,6 +241,105 @@ fn allow(sid: &'static str, action: Vec<&'static str>, resource: Vec<String>) ->
         action,
         resource,
         condition: BTreeMap::new(),
+    }
+}
+
+fn passed_to_glue() -> BTreeMap<&'static str, String> {
+    BTreeMap::from([(PASSED_TO_GLUE.0, PASSED_TO_GLUE.1.to_owned())])
+}
+
+/// Reading a wheelhouse or an S3 requirements file under `prefix`
+/// (`doctor`): `s3:GetObject` on the objects under it (HeadObject needs it
+/// too), and `s3:ListBucket` on its bucket, only for keys under it
+/// (`s3:prefix`). Without `ListBucket`, S3 answers 403 instead of 404 for
+/// a missing object (S3 API reference, HeadObject, "Permissions"), so
+/// doctor could not tell a deleted wheel from a denied one.
+pub fn s3_read_statements(scope: &PolicyScope, prefix: &S3Uri) -> Vec<Statement> {
+    let (objects, bucket, keys) = s3_arns(scope, prefix);
+    let mut list = allow("ListWheelhousePrefix", vec!["s3:ListBucket"], vec![bucket]);
+    list.condition
+        .insert("StringLike", BTreeMap::from([("s3:prefix", keys)]));
+    vec![
+        allow("ReadWheelhouseObjects", vec!["s3:GetObject"], vec![objects]),
+        list,
+    ]
+}
+
+/// `arn:P:s3:::BUCKET/KEY*`, `arn:P:s3:::BUCKET`, `KEY*`.
+fn s3_arns(scope: &PolicyScope, prefix: &S3Uri) -> (String, String, String) {
+    let bucket = format!("arn:{}:s3:::{}", scope.partition, prefix.bucket());
+    let keys = format!("{}*", prefix.key());
+    (format!("{bucket}/{keys}"), bucket, keys)
+}
+
+/// The policy of whoever runs `wheelhouse` with the wheels under `prefix`:
+/// the minting statements (it downloads the locked wheels from
+/// CodeArtifact), `s3:PutObject` and `s3:GetObject` on the objects under
+/// the prefix (PutObject uploads, HeadObject checks), `s3:ListBucket` on
+/// its bucket for keys under it; `glue:GetJob` on the jobs (it checks the
+/// lock against the job's runtime). With `bind_roles` (`--bind`),
+/// `glue:UpdateJob` too, and `iam:PassRole` on those roles towards Glue
+/// only, as for refresh.
+pub fn wheelhouse_policy(
+    scope: &PolicyScope,
+    prefix: &S3Uri,
+    bind_roles: &[String],
+) -> Result<PolicyDocument, PolicyError> {
+    let mut statement = minting_statements(scope)?;
+    let (objects, _, _) = s3_arns(scope, prefix);
+    let mut s3 = s3_read_statements(scope, prefix);
+    s3[0] = allow(
+        "WriteWheelhouseObjects",
+        vec!["s3:GetObject", "s3:PutObject"],
+        vec![objects],
+    );
+    statement.extend(s3);
+    if bind_roles.is_empty() {
+        statement.push(allow(
+            "ReadAllowedGlueJobs",
+            vec!["glue:GetJob"],
+            job_arns(scope),
+        ));
+    } else {
+        for role in bind_roles {
+            check(
+                role,
+                "Glue job role",
+                |r| is_role_arn(r, &scope.partition),
+                "an IAM role ARN in the policy's partition, arn:PARTITION:iam::ACCOUNT:role/NAME",
+            )?;
+        }
+        let mut pass = allow(
+            "PassGlueJobRoles",
+            vec!["iam:PassRole"],
+            bind_roles.to_vec(),
+        );
+        pass.condition.insert("StringEquals", passed_to_glue());
+        statement.push(allow(
+            "BindAllowedGlueJobs",
+            vec!["glue:GetJob", "glue:UpdateJob"],
+            job_arns(scope),
+        ));
+        statement.push(pass);
+    }
+    Ok(PolicyDocument {
+        version: POLICY_VERSION,
+        statement,
+    })
+}
+
+/// What the Glue job's own role needs to install from a wheelhouse under
+/// `prefix`: `s3:GetObject` on its objects. No CodeArtifact permission, no
+/// token.
+pub fn wheelhouse_job_role_policy(scope: &PolicyScope, prefix: &S3Uri) -> PolicyDocument {
+    let (objects, _, _) = s3_arns(scope, prefix);
+    PolicyDocument {
+        version: POLICY_VERSION,
+        statement: vec![allow(
+            "InstallFromWheelhouse",
+            vec!["s3:GetObject"],
+            vec![objects],
+        )],
     }
 }
 
@@ -347,7 +446,10 @@ fn minting_statements(scope: &PolicyScope) -> Result<Vec<Statement>, PolicyError
     );
     bearer.condition.insert(
         "StringEquals",
-        BTreeMap::from([("sts:AWSServiceName", "codeartifact.amazonaws.com")]),
+        BTreeMap::from([(
+            "sts:AWSServiceName",
+            "codeartifact.amazonaws.com".to_owned(),
+        )]),
     );
     Ok(vec![
         allow(

@@ -1,11 +1,16 @@
 //! `glue-codeartifact iam-policy`: the least-privilege policy document of
 //! whoever mints tokens and starts the jobs, or (`--refresh`) of whoever
-//! mints tokens and writes index URLs into the jobs. Pure: no AWS call.
+//! mints tokens and writes index URLs into the jobs, or (`--wheelhouse`)
+//! of whoever runs `wheelhouse`, or (`--wheelhouse-job-role`) of a bound
+//! job's own role. Pure: no AWS call.
 
 use std::io::Write;
 
 use glue_codeartifact_domain::{
-    iam_policy::{MINTER_WARNING, PolicyScope, refresh_policy, start_policy, triage_statements},
+    iam_policy::{
+        MINTER_WARNING, PolicyError, PolicyScope, refresh_policy, s3_read_statements, start_policy,
+        triage_statements, wheelhouse_job_role_policy, wheelhouse_policy,
+    },
     job_pattern::{JobPattern, JobPatterns},
 };
 
@@ -39,12 +44,23 @@ pub fn run(args: IamPolicyArgs, output: Output, region: Option<&str>) -> Result<
     };
     // Checked first, so that an invalid scope is reported as such.
     let start = start_policy(&scope).map_err(|e| Failure::usage(e.to_string()))?;
-    let mut policy = if args.refresh {
-        refresh_policy(&scope, &args.glue_job_role_arns)
-            .map_err(|e| Failure::usage(format!("invalid --glue-job-role-arn: {e}")))?
-    } else {
-        start
+    let roles = |e: PolicyError| Failure::usage(format!("invalid --glue-job-role-arn: {e}"));
+    let mut policy = match (&args.s3_prefix, args.wheelhouse, args.wheelhouse_job_role) {
+        (Some(prefix), _, true) => wheelhouse_job_role_policy(&scope, prefix),
+        (Some(prefix), true, _) => {
+            wheelhouse_policy(&scope, prefix, &args.glue_job_role_arns).map_err(roles)?
+        }
+        _ if args.refresh => refresh_policy(&scope, &args.glue_job_role_arns).map_err(roles)?,
+        _ => start,
     };
+    // doctor reads the wheelhouse or the requirements file (start
+    // --preflight too): the start and refresh identities get that read.
+    if let Some(prefix) = &args.s3_prefix
+        && !args.wheelhouse
+        && !args.wheelhouse_job_role
+    {
+        policy.statement.extend(s3_read_statements(&scope, prefix));
+    }
     if args.why {
         policy.statement.extend(triage_statements(&scope));
     }

@@ -14,7 +14,14 @@ costs L ms, and measures, side by side with the boto3 baseline
    and warm invocation latency, and the calls a warm invocation makes;
 4. peak RSS (`/usr/bin/time -v`);
 5. binary and zip sizes;
-6. `start` for 100 jobs in one call at L = 50 ms.
+6. `start` for 100 jobs in one call at L = 50 ms;
+7. the locked wheelhouse (issue 18) on a tree of 30 private packages: the
+   time of `lock` at 20 ms index latency (real uv), a second `wheelhouse`
+   run with nothing new (its time; PutObject at moto's S3, must be 0), and
+   the CodeArtifact requests of the bound job's install replayed offline
+   (must be 0).
+
+`--only-new` measures only figures 3b (metrics on/off) and 7.
 
 Writes `<out>/<date>.json` and `<out>/<date>.md`. Everything talks to
 127.0.0.1 only; every loop is bounded in count and in time.
@@ -287,7 +294,8 @@ class Stack:
 
     def emulator_requests(self, since_ms: float) -> list[dict[str, Any]]:
         records = http_json("GET", self.emulator.url + "/_emulator/requests")
-        return [r for r in records if r["started_ms"] >= since_ms - 1 and r["operation"] != "index"]
+        return [r for r in records
+                if r["started_ms"] >= since_ms - 1 and r["operation"] not in ("index", "Index", "S3")]
 
     def emulator_stats(self) -> dict[str, int]:
         return http_json("GET", self.emulator.url + "/_emulator/stats")
@@ -850,6 +858,308 @@ def fan_out_baseline(args: argparse.Namespace, stack: Stack, n_jobs: int, parall
 
 
 # --------------------------------------------------------------------------
+# The locked wheelhouse (issue 18): a 30-package tree, lock, mirror, replay
+# --------------------------------------------------------------------------
+
+TREE_SIZE = 30
+TREE_VERSIONS = ["1.0.0", "1.1.0"]  # the lock must pick the newest of each
+WHEELHOUSE_BUCKET = "bench-wheels"
+INDEX_LATENCY_MS = 20
+
+
+def tree_requires(i: int) -> list[str]:
+    """benchtree-NN needs its two children in a binary tree of TREE_SIZE
+    packages (depth 5 below the root)."""
+    return [f"benchtree-{c:02d}>=1.0" for c in (2 * i + 1, 2 * i + 2) if c < TREE_SIZE]
+
+
+def make_tree(args: argparse.Namespace, packages: Path) -> int:
+    """Writes every version of every package with make_wheel.py --requires."""
+    make_wheel = str(REPO / "crates/test-stack/python/make_wheel.py")
+    count = 0
+    for i in range(TREE_SIZE):
+        for version in TREE_VERSIONS:
+            argv = [args.python, make_wheel, "--name", f"benchtree-{i:02d}", "--version", version,
+                    "--out", str(packages)]
+            for req in tree_requires(i):
+                argv += ["--requires", req]
+            subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, timeout=60)
+            count += 1
+    return count
+
+
+def set_index_latency(stack: Stack, ms: int) -> None:
+    """Every request to the repository's index, and every file download
+    from the S3 stand-in it redirects to, waits `ms` (the emulator's delay
+    fault, until cleared); ms = 0 clears it."""
+    http_json("DELETE", stack.emulator.url + "/_emulator/faults")
+    if ms:
+        for op in ("Index", "S3"):
+            http_json("POST", stack.emulator.url + "/_emulator/faults",
+                      {"operation": op, "kind": "delay", "delay_ms": ms})
+
+
+def s3_requests(stack: Stack, operation: str) -> int:
+    url = f"{stack.moto.url}/_stack/s3-requests?operation={operation}&bucket={WHEELHOUSE_BUCKET}"
+    return len(http_json("GET", url))
+
+
+def wheelhouse_env(stack: Stack) -> dict[str, str]:
+    env = stack.client_env()
+    env["AWS_ENDPOINT_URL_S3"] = stack.moto.url
+    return env
+
+
+def run_json(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float = 600) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=timeout)
+    elapsed = (time.perf_counter() - t0) * 1000
+    if proc.returncode != 0:
+        raise RuntimeError(f"{shlex.join(cmd[:2])} failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
+    return elapsed, json.loads(proc.stdout) if proc.stdout.strip() else None
+
+
+def emulator_delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    keys = ("get_authorization_token", "get_repository_endpoint", "index", "s3")
+    return {k: after[k] - before[k] for k in keys}
+
+
+def wheelhouse_figures(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """Figures 7a-7c on a tree of TREE_SIZE private packages (each of
+    TREE_VERSIONS, each needing its two children), moto (Glue, S3) and the
+    emulator at L = 0 for the control planes:
+
+    7a. `lock --job` (real uv) with INDEX_LATENCY_MS on every index request
+        and file download (hyperfine; uv's cache is private to each run, so
+        every run is cold), with its index requests and their longest chain;
+    7b. `wheelhouse --bind` once, then a second run with nothing new, with
+        the job's requirements file (it locks again; a bound job's modules
+        are S3 objects) and with `--lock FILE`: its time
+        (hyperfine) at 0 and INDEX_LATENCY_MS, and PutObject requests at
+        moto's S3 (must be 0) next to the JSON's `uploaded`;
+    7c. the bound job's install replayed as a Glue worker would
+        (glue_replay.py: the S3 objects, real pip --no-index, fresh venv)
+        with the emulator running, counting every request it receives
+        (must be 0)."""
+    wdir = workdir / "wheelhouse"
+    (wdir / "packages").mkdir(parents=True, exist_ok=True)
+    log(f"wheelhouse: building {TREE_SIZE} packages × {len(TREE_VERSIONS)} versions (make_wheel.py)")
+    wheels = make_tree(args, wdir / "packages")
+    stack = Stack(0, args, wdir)
+    try:
+        env = wheelhouse_env(stack)
+        job = "bench-wheelhouse"
+        stack.glue.create_job(
+            Name=job, Role="arn:aws:iam::123456789012:role/glue-bench",
+            Command={"Name": "glueetl", "ScriptLocation": "s3://bench/job.py", "PythonVersion": "3"},
+            GlueVersion="4.0",
+            DefaultArguments={"--additional-python-modules": "benchtree-00",
+                              "--python-modules-installer-option": "--upgrade"},
+        )
+        import boto3
+
+        s3 = boto3.client("s3", endpoint_url=stack.moto.url, region_name=REGION,
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+        s3.create_bucket(Bucket=WHEELHOUSE_BUCKET)
+        common = ["--job", job, "--domain", DOMAIN, "--repository", REPOSITORY, "--uv", args.uv]
+        lock_file = wdir / "pylock.bench.toml"
+        lock_cmd = [args.cli, "lock", *common, "-o", str(wdir / "pylock.lock-only.toml"),
+                    "--output", "json"]
+        prefix = f"s3://{WHEELHOUSE_BUCKET}/wheels/"
+
+        # 7a. the lock at INDEX_LATENCY_MS.
+        out: dict[str, Any] = {"packages": TREE_SIZE, "versions_each": len(TREE_VERSIONS),
+                               "wheels_in_repository": wheels, "index_latency_ms": INDEX_LATENCY_MS,
+                               "glue_version": "4.0"}
+        set_index_latency(stack, INDEX_LATENCY_MS)
+        since = now_ms()
+        before = stack.emulator_stats()
+        one_ms, lock_json = run_json(lock_cmd, env, wdir)
+        requests = [r for r in http_json("GET", stack.emulator.url + "/_emulator/requests")
+                    if r["started_ms"] >= since - 1 and r["operation"] in ("Index", "S3")]
+        locked = (wdir / "pylock.lock-only.toml").read_text()
+        out["lock"] = {
+            "first_run_ms": one_ms,
+            "requests": emulator_delta(before, stack.emulator_stats()),
+            "chain": critical_path([{"operation": r["operation"], "started_ms": r["started_ms"],
+                                     "finished_ms": r["finished_ms"]} for r in requests])["depth"],
+            "distinct_paths": len({(r["operation"], r["path"]) for r in requests}),
+            "packages_locked": locked.count("[[packages]]"),
+            "newest_each": locked.count('version = "1.1.0"'),
+        }
+        log(f"wheelhouse: lock of the tree at {INDEX_LATENCY_MS} ms index latency (hyperfine)")
+        runs = 3 if args.quick else 10
+        out["lock"]["hyperfine"] = hyperfine(
+            [("lock", lock_cmd)], env, runs, 1, workdir / "lock.json")["lock"]
+
+        # 7b. the first wheelhouse run, then the second with nothing new.
+        set_index_latency(stack, 0)
+        wh_cmd = [args.cli, "wheelhouse", *common, "--s3-prefix", prefix, "-o", str(lock_file),
+                  "--bind", "--output", "json"]
+        first_ms, first = run_json(wh_cmd, env, wdir)
+        out["first_wheelhouse"] = {"ms": first_ms, "uploaded": first["uploaded"],
+                                   "present": first.get("present"), "bound": first.get("bound"),
+                                   "put_object": s3_requests(stack, "PutObject")}
+        # A bound job's modules are S3 objects: it is locked again from its
+        # requirements file (what a CI keeps), or mirrored from its lock.
+        requirements = wdir / "requirements.txt"
+        requirements.write_text("benchtree-00\n")
+        second_base = [args.cli, "wheelhouse", "--job", job, "--domain", DOMAIN, "--repository",
+                       REPOSITORY, "--s3-prefix", prefix, "--bind", "--output", "json"]
+        relock = [*second_base, "--requirements", str(requirements), "--uv", args.uv,
+                  "-o", str(wdir / "pylock.again.toml")]
+        given = [*second_base, "--lock", str(lock_file)]
+        second: dict[str, Any] = {}
+        for latency in (0, INDEX_LATENCY_MS):
+            set_index_latency(stack, latency)
+            for i, (name, cmd) in enumerate((("`--requirements FILE` (locks again)", relock),
+                                             ("`--lock FILE`", given))):
+                log(f"wheelhouse: second run, nothing new, {name}, index latency {latency} ms (hyperfine)")
+                puts = s3_requests(stack, "PutObject")
+                ca = stack.emulator_stats()
+                _, body = run_json(cmd, env, wdir)
+                stats = hyperfine([("second run", cmd)], env, runs, 1,
+                                  workdir / f"second-{latency}-{i}.json")["second run"]
+                second[f"{name} @ {latency}"] = {
+                    "variant": name, "index_latency_ms": latency, "hyperfine": stats,
+                    "json": {"uploaded": body["uploaded"], "present": body.get("present"),
+                             "bound": body.get("bound")},
+                    "runs": stats["runs"] + 1 + 1,  # hyperfine's, its warm-up, the JSON check
+                    "put_object": s3_requests(stack, "PutObject") - puts,
+                    "codeartifact": emulator_delta(ca, stack.emulator_stats()),
+                }
+        out["second_wheelhouse"] = second
+
+        # 7c. the bound job's install, with the emulator running and counted.
+        set_index_latency(stack, 0)
+        defaults = stack.glue.get_job(JobName=job)["Job"]["DefaultArguments"]
+        modules = defaults["--additional-python-modules"].split(",")
+        run_id = stack.glue.start_job_run(JobName=job)["JobRunId"]
+        gets = s3_requests(stack, "GetObject")
+        before = stack.emulator_stats()
+        log("wheelhouse: replaying the bound job's install (glue_replay.py, real pip --no-index)")
+        replay_env = {**env, "AWS_ENDPOINT_URL_GLUE": stack.moto.url}
+        t0 = time.perf_counter()
+        proc = subprocess.run(
+            [args.python, str(REPO / "crates/test-stack/python/glue_replay.py"), "--job", job,
+             "--run-id", run_id, "--endpoint-url", stack.moto.url, "--venv", str(wdir / "worker-venv"),
+             "--import", "benchtree_00", "--import", f"benchtree_{TREE_SIZE - 1:02d}"],
+            env=replay_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
+        replay_ms = (time.perf_counter() - t0) * 1000
+        if proc.returncode != 0:
+            raise RuntimeError(f"glue_replay.py failed ({proc.returncode}): {proc.stdout.decode()[-3000:]}")
+        installed = re.findall(r"Successfully installed (.*)", proc.stdout.decode())
+        out["bound_install"] = {
+            "codeartifact": emulator_delta(before, stack.emulator_stats()),
+            "s3_get_object": s3_requests(stack, "GetObject") - gets,
+            "modules": len(modules),
+            "all_s3": all(m.strip().startswith("s3://") for m in modules),
+            "installer_option": defaults.get("--python-modules-installer-option"),
+            "installed": len(installed[-1].split()) if installed else 0,
+            "wall_ms": replay_ms,
+        }
+    finally:
+        set_index_latency_safe(stack)
+        stack.stop()
+    return out
+
+
+def set_index_latency_safe(stack: Stack) -> None:
+    try:
+        set_index_latency(stack, 0)
+    except Exception:  # noqa: BLE001 -- the stack is being stopped anyway
+        pass
+
+
+def wheelhouse_targets(w: dict[str, Any]) -> list[dict[str, Any]]:
+    bi = w["bound_install"]
+    ca = sum(bi["codeartifact"].values())
+    puts = sum(s["put_object"] for s in w["second_wheelhouse"].values())
+    uploaded = sum(s["json"]["uploaded"] for s in w["second_wheelhouse"].values())
+    return [
+        {"target": "a bound job's install makes 0 CodeArtifact requests",
+         "measured": f"{ca} (with {bi['s3_get_object']} S3 GetObject, {bi['installed']} packages installed)",
+         "met": ca == 0 and bi["installed"] == w["packages"]},
+        {"target": "a second `wheelhouse` run with nothing new uploads nothing",
+         "measured": f"{puts} PutObject over {sum(s['runs'] for s in w['second_wheelhouse'].values())} runs; "
+                     f"`uploaded` {uploaded}",
+         "met": puts == 0 and uploaded == 0},
+    ]
+
+
+def wheelhouse_lines(w: dict[str, Any]) -> list[str]:
+    lk = w["lock"]
+    h = lk["hyperfine"]
+    L = w["index_latency_ms"]
+    req = lk["requests"]
+    bi = w["bound_install"]
+    fw = w["first_wheelhouse"]
+    lines = [
+        "## 7. Locked wheelhouse (a tree of 30 private packages)",
+        "",
+        f"The tree: {w['packages']} packages `benchtree-00`…`benchtree-{w['packages'] - 1:02d}` in "
+        f"the emulator's repository, {w['versions_each']} versions each ({w['wheels_in_repository']} "
+        "wheels, `make_wheel.py --requires`), each needing its two children (`>=1.0`), a binary tree "
+        f"below `benchtree-00`, the job's only module (Glue {w['glue_version']}). Real uv "
+        "(`.venv/bin/uv`), moto's Glue and S3, control planes at L = 0.",
+        "",
+        f"### 7a. `lock --job` at {L} ms injected index latency",
+        "",
+        f"Every request to the index and every file download from the S3 stand-in it redirects to "
+        f"waits {L} ms (the emulator's `delay` fault on `Index` and `S3`). uv's cache is private to "
+        "each run, so every run resolves cold.",
+        "",
+        "| median (min; max) | runs | index requests | file downloads | longest chain of sequential requests | packages locked (newest version) |",
+        "|---|---|---|---|---|---|",
+        f"| **{fmt_ms(h['median_ms'])}** ({fmt_ms(h['min_ms'])}; {fmt_ms(h['max_ms'])}) | {h['runs']} "
+        f"| {req['index']} | {req['s3']} | {lk['chain']} (≥ {lk['chain'] * L} ms of latency) "
+        f"| {lk['packages_locked']} ({lk['newest_each']} at 1.1.0) |",
+        "",
+        f"Requests counted at the emulator over one run (first run: {fmt_ms(lk['first_run_ms'])}), "
+        f"{lk['distinct_paths']} distinct paths among them (`lock` runs uv twice: the lock, then the same tree pinned for its dependency graph); "
+        f"our CPU (user + sys) {fmt_ms(h['user_ms'] + h['system_ms'])} per run, uv's included.",
+        "",
+        "### 7b. A second `wheelhouse --bind` with nothing new",
+        "",
+        f"The first run mirrored the tree: {fw['uploaded']} uploaded ({fw['put_object']} PutObject at "
+        f"moto's S3), {'bound' if fw['bound'] else '**not bound**'}, in {fmt_ms(fw['ms'])} (one run). "
+        "Then the same job again:",
+        "",
+        "| variant | index latency | median (min; max) | runs | PutObject at moto's S3 | `uploaded` / `present` (JSON) | CodeArtifact requests (token, endpoint, index, downloads) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s in w["second_wheelhouse"].values():
+        sh, ca = s["hyperfine"], s["codeartifact"]
+        lines.append(
+            f"| {s['variant']} | {s['index_latency_ms']} ms | **{fmt_ms(sh['median_ms'])}** "
+            f"({fmt_ms(sh['min_ms'])}; {fmt_ms(sh['max_ms'])}) | {s['runs']} | **{s['put_object']}** "
+            f"| {s['json']['uploaded']} / {s['json']['present']} "
+            f"| {ca['get_authorization_token']}, {ca['get_repository_endpoint']}, {ca['index']}, {ca['s3']} |")
+    ca = bi["codeartifact"]
+    lines += [
+        "",
+        "PutObject and CodeArtifact requests are summed over every run of the row (hyperfine's, its "
+        "warm-up and one run whose JSON is checked).",
+        "",
+        "### 7c. The bound job's install: CodeArtifact requests",
+        "",
+        "`crates/test-stack/python/glue_replay.py` replays a run of the bound job as a Glue worker "
+        "would (downloads its S3 objects, real pip `--no-index` in a fresh venv, imports two of the "
+        "packages) while the CodeArtifact emulator keeps running and counts what it receives.",
+        "",
+        "| CodeArtifact requests (token, endpoint, index, downloads) | S3 GetObject | modules in the job (all `s3://`) | installer option | packages installed | replay wall time (venv + pip) |",
+        "|---|---|---|---|---|---|",
+        f"| **{sum(ca.values())}** ({ca['get_authorization_token']}, {ca['get_repository_endpoint']}, "
+        f"{ca['index']}, {ca['s3']}) | {bi['s3_get_object']} | {bi['modules']} "
+        f"({'yes' if bi['all_s3'] else '**no**'}) "
+        f"| `{bi['installer_option']}` | {bi['installed']} | {fmt_ms(bi['wall_ms'])} |",
+        "",
+    ]
+    return lines
+
+
+# --------------------------------------------------------------------------
 # Machine, sizes
 # --------------------------------------------------------------------------
 
@@ -962,6 +1272,8 @@ def targets(r: dict[str, Any]) -> list[dict[str, Any]]:
                               f"{name.removeprefix('c=')}`{note}",
                     "measured": f"{fmt_ms(stats['median_ms'])} (limit 500 ms + {fmt_ms(overhead)} at L = 0)",
                     "met": stats["median_ms"] <= limit, "counted": counted})
+    if r.get("wheelhouse"):
+        out += wheelhouse_targets(r["wheelhouse"])
     return out
 
 
@@ -976,6 +1288,24 @@ def own_time(r: dict[str, Any]) -> dict[str, float]:
     base = h0["boto3"]["median_ms"] - base_si
     return {"ours_stand_in_ms": ours_si, "boto3_stand_in_ms": base_si, "ours_ms": ours, "boto3_ms": base,
             "ratio": base / ours if ours > 0 else float("nan")}
+
+
+def lambda_metrics_lines(lm: dict[str, Any]) -> list[str]:
+    lines = [
+        "### 3b. Warm invocations with the metrics line on and off (`GLUE_CODEARTIFACT_METRICS`)",
+        "",
+        f"Same binary, L = {lm['latency_ms']} ms, {lm['rounds']} × 2 sessions alternating off/on, "
+        f"{lm['warm_per_session']} warm invocations each; EMF lines written: {lm['emf_lines']}.",
+        "",
+        "| metrics | min | median | median of the unstalled (n) |",
+        "|---|---|---|---|",
+    ]
+    for mode in ("off", "on"):
+        x = lm[mode]
+        lines.append(f"| {mode} | {fmt_ms(x['min_ms'])} | {fmt_ms(x['median_ms'])} "
+                     f"| {fmt_ms(x['unstalled_median_ms'])} ({x['unstalled_n']} of {x['n']}) |")
+    lines.append("")
+    return lines
 
 
 def render_md(r: dict[str, Any]) -> str:
@@ -1063,22 +1393,8 @@ def render_md(r: dict[str, Any]) -> str:
                       "invocation waits ~40 ms (seen with strace: the body arrives ~40-48 ms after the "
                       "headers); that is the emulator's, not the function's, and real Lambda's Runtime API "
                       "is another implementation. The min is the invocation without that wait.", ""]
-    lm = r.get("lambda_metrics")
-    if lm:
-        lines += [
-            "### 3b. Warm invocations with the metrics line on and off (`GLUE_CODEARTIFACT_METRICS`)",
-            "",
-            f"Same binary, L = {lm['latency_ms']} ms, {lm['rounds']} × 2 sessions alternating off/on, "
-            f"{lm['warm_per_session']} warm invocations each; EMF lines written: {lm['emf_lines']}.",
-            "",
-            "| metrics | min | median | median of the unstalled (n) |",
-            "|---|---|---|---|",
-        ]
-        for mode in ("off", "on"):
-            x = lm[mode]
-            lines.append(f"| {mode} | {fmt_ms(x['min_ms'])} | {fmt_ms(x['median_ms'])} "
-                         f"| {fmt_ms(x['unstalled_median_ms'])} ({x['unstalled_n']} of {x['n']}) |")
-        lines.append("")
+    if r.get("lambda_metrics"):
+        lines += lambda_metrics_lines(r["lambda_metrics"])
     rss = r["rss"]
     lines += [
         "## 4. Peak RSS (`/usr/bin/time -v`, max over runs)",
@@ -1141,10 +1457,37 @@ def render_md(r: dict[str, Any]) -> str:
         b = r["fan_out_baseline"]
         lines += ["", f"boto3 baseline, {b['jobs']} fresh processes, {b['parallel']} at a time, "
                       f"L = {b['latency_ms']} ms: {fmt_ms(b['wall_ms'])} (one run)."]
-    lines += ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
+    if r.get("wheelhouse"):
+        lines += [""] + wheelhouse_lines(r["wheelhouse"])
+    lines += targets_lines(r)
+    return "\n".join(lines) + "\n"
+
+
+def targets_lines(r: dict[str, Any]) -> list[str]:
+    lines = ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
     for t in r["targets"]:
         met = "yes" if t["met"] else "**no**"
         lines.append(f"| {t['target']} | {t['measured']} | {met} |")
+    return lines
+
+
+def render_new_md(r: dict[str, Any]) -> str:
+    """`--only-new`: figure 3b and section 7 alone."""
+    m = r["machine"]
+    lines = [
+        f"# Benchmark results, {r['date']}: figures 3b and 7 only{' (quick mode)' if r['quick'] else ''}",
+        "",
+        f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gib']} GiB RAM, Linux {m['kernel']}; "
+        f"load average {m['loadavg_start']:.2f} at the start, {r['loadavg_end']:.2f} at the end. "
+        f"Code: {m['git']}; {m['rustc']}; Python {m['python']}, boto3 {m['boto3']}, moto {m['moto']}; "
+        f"{m['hyperfine']}; {r['uv']}.",
+        "",
+        f"Command: `{r['command']}` ({r['elapsed_s']:.0f} s); binaries: {r['build']}.",
+        "",
+    ]
+    lines += lambda_metrics_lines(r["lambda_metrics"])
+    lines += wheelhouse_lines(r["wheelhouse"])
+    lines += targets_lines(r)
     return "\n".join(lines) + "\n"
 
 
@@ -1167,9 +1510,61 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--check", action="store_true", help="exit 1 if a target is not met")
     p.add_argument("--latencies", default="0,20,50")
     p.add_argument("--command", default="bench/run")
+    p.add_argument("--uv", default=str(REPO / ".venv/bin/uv"), help="the uv binary `lock` runs")
+    p.add_argument("--only-new", action="store_true",
+                   help="measure only figures 3b (metrics on/off) and 7 (locked wheelhouse); "
+                        "writes <out>/DATE-new.md and .json")
     p.add_argument("--only-lambda-metrics", action="store_true",
                    help="measure only the metrics' cost on warm invocations (L = 0); print JSON")
     return p.parse_args()
+
+
+def uv_version(args: argparse.Namespace) -> str:
+    proc = subprocess.run([args.uv, "--version"], stdout=subprocess.PIPE, timeout=60)
+    return proc.stdout.decode().strip() or "uv: unknown"
+
+
+def only_new(args: argparse.Namespace, date: dt.datetime, started: float) -> int:
+    """Figures 3b and 7 alone (the full run takes long)."""
+    result: dict[str, Any] = {
+        "date": date.strftime("%Y-%m-%d %H:%M UTC"), "quick": args.quick, "command": args.command,
+        "machine": machine(), "uv": uv_version(args),
+        "build": "release" if "/release/" in args.cli else f"not release ({args.cli})",
+    }
+    workdir = Path(tempfile.mkdtemp(prefix="glue-codeartifact-bench-"))
+    log(f"work directory {workdir}")
+    ok = False
+    try:
+        stack = Stack(0, args, workdir)
+        try:
+            log("L=0 ms: Lambda warm invocations, metrics on and off")
+            result["lambda_metrics"] = lambda_metrics_cost(
+                args, stack, workdir, 10 if args.quick else 50, 1 if args.quick else 3)
+        finally:
+            stack.stop()
+        log("the locked wheelhouse (figure 7)")
+        result["wheelhouse"] = wheelhouse_figures(args, workdir)
+        result["loadavg_end"] = os.getloadavg()[0]
+        result["elapsed_s"] = time.monotonic() - started
+        result["targets"] = wheelhouse_targets(result["wheelhouse"])
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        stem = date.strftime("%Y-%m-%d") + ("-quick" if args.quick else "") + "-new"
+        (out / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
+        md = render_new_md(result)
+        (out / f"{stem}.md").write_text(md)
+        print(md)
+        log(f"wrote {out / stem}.md and .json")
+        ok = True
+    finally:
+        if ok:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            log(f"failed; logs kept in {workdir}")
+    missed = [t for t in result["targets"] if not t["met"]]
+    for t in missed:
+        log(f"target not met: {t['target']}: {t['measured']}")
+    return 1 if (args.check and missed) else 0
 
 
 def main() -> int:
@@ -1193,6 +1588,8 @@ def main() -> int:
         print(json.dumps({"machine": machine(), "lambda_metrics": figure}, indent=2))
         return 0
     date = dt.datetime.now(dt.timezone.utc)
+    if args.only_new:
+        return only_new(args, date, started)
     result: dict[str, Any] = {
         "date": date.strftime("%Y-%m-%d %H:%M UTC"), "quick": quick, "command": args.command,
         "machine": machine(), "sizes": sizes(args), "cold": [], "lambda": [], "fan_out": [],
@@ -1252,6 +1649,9 @@ def main() -> int:
                         result["fan_out_baseline"] = fan_out_baseline(args, stack, 100, 16)
             finally:
                 stack.stop()
+        log("the locked wheelhouse (figure 7)")
+        result["wheelhouse"] = wheelhouse_figures(args, workdir)
+        result["uv"] = uv_version(args)
         result["loadavg_end"] = os.getloadavg()[0]
         result["elapsed_s"] = time.monotonic() - started
         result["targets"] = targets(result)

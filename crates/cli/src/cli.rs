@@ -32,8 +32,9 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = Output::Text, env = "GLUE_CODEARTIFACT_OUTPUT")]
     pub output: Output,
 
-    /// More log output on stderr (-v info, -vv debug, -vvv trace). RUST_LOG
-    /// overrides. Tokens are never logged.
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). By
+    /// default only our own warnings; -v adds the AWS SDK's warnings.
+    /// RUST_LOG overrides. Tokens are never logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 

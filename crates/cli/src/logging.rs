@@ -12,18 +12,19 @@ use tracing_subscriber::{
     prelude::*,
 };
 
-/// Installs the subscriber: warnings by default, `-v` info, `-vv` debug,
-/// `-vvv` trace; `RUST_LOG` overrides.
+/// Installs the subscriber. Our own crates log warnings by default, `-v`
+/// info, `-vv` debug, `-vvv` trace. Dependencies (the AWS SDK, hyper, …)
+/// are silent by default, so that stderr shows only our own messages (the
+/// SDK's WARN lines about a missing config file or IMDS are noise before
+/// our error, which names the fix); `-v` shows their warnings, `-vv` their
+/// debug lines, `-vvv` everything. `RUST_LOG` replaces all of this.
 pub fn init(verbose: u8) {
-    let level = match verbose {
-        0 => LevelFilter::WARN,
-        1 => LevelFilter::INFO,
-        2 => LevelFilter::DEBUG,
-        _ => LevelFilter::TRACE,
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(directives) if !directives.trim().is_empty() => EnvFilter::builder()
+            .with_default_directive(LevelFilter::WARN.into())
+            .parse_lossy(directives),
+        _ => EnvFilter::builder().parse_lossy(default_directives(verbose)),
     };
-    let filter = EnvFilter::builder()
-        .with_default_directive(level.into())
-        .from_env_lossy();
     let no_transport_trace = filter_fn(|meta| !glue_codeartifact_aws::is_transport_trace(meta));
     let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::registry()
@@ -34,4 +35,32 @@ pub fn init(verbose: u8) {
                 .with_filter(filter.and(no_transport_trace)),
         )
         .init();
+}
+
+/// The filter without `RUST_LOG`: `<dependencies>,<our crates>=<level>`.
+/// A target directive matches every target that starts with it, so
+/// `glue_codeartifact` covers `glue_codeartifact_app`, `…_aws` and the rest.
+fn default_directives(verbose: u8) -> String {
+    let (dependencies, ours) = match verbose {
+        0 => ("off", "warn"),
+        1 => ("warn", "info"),
+        2 => ("debug", "debug"),
+        _ => ("trace", "trace"),
+    };
+    format!("{dependencies},glue_codeartifact={ours}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dependencies_are_silent_by_default_and_ours_warn() {
+        let filter = EnvFilter::builder().parse_lossy(default_directives(0));
+        let text = filter.to_string();
+        assert!(text.contains("glue_codeartifact=warn"), "{text}");
+        assert!(text.contains("off"), "{text}");
+        assert_eq!(default_directives(1), "warn,glue_codeartifact=info");
+        assert_eq!(default_directives(9), "trace,glue_codeartifact=trace");
+    }
 }

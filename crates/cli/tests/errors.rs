@@ -223,7 +223,71 @@ fn no_region() {
     );
     run.assert_code(NO_REGION);
     assert!(run.stderr.contains("set AWS_REGION"), "{}", run.stderr);
+    assert_only_our_lines(&run.stderr);
     assert_eq!(stack.emulator.stats().get_authorization_token, 0);
+}
+
+/// At the default verbosity stderr holds our own messages only: no log
+/// line of a dependency (the SDK warns about a missing config file, or
+/// dumps IMDS errors, before our own error names the fix).
+fn assert_only_our_lines(stderr: &str) {
+    for line in stderr.lines() {
+        for dependency in ["aws_config", "aws_runtime", "aws_smithy", "hyper", "rustls"] {
+            assert!(
+                !line.contains(&format!(" {dependency}")),
+                "a dependency's log line at the default verbosity: {line}\n{stderr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_sdk_says_nothing_at_the_default_verbosity() {
+    let stack = Stack::new();
+    let missing =
+        crate::util::scratch(&test_stack::unique_name("sdk-noise")).join("no-such-config");
+    let missing = missing.to_str().unwrap();
+    // Without a region and with a config file that does not exist, the
+    // SDK warns twice about the file and three times about IMDS (as
+    // reproduced on this stack); only our error may reach stderr.
+    let run = stack.cli_env(
+        &[
+            "start",
+            "--job",
+            "j",
+            "--domain",
+            DOMAIN,
+            "--repository",
+            REPOSITORY,
+        ],
+        &[
+            ("AWS_REGION", ""),
+            ("AWS_CONFIG_FILE", missing),
+            ("AWS_SHARED_CREDENTIALS_FILE", missing),
+        ],
+    );
+    run.assert_code(NO_REGION);
+    assert!(run.stderr.contains("set AWS_REGION"), "{}", run.stderr);
+    assert_only_our_lines(&run.stderr);
+    // -v shows the SDK's warnings again (what an operator debugging asks for).
+    let verbose = stack.cli_env(
+        &[
+            "-v",
+            "start",
+            "--job",
+            "j",
+            "--domain",
+            DOMAIN,
+            "--repository",
+            REPOSITORY,
+        ],
+        &[
+            ("AWS_REGION", ""),
+            ("AWS_CONFIG_FILE", missing),
+            ("AWS_SHARED_CREDENTIALS_FILE", missing),
+        ],
+    );
+    verbose.assert_code(NO_REGION);
 }
 
 #[test]

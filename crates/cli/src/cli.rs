@@ -688,6 +688,24 @@ pub fn parse_job_name(text: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
+/// `why --run-id`: Glue's run IDs are single-line strings of 1 to 255
+/// characters (GetJobRun's `RunId`, the Glue API reference); checked
+/// before any AWS call, so an empty or pasted-with-a-newline ID is not
+/// reported as a run that was not found.
+fn parse_run_id(text: &str) -> Result<String, String> {
+    let id = text.trim();
+    if id.is_empty() {
+        return Err(
+            "the run ID is empty; give a JobRunId (jr_…), or leave --run-id out for the latest run"
+                .to_owned(),
+        );
+    }
+    if id.chars().count() > 255 || id.chars().any(char::is_control) {
+        return Err("a Glue JobRunId is a single line of at most 255 characters (jr_…); copy it from `aws glue get-job-runs` or the console".to_owned());
+    }
+    Ok(id.to_owned())
+}
+
 /// `--domain`, `--repository`: a name, not empty (from the flag, its
 /// environment variable, or the config file alike).
 fn parse_name(text: &str) -> Result<String, String> {
@@ -750,6 +768,6 @@ pub struct WhyArgs {
     pub job: String,
 
     /// The run (a JobRunId, `jr_…`); the job's latest run if omitted.
-    #[arg(long, value_name = "JOB_RUN_ID")]
+    #[arg(long, value_name = "JOB_RUN_ID", value_parser = parse_run_id)]
     pub run_id: Option<String>,
 }

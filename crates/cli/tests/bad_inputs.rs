@@ -92,6 +92,7 @@ pub fn expand(text: &str, job: &str) -> String {
 pub enum Expected {
     Exit(i32, String),
     Sent(String, String),
+    Shown(String),
     Url(String),
     BuildError(String),
     Lambda(String, String),
@@ -106,6 +107,9 @@ pub fn expected(row: &Row) -> Expected {
     if let Some(rest) = r.strip_prefix("sent ") {
         let (key, value) = rest.split_once(": ").expect("sent KEY: VALUE");
         return Expected::Sent(key.to_owned(), value.to_owned());
+    }
+    if let Some(text) = r.strip_prefix("shown: ") {
+        return Expected::Shown(text.to_owned());
     }
     if let Some(url) = r.strip_prefix("url: ") {
         return Expected::Url(url.to_owned());
@@ -247,6 +251,14 @@ pub fn run_row(stack: &Stack, row: &Row, log: &str) -> Run {
                     "Glue was called: {context}"
                 );
             }
+        }
+        Expected::Shown(text) => {
+            assert_eq!(run.code, 0, "{context}");
+            assert!(run.stdout.contains(&text), "{context}\nexpected: {text}");
+            assert!(
+                stack.sent_runs(&job).is_empty(),
+                "a run was started: {context}"
+            );
         }
         Expected::Sent(key, value) => {
             assert_eq!(run.code, 0, "{context}");

@@ -184,7 +184,11 @@ def test_refresh_is_a_function_of_its_own_only_when_enabled(template):
     assert schedule["Condition"] == "HasRefreshSchedule"
     assert schedule["Properties"]["Target"]["Arn"] == {"Fn::GetAtt": ["RefreshFunction", "Arn"]}
     assert template["Conditions"]["HasRefreshSchedule"]["Fn::And"][0] == {"Condition": "RefreshPermissions"}
-    assert set(template["Rules"]) == {"RefreshNeedsGlueJobRoles", "RefreshScheduleNeedsRefreshAndJobs"}
+    assert set(template["Rules"]) == {
+        "RefreshNeedsGlueJobRoles",
+        "RefreshScheduleNeedsRefreshAndJobs",
+        "MetricAlarmsNeedInfoLogs",
+    }
     outputs = template["Outputs"]
     for name in ["RefreshFunctionName", "RefreshFunctionArn", "RefreshFunctionRoleArn"]:
         assert outputs[name]["Condition"] == "RefreshPermissions", name

@@ -250,8 +250,14 @@ fn the_sdk_says_nothing_at_the_default_verbosity() {
     // Without a region and with a config file that does not exist, the
     // SDK warns twice about the file and three times about IMDS (as
     // reproduced on this stack); only our error may reach stderr.
-    let run = stack.cli_env(
-        &[
+    let env = [
+        ("AWS_REGION", ""),
+        ("AWS_CONFIG_FILE", missing),
+        ("AWS_SHARED_CREDENTIALS_FILE", missing),
+    ];
+    let start = |verbosity: &[&'static str]| {
+        let mut args = verbosity.to_vec();
+        args.extend([
             "start",
             "--job",
             "j",
@@ -259,35 +265,21 @@ fn the_sdk_says_nothing_at_the_default_verbosity() {
             DOMAIN,
             "--repository",
             REPOSITORY,
-        ],
-        &[
-            ("AWS_REGION", ""),
-            ("AWS_CONFIG_FILE", missing),
-            ("AWS_SHARED_CREDENTIALS_FILE", missing),
-        ],
-    );
+        ]);
+        stack.cli_env(&args, &env)
+    };
+    let run = start(&[]);
     run.assert_code(NO_REGION);
     assert!(run.stderr.contains("set AWS_REGION"), "{}", run.stderr);
     assert_only_our_lines(&run.stderr);
     // -v shows the SDK's warnings again (what an operator debugging asks for).
-    let verbose = stack.cli_env(
-        &[
-            "-v",
-            "start",
-            "--job",
-            "j",
-            "--domain",
-            DOMAIN,
-            "--repository",
-            REPOSITORY,
-        ],
-        &[
-            ("AWS_REGION", ""),
-            ("AWS_CONFIG_FILE", missing),
-            ("AWS_SHARED_CREDENTIALS_FILE", missing),
-        ],
-    );
+    let verbose = start(&["-v"]);
     verbose.assert_code(NO_REGION);
+    assert!(
+        verbose.stderr.contains(" aws_runtime"),
+        "-v shows the SDK's warning about the missing config file: {}",
+        verbose.stderr
+    );
 }
 
 #[test]

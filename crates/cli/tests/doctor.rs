@@ -68,22 +68,7 @@ fn glue4_job(stack: &Stack, modules: &str, configure: impl FnOnce(JobSpec) -> Jo
 }
 
 fn doctor(stack: &Stack, job: &str, extra: &[&str]) -> Run {
-    let mut args = vec![
-        "doctor",
-        "--job",
-        job,
-        "--domain",
-        DOMAIN,
-        "--repository",
-        REPOSITORY,
-        "--output",
-        "json",
-        // The top-level rules; the whole tree is crates/cli/tests/lock.rs's.
-        "--no-whole-tree",
-    ];
-    args.extend_from_slice(extra);
-    let run = stack.cli(&args);
-    stack.assert_no_token(&run.both(), &format!("doctor {extra:?}"));
+    let run = stack.doctor_json(job, extra, &[]);
     assert!(
         stack.sent_runs(job).is_empty() && stack.moto.job_runs(job).is_empty(),
         "doctor never starts a run"

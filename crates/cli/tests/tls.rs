@@ -33,7 +33,7 @@ fn doctor_and_lock_trust_a_private_ca_from_ssl_cert_file() {
     });
     let trust = [("SSL_CERT_FILE", ca.as_str())];
 
-    let run = stack.doctor_json(&job, &trust);
+    let run = stack.doctor_json(&job, &[], &trust);
     run.assert_code(0);
     let findings = run.json()["findings"].as_array().unwrap().clone();
     assert!(
@@ -67,7 +67,7 @@ fn an_untrusted_self_signed_certificate_is_refused_clearly() {
         j.glue_version(Some("5.0"))
             .default_argument("--additional-python-modules", "acme-tools")
     });
-    let run = stack.doctor_json(&job, &[]);
+    let run = stack.doctor_json(&job, &[], &[]);
     assert_ne!(run.code, 0, "{}", run.both());
     let text = run.both().to_lowercase();
     assert!(

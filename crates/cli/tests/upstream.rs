@@ -65,7 +65,7 @@ fn locked_versions(run: &Run) -> Vec<(String, String)> {
 fn doctor_retries_an_upstreams_failed_first_fetch_and_passes() {
     let (stack, _public) = stack_with_upstream(|u| u.fail_first_fetch = true);
     let job = glue5_job(&stack, "acme-tools,pub-pkg");
-    let run = stack.doctor_json(&job, &[]);
+    let run = stack.doctor_json(&job, &[], &[]);
     run.assert_code(0);
     let findings = run.json()["findings"].as_array().unwrap().clone();
     assert!(

@@ -104,10 +104,10 @@ impl Stack {
     }
 
     /// `doctor --output json --no-whole-tree` for `job` with the stand-ins'
-    /// domain and repository (and extra environment variables); asserts
-    /// that no token is in its output.
-    pub fn doctor_json(&self, job: &str, env: &[(&str, &str)]) -> Run {
-        let args = [
+    /// domain and repository, then `extra` flags (and extra environment
+    /// variables); asserts that no token is in its output.
+    pub fn doctor_json(&self, job: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut args = vec![
             "doctor",
             "--job",
             job,
@@ -117,10 +117,12 @@ impl Stack {
             REPOSITORY,
             "--output",
             "json",
+            // The top-level rules; the whole tree is crates/cli/tests/lock.rs's.
             "--no-whole-tree",
         ];
+        args.extend_from_slice(extra);
         let run = self.cli_env(&args, env);
-        self.assert_no_token(&run.both(), "doctor");
+        self.assert_no_token(&run.both(), &format!("doctor {extra:?}"));
         run
     }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 use test_stack::{make_wheel, make_wheel_requiring, make_wheel_with, unique_name};
 
-use crate::util::{DOMAIN, REPOSITORY, Run, Stack, scratch};
+use crate::util::{DOMAIN, REPOSITORY, Stack, scratch};
 
 fn uv_path() -> String {
     test_stack::uv().to_string_lossy().into_owned()
@@ -32,26 +32,6 @@ fn publish_tree(stack: &Stack) {
     make_wheel(dir, "acme-util", "0.2.0");
 }
 
-fn lock_job(stack: &Stack, job: &str, out: &Path, extra: &[&str], env: &[(&str, &str)]) -> Run {
-    let out = out.to_string_lossy().into_owned();
-    let uv = uv_path();
-    let mut args = vec![
-        "lock",
-        "--job",
-        job,
-        "--domain",
-        DOMAIN,
-        "--repository",
-        REPOSITORY,
-        "-o",
-        &out,
-        "--uv",
-        &uv,
-    ];
-    args.extend_from_slice(extra);
-    stack.cli_env(&args, env)
-}
-
 fn lock_file(name: &str) -> PathBuf {
     scratch(&unique_name("lock")).join(format!("pylock.{name}.toml"))
 }
@@ -73,13 +53,7 @@ fn lock_resolves_the_whole_tree_for_the_jobs_runtime() {
             .default_argument("--additional-python-modules", "acme-tools")
     });
     let out = lock_file("tree");
-    let run = lock_job(
-        &stack,
-        &job,
-        &out,
-        &["--output", "json"],
-        &[("RUST_LOG", "trace")],
-    );
+    let run = stack.lock(&job, &out, &["--output", "json"], &[("RUST_LOG", "trace")]);
     run.assert_code(0);
     let json = run.json();
     let names: Vec<(&str, &str)> = json["packages"]
@@ -177,7 +151,7 @@ fn a_missing_transitive_dependency_fails_lock_and_doctor_naming_it() {
     let job = stack
         .spark_job(|spec| spec.default_argument("--additional-python-modules", "acme-gap==1.0.0"));
     let out = lock_file("gap");
-    let run = lock_job(&stack, &job, &out, &[], &[("RUST_LOG", "trace")]);
+    let run = stack.lock(&job, &out, &[], &[("RUST_LOG", "trace")]);
     run.assert_code(40);
     assert!(
         run.stderr
@@ -305,7 +279,7 @@ fn a_requirement_on_another_numpy_than_glues_is_refused_naming_both() {
         spec.glue_version(Some("4.0"))
             .default_argument("--additional-python-modules", "numpy>=2")
     });
-    let run = lock_job(&stack, &root, &lock_file("numpy"), &[], &[]);
+    let run = stack.lock(&root, &lock_file("numpy"), &[], &[]);
     run.assert_code(40);
     assert!(
         run.stderr.contains(
@@ -324,7 +298,7 @@ fn a_requirement_on_another_numpy_than_glues_is_refused_naming_both() {
         spec.glue_version(Some("4.0"))
             .default_argument("--additional-python-modules", "acme-ml")
     });
-    let run = lock_job(&stack, &transitive, &lock_file("ml"), &[], &[]);
+    let run = stack.lock(&transitive, &lock_file("ml"), &[], &[]);
     run.assert_code(40);
     assert!(
         run.stderr
@@ -335,8 +309,7 @@ fn a_requirement_on_another_numpy_than_glues_is_refused_naming_both() {
 
     // Knowingly: numpy is then locked from the repository.
     let out = lock_file("ml-upgrade");
-    let run = lock_job(
-        &stack,
+    let run = stack.lock(
         &transitive,
         &out,
         &["--allow-upgrade-provided", "--output", "json"],
@@ -365,7 +338,7 @@ fn a_dependency_without_a_wheel_is_refused_naming_the_sdist() {
     make_wheel_requiring(&stack.packages, "acme-src", "1.0.0", &["acme-legacy>=0.5"]);
     let job =
         stack.spark_job(|spec| spec.default_argument("--additional-python-modules", "acme-src"));
-    let run = lock_job(&stack, &job, &lock_file("sdist"), &[], &[]);
+    let run = stack.lock(&job, &lock_file("sdist"), &[], &[]);
     run.assert_code(40);
     assert!(
         run.stderr
@@ -462,7 +435,7 @@ fn missing_or_old_uv_and_unsupported_glue_versions() {
             spec.glue_version(Some(version))
                 .default_argument("--additional-python-modules", "acme-tools")
         });
-        let run = lock_job(&stack, &old, &lock_file("old"), &[], &[]);
+        let run = stack.lock(&old, &lock_file("old"), &[], &[]);
         run.assert_code(42);
         assert!(run.stderr.contains(text), "{}", run.stderr);
         assert!(

@@ -126,13 +126,24 @@ impl Stack {
         run
     }
 
-    /// `lock --output json` for `job` into `out` with the test venv's uv
-    /// (and extra environment variables); asserts that no token is in its
-    /// output or the lock file.
+    /// `lock --output json` for `job` into `out` (see [`Stack::lock`]).
     pub fn lock_json(&self, job: &str, out: &std::path::Path, env: &[(&str, &str)]) -> Run {
+        self.lock(job, out, &["--output", "json"], env)
+    }
+
+    /// `lock` for `job` into `out` with the test venv's uv, then `extra`
+    /// flags (and extra environment variables); asserts that no token is in
+    /// its output or the lock file.
+    pub fn lock(
+        &self,
+        job: &str,
+        out: &std::path::Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Run {
         let out_arg = out.to_string_lossy().into_owned();
         let uv = test_stack::uv().to_string_lossy().into_owned();
-        let args = [
+        let mut args = vec![
             "lock",
             "--job",
             job,
@@ -144,11 +155,10 @@ impl Stack {
             &out_arg,
             "--uv",
             &uv,
-            "--output",
-            "json",
         ];
+        args.extend_from_slice(extra);
         let run = self.cli_env(&args, env);
-        self.assert_no_token(&run.both(), "lock");
+        self.assert_no_token(&run.both(), &format!("lock {extra:?}"));
         if let Ok(lock) = std::fs::read_to_string(out) {
             self.assert_no_token(&lock, "the lock file");
         }

@@ -210,7 +210,7 @@ pub enum Output {
 #[derive(Debug, Args)]
 pub struct RepositoryArgs {
     /// CodeArtifact domain.
-    #[arg(long, env = "GLUE_CODEARTIFACT_DOMAIN", value_parser = parse_name)]
+    #[arg(long, env = "GLUE_CODEARTIFACT_DOMAIN", value_parser = parse_domain)]
     pub domain: String,
 
     /// AWS account ID that owns the domain (default: the caller's account).
@@ -218,7 +218,7 @@ pub struct RepositoryArgs {
     pub domain_owner: Option<String>,
 
     /// CodeArtifact repository.
-    #[arg(long, env = "GLUE_CODEARTIFACT_REPOSITORY", value_parser = parse_name)]
+    #[arg(long, env = "GLUE_CODEARTIFACT_REPOSITORY", value_parser = parse_repository)]
     pub repository: String,
 
     /// Repository endpoint type: ipv4 or dualstack (default: the API's,
@@ -706,14 +706,22 @@ fn parse_run_id(text: &str) -> Result<String, String> {
     Ok(id.to_owned())
 }
 
-/// `--domain`, `--repository`: a name, not empty (from the flag, its
-/// environment variable, or the config file alike).
-fn parse_name(text: &str) -> Result<String, String> {
-    if text.trim().is_empty() {
-        Err("it is empty; give the name (the flag, its GLUE_CODEARTIFACT_ environment variable, or the config file's profile)".to_owned())
-    } else {
-        Ok(text.to_owned())
-    }
+/// `--domain`: CodeArtifact's domain name rule (from the flag, its
+/// environment variable, or the config file alike), checked before any AWS
+/// call.
+fn parse_domain(text: &str) -> Result<String, String> {
+    parse_name(text, glue_codeartifact_domain::names::check_domain_name)
+}
+
+/// `--repository`: CodeArtifact's repository name rule, like `--domain`.
+fn parse_repository(text: &str) -> Result<String, String> {
+    parse_name(text, glue_codeartifact_domain::names::check_repository_name)
+}
+
+fn parse_name(text: &str, check: fn(&str) -> Result<(), String>) -> Result<String, String> {
+    check(text).map(|()| text.to_owned()).map_err(|e| {
+        format!("{e} (from the flag, its GLUE_CODEARTIFACT_ environment variable, or the config file's profile)")
+    })
 }
 
 fn parse_account_id(text: &str) -> Result<String, String> {
@@ -735,9 +743,20 @@ mod tests {
     }
 
     fn start_args(extra: &[&str]) -> StartArgs {
-        let base = ["glue-codeartifact", "start", "--job", "j", "--domain", "d"];
-        let cli = Cli::try_parse_from(base.iter().chain(["--repository", "r"].iter()).chain(extra))
-            .unwrap_or_else(|e| panic!("{extra:?}: {e}"));
+        let base = [
+            "glue-codeartifact",
+            "start",
+            "--job",
+            "j",
+            "--domain",
+            "acme",
+        ];
+        let cli = Cli::try_parse_from(
+            base.iter()
+                .chain(["--repository", "py"].iter())
+                .chain(extra),
+        )
+        .unwrap_or_else(|e| panic!("{extra:?}: {e}"));
         match cli.command {
             Command::Start(args) => args,
             _ => unreachable!("parsed start"),

@@ -247,7 +247,7 @@ fn refuses_invalid_input() {
                 "--repository",
                 "r1",
             ],
-            "invalid domain",
+            "a CodeArtifact domain name is 2 to 50 lower-case letters",
         ),
         (
             vec![

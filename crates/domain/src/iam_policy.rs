@@ -421,13 +421,13 @@ fn minting_statements(scope: &PolicyScope) -> Result<Vec<Statement>, PolicyError
         &scope.domain,
         "domain",
         is_domain_name,
-        "2 to 50 lower-case letters, digits and dashes, starting with a letter",
+        crate::names::DOMAIN_NAME_RULE,
     )?;
     check(
         &scope.repository,
         "repository",
         is_repository_name,
-        "2 to 100 letters, digits, dots, dashes and underscores, starting with a letter or digit",
+        crate::names::REPOSITORY_NAME_RULE,
     )?;
     let PolicyScope {
         partition,

@@ -343,7 +343,10 @@ impl Settings {
             |name: &'static str| move |reason: String| SettingsError::Invalid { name, reason };
 
         let domain = required(DOMAIN, "the CodeArtifact domain")?;
+        glue_codeartifact_domain::names::check_domain_name(&domain).map_err(invalid(DOMAIN))?;
         let repository = required(REPOSITORY, "the CodeArtifact repository")?;
+        glue_codeartifact_domain::names::check_repository_name(&repository)
+            .map_err(invalid(REPOSITORY))?;
         let domain_owner = match get(DOMAIN_OWNER) {
             Some(owner) => {
                 let owner = owner.trim().to_owned();
@@ -700,12 +703,14 @@ mod tests {
     #[test]
     fn missing_and_invalid_settings_name_the_variable() {
         let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
-            (vec![(REPOSITORY, "r"), (ALLOWED_JOBS, "j")], DOMAIN),
-            (vec![(DOMAIN, "d"), (ALLOWED_JOBS, "j")], REPOSITORY),
-            (vec![(DOMAIN, "d"), (REPOSITORY, "r")], ALLOWED_JOBS),
+            (vec![(REPOSITORY, "py"), (ALLOWED_JOBS, "j")], DOMAIN),
+            (vec![(DOMAIN, "acme"), (ALLOWED_JOBS, "j")], REPOSITORY),
+            (vec![(DOMAIN, "acme"), (REPOSITORY, "py")], ALLOWED_JOBS),
             (with(&[(ALLOWED_JOBS, " ")]), ALLOWED_JOBS),
             (with(&[(ALLOWED_JOBS, "a,,b")]), ALLOWED_JOBS),
             (with(&[(DOMAIN_OWNER, "acme")]), DOMAIN_OWNER),
+            (with(&[(DOMAIN, "Acme")]), DOMAIN),
+            (with(&[(REPOSITORY, "py internal")]), REPOSITORY),
             (with(&[(DURATION, "13h")]), DURATION),
             (with(&[(MIN_TOKEN_LIFE, "soon")]), MIN_TOKEN_LIFE),
             (with(&[(MODE, "index")]), MODE),
@@ -721,6 +726,21 @@ mod tests {
             let err = settings(&pairs).unwrap_err();
             assert!(err.to_string().starts_with(name), "{name}: {err}");
         }
+        // CodeArtifact's name rules, before any AWS call.
+        let err = settings(&with(&[(DOMAIN, "Acme")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("a CodeArtifact domain name is 2 to 50"),
+            "{err}"
+        );
+        let err = settings(&with(&[(REPOSITORY, "-py")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("a CodeArtifact repository name is 2 to 100"),
+            "{err}"
+        );
     }
 
     #[test]

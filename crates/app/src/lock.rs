@@ -15,6 +15,7 @@
 //! With `allow_upgrade_provided`, such a package is resolved from the
 //! repository instead (and so mirrored).
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -62,6 +63,16 @@ pub enum LockSource {
         /// The runtime.
         runtime: &'static Runtime,
     },
+}
+
+impl LockSource {
+    /// The Glue job whose definition the lock needs, if any.
+    pub fn job(&self) -> Option<&str> {
+        match self {
+            LockSource::Job(job) | LockSource::JobRuntime { job, .. } => Some(job),
+            LockSource::Requirements { .. } => None,
+        }
+    }
 }
 
 /// A lock request.
@@ -251,34 +262,30 @@ fn glue_terms(err: &ResolutionError, repository: &str, runtime: &Runtime) -> Str
 
 /// Locks `request.source`.
 pub async fn lock(services: &Services, request: &LockRequest) -> Result<Locked, Error> {
+    lock_with_job(services, request, None).await
+}
+
+/// [`lock`], given the source's job when the caller has read it already
+/// (the wheelhouse reads it once, for the lock and for the mirror); a job
+/// of another name, or none, is read here.
+pub async fn lock_with_job(
+    services: &Services,
+    request: &LockRequest,
+    job: Option<&JobDefinition>,
+) -> Result<Locked, Error> {
     let repository = &request.repository;
     let (job, runtime, requirements) = match &request.source {
         LockSource::Job(name) => {
-            let cx = Context {
-                job: Some(name),
-                repository,
-                region: &services.region,
-            };
-            let job = services
-                .glue
-                .get_job(name)
-                .await
-                .map_err(|e| Error::from_aws(e, cx))?;
+            let job = read_job(services, repository, job, name).await?;
             let runtime = job_runtime(&job)?;
             let requirements = job_requirements(&job, runtime)?;
-            (Some(job.name), runtime, requirements)
+            (Some(job.name.clone()), runtime, requirements)
         }
-        LockSource::JobRuntime { job, requirements } => {
-            let cx = Context {
-                job: Some(job),
-                repository,
-                region: &services.region,
-            };
-            let job = services
-                .glue
-                .get_job(job)
-                .await
-                .map_err(|e| Error::from_aws(e, cx))?;
+        LockSource::JobRuntime {
+            job: name,
+            requirements,
+        } => {
+            let job = read_job(services, repository, job, name).await?;
             (
                 Some(job.name.clone()),
                 job_runtime(&job)?,
@@ -339,6 +346,29 @@ pub async fn lock(services: &Services, request: &LockRequest) -> Result<Locked, 
         lock,
         upgraded,
     })
+}
+
+/// `job` when it is the one named `name`, else `GetJob`.
+async fn read_job<'a>(
+    services: &Services,
+    repository: &RepositoryRef,
+    job: Option<&'a JobDefinition>,
+    name: &str,
+) -> Result<Cow<'a, JobDefinition>, Error> {
+    if let Some(job) = job.filter(|j| j.name == name) {
+        return Ok(Cow::Borrowed(job));
+    }
+    let cx = Context {
+        job: Some(name),
+        repository,
+        region: &services.region,
+    };
+    services
+        .glue
+        .get_job(name)
+        .await
+        .map(Cow::Owned)
+        .map_err(|e| Error::from_aws(e, cx))
 }
 
 /// Why [`resolve`] failed.

@@ -4,8 +4,14 @@
 //!
 //! The steps, each finished before the next starts:
 //!
-//! 1. read the job and check the lock was made for its runtime (Glue
-//!    version, job type, Python, platform);
+//! 0. [`prepare`], in one round of concurrent calls: check the prefix's
+//!    bucket (`ListObjectsV2`, one key), so that a typo or a missing bucket
+//!    fails before uv runs or a token is minted; read the job; read the
+//!    repository endpoint unless the lock is made first. The job read is
+//!    handed to [`lock_with_job`](crate::lock::lock_with_job), so a
+//!    wheelhouse that locks first reads the job once;
+//! 1. check the lock was made for the job's runtime (Glue version, job
+//!    type, Python, platform);
 //! 2. `HeadObject` each wheel's content-addressed key
 //!    (`<prefix>sha256/<hex>/<file>.whl`): one already there with the same
 //!    size and SHA-256 is kept, so a second run uploads nothing and, with
@@ -23,7 +29,7 @@
 //! Downloads, uploads and checks run `concurrency` at a time.
 
 use futures_util::{StreamExt, TryStreamExt, stream};
-use glue_codeartifact_aws::{AwsError, AwsErrorKind, ObjectHead};
+use glue_codeartifact_aws::{AwsError, AwsErrorKind, JobSnapshot, ObjectHead};
 use glue_codeartifact_domain::{
     duration::TokenDuration,
     index_url::{IndexUrl, PackageFormat},
@@ -276,13 +282,30 @@ fn job_runtime(
     .map_err(|e| WheelhouseError::Unsupported(format!("job {:?}: {e}", job.name)))
 }
 
-/// Mirrors `lock` into the wheelhouse and, with `request.bind`, binds the
-/// job to it.
-pub async fn wheelhouse(
+/// What [`prepare`] read, for the lock and the mirror.
+pub struct Prepared {
+    snapshot: Option<JobSnapshot>,
+    endpoint: Option<String>,
+}
+
+impl Prepared {
+    /// The job, when the request names one: hand it to
+    /// [`lock_with_job`](crate::lock::lock_with_job) so it is read once.
+    pub fn job(&self) -> Option<&glue_codeartifact_domain::job::JobDefinition> {
+        self.snapshot.as_ref().map(|s| &s.definition)
+    }
+}
+
+/// The first step, one round of concurrent calls: checks that the prefix's
+/// bucket exists and may be listed (a missing bucket or a typo fails here,
+/// before uv runs or a token is minted), reads the job and, unless
+/// `lock_first` (the lock step reads the endpoint with its token), the
+/// repository endpoint.
+pub async fn prepare(
     services: &Services,
     request: &WheelhouseRequest,
-    lock: &Lock,
-) -> Result<WheelhouseOutcome, Error> {
+    lock_first: bool,
+) -> Result<Prepared, Error> {
     let repository = &request.repository;
     let job_name = request.job.as_deref();
     let cx = Context {
@@ -296,25 +319,86 @@ pub async fn wheelhouse(
         )
         .into());
     }
-    let owner = repository.domain_owner.as_deref();
     let read_job = async {
         match job_name {
             Some(name) => services.glue.get_job_snapshot(name).await.map(Some),
             None => Ok(None),
         }
     };
-    let (snapshot, endpoint) = tokio::join!(
+    let read_endpoint = async {
+        if lock_first {
+            return Ok(None);
+        }
+        services
+            .codeartifact
+            .get_repository_endpoint(
+                &repository.domain,
+                repository.domain_owner.as_deref(),
+                &repository.repository,
+                PackageFormat::Pypi,
+                repository.endpoint_type,
+            )
+            .await
+            .map(Some)
+    };
+    let (prefix, snapshot, endpoint) = tokio::join!(
+        services.s3.check_prefix(&request.prefix),
         read_job,
-        services.codeartifact.get_repository_endpoint(
-            &repository.domain,
-            owner,
-            &repository.repository,
-            PackageFormat::Pypi,
-            repository.endpoint_type,
-        ),
+        read_endpoint,
     );
+    prefix.map_err(|e| s3_error(e, &request.prefix, cx))?;
     let snapshot = snapshot.map_err(|e| Error::from_aws(e, cx))?;
-    let endpoint = repository.reachable(endpoint.map_err(|e| Error::from_aws(e, cx))?)?;
+    let endpoint = match endpoint.map_err(|e| Error::from_aws(e, cx))? {
+        Some(endpoint) => Some(repository.reachable(endpoint)?),
+        None => None,
+    };
+    Ok(Prepared { snapshot, endpoint })
+}
+
+/// Mirrors `lock` into the wheelhouse and, with `request.bind`, binds the
+/// job to it: [`prepare`], then [`mirror`].
+pub async fn wheelhouse(
+    services: &Services,
+    request: &WheelhouseRequest,
+    lock: &Lock,
+) -> Result<WheelhouseOutcome, Error> {
+    let prepared = prepare(services, request, false).await?;
+    mirror(services, request, lock, prepared).await
+}
+
+/// Mirrors `lock` into the wheelhouse and, with `request.bind`, binds the
+/// job to it, with what [`prepare`] read.
+pub async fn mirror(
+    services: &Services,
+    request: &WheelhouseRequest,
+    lock: &Lock,
+    prepared: Prepared,
+) -> Result<WheelhouseOutcome, Error> {
+    let repository = &request.repository;
+    let job_name = request.job.as_deref();
+    let cx = Context {
+        job: job_name,
+        repository,
+        region: &services.region,
+    };
+    let owner = repository.domain_owner.as_deref();
+    let Prepared { snapshot, endpoint } = prepared;
+    let endpoint = match endpoint {
+        Some(endpoint) => endpoint,
+        None => repository.reachable(
+            services
+                .codeartifact
+                .get_repository_endpoint(
+                    &repository.domain,
+                    owner,
+                    &repository.repository,
+                    PackageFormat::Pypi,
+                    repository.endpoint_type,
+                )
+                .await
+                .map_err(|e| Error::from_aws(e, cx))?,
+        )?,
+    };
     let job = snapshot.as_ref().map(|s| &s.definition);
     let runtime = match job {
         Some(job) => job_runtime(job)?,

@@ -2,7 +2,7 @@
 //!
 //! One method per operation: `HeadObject`, `GetObject`, `PutObject` (with a
 //! SHA-256 checksum S3 verifies before it stores the object),
-//! `ListObjectsV2`. Locations are the domain's [`S3Uri`].
+//! `ListObjectsV2` (also as a one-key check of a prefix). Locations are the domain's [`S3Uri`].
 //!
 //! With a custom endpoint (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, or an
 //! `endpoint_url` in the profile), requests use path-style addressing
@@ -192,6 +192,24 @@ impl S3 {
             .send()
             .await
             .map_err(|e| s3_error(OP, e).about(uri))?;
+        Ok(())
+    }
+
+    /// `ListObjectsV2` under `prefix` with `MaxKeys` 1: one cheap request
+    /// that fails with `NoSuchBucket` when the bucket does not exist and
+    /// with `AccessDenied` when the caller may not list the prefix. It needs
+    /// only `s3:ListBucket` with an `s3:prefix` condition on the prefix,
+    /// which `HeadBucket` (no prefix in its request) would not satisfy.
+    pub async fn check_prefix(&self, prefix: &S3Uri) -> Result<(), AwsError> {
+        const OP: Operation = Operation::ListObjectsV2;
+        self.client
+            .list_objects_v2()
+            .bucket(prefix.bucket())
+            .prefix(prefix.key())
+            .max_keys(1)
+            .send()
+            .await
+            .map_err(|e| s3_error(OP, e).about(prefix))?;
         Ok(())
     }
 

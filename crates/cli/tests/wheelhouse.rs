@@ -857,3 +857,100 @@ fn a_glue_6_job_binds_with_the_venv_storage_prefix_and_installs_offline() {
     assert!(out.success(), "{}", out.transcript());
     assert!(out.stdout.contains("--no-index"), "{}", out.transcript());
 }
+
+/// The emulator's requests of `operation`.
+fn emulator_calls(stack: &Stack, operation: codeartifact_emulator::Operation) -> usize {
+    stack
+        .emulator
+        .requests()
+        .iter()
+        .filter(|r| r.operation == operation)
+        .count()
+}
+
+#[test]
+fn the_bucket_is_checked_before_uv_runs_or_a_token_is_minted() {
+    use codeartifact_emulator::Operation::GetAuthorizationToken;
+    let stack = Stack::new();
+    let (core, tools) = publish(&stack);
+    let lock5 = write_lock(&stack, "5.0", &core, &tools);
+    let job = bound_job(&stack, "5.0");
+    let original = stack.moto.job(&job);
+    let missing = unique_name("no-such-bucket");
+    let missing_prefix = format!("s3://{missing}/w/");
+    let minted = emulator_calls(&stack, GetAuthorizationToken);
+    let out = lock_path("etl");
+    let out_arg = out.to_string_lossy().into_owned();
+
+    // Locking first: the missing bucket is found before uv is even looked
+    // for (a missing uv would be exit 41) and before any CodeArtifact call.
+    let calls = stack.emulator.requests().len();
+    let run = stack.cli(&[
+        "wheelhouse",
+        "--job",
+        &job,
+        "--domain",
+        DOMAIN,
+        "--repository",
+        REPOSITORY,
+        "--s3-prefix",
+        &missing_prefix,
+        "--uv",
+        "/nonexistent/uv",
+        "-o",
+        &out_arg,
+        "--bind",
+    ]);
+    run.assert_code(EXIT_BUCKET_NOT_FOUND);
+    assert!(
+        run.stderr
+            .contains(&format!("the S3 bucket {missing:?} does not exist")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        stack.emulator.requests().len(),
+        calls,
+        "no CodeArtifact call"
+    );
+    assert!(!out.exists(), "no lock written");
+    // One cheap request: ListObjectsV2 for one key under the prefix.
+    let listed = stack.moto.s3_requests(Some("ListObjectsV2"), &missing);
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(stack.moto.s3_requests(None, &missing).len(), 1);
+
+    // With --lock: the same, and nothing minted either.
+    let run = wheelhouse(&stack, &job, &missing_prefix, &lock5, &["--bind"]);
+    run.assert_code(EXIT_BUCKET_NOT_FOUND);
+    assert_eq!(emulator_calls(&stack, GetAuthorizationToken), minted);
+    stack.assert_no_token(&run.both(), "wheelhouse output");
+
+    // A bucket the caller may not list: access denied, naming the action,
+    // before uv and before any token.
+    let bucket = unique_name("wheels");
+    stack.moto.create_bucket(&bucket);
+    stack.moto.inject_s3_fault(&S3Fault::new(
+        "ListObjectsV2",
+        &bucket,
+        S3FaultKind::AccessDenied,
+        None,
+    ));
+    let calls = stack.emulator.requests().len();
+    let run = wheelhouse_locking(
+        &stack,
+        &["--job", &job],
+        &format!("s3://{bucket}/w/"),
+        &["-o", &out_arg, "--bind"],
+    );
+    run.assert_code(EXIT_ACCESS_DENIED);
+    assert!(run.stderr.contains("s3:ListBucket"), "{}", run.stderr);
+    assert_eq!(
+        stack.emulator.requests().len(),
+        calls,
+        "no CodeArtifact call"
+    );
+    stack.moto.clear_s3_faults(&bucket);
+    assert!(!out.exists(), "no lock written");
+    assert_eq!(puts(stack.moto, &bucket), 0);
+    assert_eq!(stack.moto.job(&job), original);
+}

@@ -4,8 +4,8 @@ use std::io::Write;
 
 use glue_codeartifact_app::{
     RepositoryRef,
-    lock::{LockRequest, lock as app_lock},
-    wheelhouse::{WheelhouseRequest, wheelhouse},
+    lock::{LockRequest, lock_with_job},
+    wheelhouse::{WheelhouseRequest, mirror, prepare},
 };
 use glue_codeartifact_aws::AwsSettings;
 use glue_codeartifact_python_env::lock::Lock;
@@ -66,13 +66,16 @@ pub async fn run(
         venv_storage_prefix: args.venv_storage_prefix,
     };
     let services = services(settings).await?;
+    // The bucket is checked and the job read (once, for the lock and the
+    // mirror) before uv runs or a token is minted.
+    let prepared = prepare(&services, &request, matches!(source, Source::Resolve(..))).await?;
     // The lock step is `lock`'s use case; its lock is written (not in a dry
     // run) before anything is mirrored, so that a failed mirror can be run
     // again with --lock, and a CI can commit what the job installs.
     let (lock, lock_file) = match source {
         Source::File(lock) => (lock, None),
         Source::Resolve(lock_request, path) => {
-            let locked = app_lock(&services, &lock_request).await?;
+            let locked = lock_with_job(&services, &lock_request, prepared.job()).await?;
             if !request.dry_run {
                 super::lock::write_lock(&path, &locked.lock.to_toml())?;
             }
@@ -94,7 +97,7 @@ pub async fn run(
             (locked.lock, Some(path))
         }
     };
-    let outcome = wheelhouse(&services, &request, &lock).await?;
+    let outcome = mirror(&services, &request, &lock, prepared).await?;
 
     let mut stdout = std::io::stdout().lock();
     match output {

@@ -88,6 +88,7 @@ fn temp_env<T>(endpoint: String, f: impl FnOnce() -> T) -> T {
     ];
     // SAFETY: only this test binary's fixtures set these, one at a time
     // under LOCK, and the SDK reads them while `f` runs.
+    #[expect(unsafe_code, reason = "std::env::set_var, see SAFETY")]
     unsafe {
         for (k, v) in vars {
             std::env::set_var(k, v);

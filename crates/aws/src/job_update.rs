@@ -26,8 +26,10 @@ pub enum JobUpdateError {
 }
 
 /// The `JobUpdate` that rewrites `job` as it is, with `default_arguments`.
-// AllocatedCapacity is deprecated, but a job that has only it keeps it.
-#[allow(deprecated)]
+#[allow(
+    deprecated,
+    reason = "AllocatedCapacity is deprecated, but a job that has only it keeps it"
+)]
 pub fn job_update(
     job: &Job,
     default_arguments: HashMap<String, String>,
@@ -78,7 +80,7 @@ pub fn job_update(
 }
 
 #[cfg(test)]
-#[allow(deprecated)]
+#[allow(deprecated, reason = "the tests build jobs with AllocatedCapacity")]
 mod tests {
     use super::*;
     use aws_sdk_glue::types::{

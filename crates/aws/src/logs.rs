@@ -1,7 +1,7 @@
 //! CloudWatch Logs: list a run's log streams, read one stream's events.
 //!
 //! Log text is redacted where it enters (every URL password becomes
-//! `****`, see [`install_failure::redact_line`]): pip or Glue may have
+//! `****`, see [`redact_line`]): pip or Glue may have
 //! printed an index URL with its token unmasked. A line is never kept, logged
 //! or formatted unredacted.
 //!

@@ -67,7 +67,7 @@ prop_compose! {
         max_capacity in proptest::option::of(float()),
         allocated in any::<i32>(),
     ) -> Job {
-        #[allow(deprecated)]
+        #[allow(deprecated, reason = "a job may still have AllocatedCapacity")]
         Job::builder()
             .set_name(name)
             .command(JobCommand::builder().set_name(command).set_python_version(python).build())

@@ -2,8 +2,6 @@
 //! `main` parses, installs logging, runs one command and reports an error
 //! once, with its exit code.
 
-#![deny(clippy::print_stderr, clippy::print_stdout)]
-
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};

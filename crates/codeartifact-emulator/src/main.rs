@@ -7,6 +7,11 @@
 //! `--exit-with-parent`, until its parent process goes away). Logs go to
 //! stderr (filter with `RUST_LOG`) and never contain tokens.
 
+#![expect(
+    clippy::print_stderr,
+    reason = "the stand-in's start-up errors, for the tests and the demo that run it"
+)]
+
 use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -19,6 +19,12 @@
 //! `cargo run -p docgen -- --check` (and `cargo test -p docgen`) fails when a
 //! page is stale.
 
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a developer tool run by hand and by `cargo test -p docgen`"
+)]
+
 mod render;
 
 use std::{

@@ -105,7 +105,7 @@ impl Eq for SecretText {}
 /// options (`--extra-index-url=https://bob:pw@host/…`, `-ihttps://…`), an
 /// argument value, a requirement (`name @ https://tok@host/x.whl` split into
 /// words). Inside one word, whitespace and quotes belong to the URL (a quoted
-/// password may hold a space). See [`redact_urls`] for the rule.
+/// password may hold a space). See `redact_urls` (private) for the rule.
 pub fn redact_word(word: &str) -> String {
     redact_urls(word, Scope::Word)
 }
@@ -113,7 +113,7 @@ pub fn redact_word(word: &str) -> String {
 /// Redacts the user-info of every URL anywhere in free text: a message
 /// from AWS (a run's `ErrorMessage`), a log line. A URL ends at whitespace,
 /// or, when it follows a quote, at the closing quote (so a quoted password
-/// with a space is redacted whole). See [`redact_urls`] for the rule.
+/// with a space is redacted whole). See `redact_urls` (private) for the rule.
 pub fn redact_text(text: &str) -> String {
     redact_urls(text, Scope::Text)
 }

@@ -5,13 +5,13 @@
 //! The binary (`bootstrap`, see `src/main.rs`) reads its [`Settings`] from
 //! the environment once at cold start, builds the AWS clients once, and
 //! passes references to every invocation of [`invoke`], which hands a start
-//! event to [`handler`] and a refresh event (`{"refresh": …}`) to
+//! event to [`handler()`] and a refresh event (`{"refresh": …}`) to
 //! [`refresh_handler`]. They are plain `async fn`s, so tests call them
 //! directly with a `LambdaEvent`.
 //!
 //! - [`settings`]: the environment variables, validated at cold start;
 //! - [`event`]: the events and their validation (allowlist, overrides);
-//! - [`handler`]: one invocation, and the responses for Step Functions;
+//! - [`handler()`]: one invocation, and the responses for Step Functions;
 //! - [`error`]: `errorType`s that tell bad input from transient failures;
 //! - [`logging`]: JSON logs through `tracing`, never a token;
 //! - [`metrics`]: one CloudWatch Embedded Metric Format line per invocation.

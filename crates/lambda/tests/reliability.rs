@@ -359,6 +359,7 @@ fn no_token_in_the_function_s_logs_on_the_refresh_paths() {
 /// (set `GLUE_CODEARTIFACT_TEST_BOOTSTRAP` to soak a release build).
 #[test]
 #[ignore = "1,000 invocations: run on demand, see CONTRIBUTING.md"]
+#[expect(clippy::print_stderr, reason = "its figures, shown with --nocapture")]
 fn soak_1000_invocations_memory_stays_flat() {
     let stack = Stack::new();
     let job = unique_name("soak");

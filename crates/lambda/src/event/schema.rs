@@ -50,7 +50,7 @@ const JOB_NAME_PATTERN: &str =
     example = json!({"refresh": {"job_names": ["nightly-etl", "reports"]}}),
     example = json!({"refresh": {"tags": {"team": "data"}}, "duration": "12h"}),
 )]
-#[allow(dead_code)] // Only its schema is used.
+#[allow(dead_code, reason = "only its schema is used")]
 enum Event {
     Start(StartEvent),
     Refresh(RefreshEvent),
@@ -60,7 +60,7 @@ enum Event {
 /// trailing white space.
 #[derive(JsonSchema)]
 #[schemars(rename = "job_name")]
-#[allow(dead_code)] // Only its schema is used.
+#[allow(dead_code, reason = "only its schema is used")]
 pub struct JobName(
     #[schemars(length(min = 1, max = MAX_JOB_NAME_LEN), regex(pattern = JOB_NAME_PATTERN))] String,
 );

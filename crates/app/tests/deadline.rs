@@ -22,18 +22,19 @@ const REPOSITORY: &str = "py-internal";
 struct Fixture {
     moto: &'static Moto,
     _emulator: EmulatorHandle,
+    /// The emulator's (empty) packages directory, removed on drop.
+    _packages: tempfile::TempDir,
     services: Services,
     runtime: tokio::runtime::Runtime,
 }
 
 fn fixture() -> Fixture {
-    let dir = std::env::temp_dir().join(unique_name("glue-codeartifact-app-deadline"));
-    std::fs::create_dir_all(&dir).unwrap();
+    let packages = tempfile::tempdir().unwrap();
     let emulator = EmulatorHandle::spawn(Config {
         repositories: vec![Repository {
             domain: DOMAIN.into(),
             name: REPOSITORY.into(),
-            packages_dir: dir,
+            packages_dir: packages.path().to_path_buf(),
         }],
         ..Config::default()
     })
@@ -68,6 +69,7 @@ fn fixture() -> Fixture {
     Fixture {
         moto,
         _emulator: emulator,
+        _packages: packages,
         services,
         runtime,
     }

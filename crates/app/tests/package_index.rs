@@ -3,8 +3,6 @@
 //! error. The token comes from the emulator's control plane, through the
 //! project's own AWS adapter.
 
-use std::path::PathBuf;
-
 use codeartifact_emulator::{
     Config, EmulatorHandle, Fault, FaultKind, Operation, RefusedStatus, Repository,
 };
@@ -25,24 +23,25 @@ struct Fixture {
     emulator: EmulatorHandle,
     index: IndexUrl,
     token: AuthToken,
-    dir: PathBuf,
+    /// The emulator's packages, removed on drop.
+    dir: tempfile::TempDir,
     refused_status: RefusedStatus,
 }
 
 async fn fixture() -> Fixture {
-    let dir = std::env::temp_dir().join(format!(
-        "glue-codeartifact-app-index-{}-{}",
-        std::process::id(),
-        test_stack::unique_name("d")
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    test_stack::make_wheel_with(&dir, "acme-tools", "1.2.0", &["--requires-python", ">=3.8"]);
-    test_stack::make_wheel_with(&dir, "acme-tools", "1.1.0", &["--sdist"]);
+    let dir = tempfile::tempdir().unwrap();
+    test_stack::make_wheel_with(
+        dir.path(),
+        "acme-tools",
+        "1.2.0",
+        &["--requires-python", ">=3.8"],
+    );
+    test_stack::make_wheel_with(dir.path(), "acme-tools", "1.1.0", &["--sdist"]);
     let config = Config {
         repositories: vec![Repository {
             domain: DOMAIN.into(),
             name: REPOSITORY.into(),
-            packages_dir: dir.clone(),
+            packages_dir: dir.path().to_path_buf(),
         }],
         ..Config::default()
     };
@@ -223,7 +222,10 @@ async fn downloads_follow_the_s3_redirect_without_the_token() {
         .unwrap();
     // The emulator's S3 answers 400 to a forwarded token, so bytes prove
     // the token stayed on the index.
-    assert_eq!(&bytes[..], &std::fs::read(f.dir.join(WHEEL)).unwrap()[..]);
+    assert_eq!(
+        &bytes[..],
+        &std::fs::read(f.dir.path().join(WHEEL)).unwrap()[..]
+    );
     let stats = f.emulator.stats();
     assert_eq!(stats.s3, 1, "{stats:?}");
     let s3 = f

@@ -421,14 +421,13 @@ mod tests {
 
     #[test]
     fn scan_lists_distribution_files_only() {
-        let dir =
-            std::env::temp_dir().join(format!("codeartifact-emulator-scan-{}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
         fs::write(dir.join("notes.txt"), b"x").unwrap();
         fs::write(dir.join(".hidden-1.0.tar.gz"), b"x").unwrap();
         fs::write(dir.join("Acme.Tools-1.0.tar.gz"), b"abc").unwrap();
         let cache = PackageCache::default();
-        let files = cache.scan(&dir).unwrap();
+        let files = cache.scan(dir).unwrap();
         assert_eq!(files.len(), 1);
         assert_eq!(files[0].project, "acme-tools");
         assert_eq!(files[0].version, "1.0");
@@ -438,6 +437,5 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert_eq!(files[0].requires_python, None);
-        fs::remove_dir_all(&dir).unwrap();
     }
 }

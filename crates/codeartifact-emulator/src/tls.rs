@@ -14,7 +14,6 @@
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
@@ -29,6 +28,8 @@ pub(crate) struct Tls {
     pub acceptor: TlsAcceptor,
     ca_pem: String,
     ca_file: PathBuf,
+    /// Holds `ca_file`; removed on drop.
+    _dir: tempfile::TempDir,
 }
 
 impl std::fmt::Debug for Tls {
@@ -52,13 +53,16 @@ impl Tls {
         .with_no_client_auth()
         .with_single_cert(chain, key)
         .map_err(io::Error::other)?;
-        let dir = temp_dir()?;
-        let ca_file = dir.join("ca.pem");
+        let dir = tempfile::Builder::new()
+            .prefix("codeartifact-emulator-ca-")
+            .tempdir()?;
+        let ca_file = dir.path().join("ca.pem");
         std::fs::write(&ca_file, &ca_pem)?;
         Ok(Tls {
             acceptor: TlsAcceptor::from(Arc::new(config)),
             ca_pem,
             ca_file,
+            _dir: dir,
         })
     }
 
@@ -70,14 +74,6 @@ impl Tls {
     /// The CA certificate, PEM.
     pub fn ca_pem(&self) -> &str {
         &self.ca_pem
-    }
-}
-
-impl Drop for Tls {
-    fn drop(&mut self) {
-        if let Some(dir) = self.ca_file.parent() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
     }
 }
 
@@ -120,16 +116,4 @@ fn issue() -> Result<
         vec![leaf_cert.der().clone(), ca_cert.der().clone()],
         key,
     ))
-}
-
-/// A new directory `codeartifact-emulator-ca-PID-N` under the system's temporary directory.
-fn temp_dir() -> io::Result<PathBuf> {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "codeartifact-emulator-ca-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }

@@ -2,8 +2,6 @@
 
 use std::io::{self, Read as _, Write as _};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -13,6 +11,7 @@ use codeartifact_emulator::{
     TokenStyle,
 };
 use serde_json::Value;
+use tempfile::TempDir;
 
 const WHEEL: &str = "acme_tools-1.2.0-py3-none-any.whl";
 const WHEEL_BYTES: &[u8] = b"not really a zip, but the index does not care";
@@ -21,46 +20,24 @@ const SIGNED: (&str, &str) = (
     "AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/codeartifact/aws4_request, SignedHeaders=host, Signature=0",
 );
 
-/// A temporary packages directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "codeartifact-emulator-http-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// An emulator with repository `acme/pypi-store` serving one wheel, and
 /// `other/private` serving another.
 fn start(tweak: impl FnOnce(&mut Config)) -> (EmulatorHandle, TempDir, TempDir) {
-    let packages = TempDir::new();
-    let empty = TempDir::new();
-    std::fs::write(packages.0.join(WHEEL), WHEEL_BYTES).unwrap();
-    std::fs::write(empty.0.join(OTHER_WHEEL), WHEEL_BYTES).unwrap();
+    let packages = tempfile::tempdir().unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::write(packages.path().join(WHEEL), WHEEL_BYTES).unwrap();
+    std::fs::write(empty.path().join(OTHER_WHEEL), WHEEL_BYTES).unwrap();
     let mut config = Config {
         repositories: vec![
             Repository {
                 domain: "acme".into(),
                 name: "pypi-store".into(),
-                packages_dir: packages.0.clone(),
+                packages_dir: packages.path().to_path_buf(),
             },
             Repository {
                 domain: "other".into(),
                 name: "private".into(),
-                packages_dir: empty.0.clone(),
+                packages_dir: empty.path().to_path_buf(),
             },
         ],
         // The real-shaped defaults, whatever the environment says.
@@ -275,7 +252,11 @@ fn issues_a_token_that_opens_the_index() {
     );
     assert_eq!(refused.status, 406);
     // Yanked files: a `FILENAME.yanked` marker holds the reason.
-    std::fs::write(packages.0.join(format!("{WHEEL}.yanked")), "broken build\n").unwrap();
+    std::fs::write(
+        packages.path().join(format!("{WHEEL}.yanked")),
+        "broken build\n",
+    )
+    .unwrap();
     let yanked = get(
         &base,
         &format!("{INDEX}acme-tools/"),
@@ -296,7 +277,7 @@ fn issues_a_token_that_opens_the_index() {
         "{}",
         page.text()
     );
-    std::fs::remove_file(packages.0.join(format!("{WHEEL}.yanked"))).unwrap();
+    std::fs::remove_file(packages.path().join(format!("{WHEEL}.yanked"))).unwrap();
 
     let file = get(
         &base,
@@ -333,7 +314,7 @@ fn issues_a_token_that_opens_the_index() {
     assert_eq!(missing.status, 404);
 
     // Files added after start are served.
-    std::fs::write(packages.0.join("acme-extra-0.1.tar.gz"), b"sdist").unwrap();
+    std::fs::write(packages.path().join("acme-extra-0.1.tar.gz"), b"sdist").unwrap();
     let extra = get(
         &base,
         &format!("{INDEX}acme-extra/"),
@@ -893,13 +874,13 @@ fn spawn_rejects_an_invalid_config() {
 /// before the regional cache's last import, and `acme_tools` 9.9 (a
 /// dependency-confusion attempt on the repository's own project).
 fn upstream_dir() -> (TempDir, std::time::SystemTime) {
-    let dir = TempDir::new();
+    let dir = tempfile::tempdir().unwrap();
     let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3_600);
     for name in [
         "pub_pkg-1.0-py3-none-any.whl",
         "acme_tools-9.9-py3-none-any.whl",
     ] {
-        let file = std::fs::File::create(dir.0.join(name)).unwrap();
+        let file = std::fs::File::create(dir.path().join(name)).unwrap();
         (&file).write_all(WHEEL_BYTES).unwrap();
         file.set_modified(hour_ago).unwrap();
     }
@@ -909,7 +890,7 @@ fn upstream_dir() -> (TempDir, std::time::SystemTime) {
 #[test]
 fn an_upstream_serves_what_the_repository_lacks_with_the_regional_cache_delay() {
     let (upstream, imported_at) = upstream_dir();
-    let dir = upstream.0.clone();
+    let dir = upstream.path().to_path_buf();
     let (emulator, _packages, _empty) = start(|c| {
         c.upstream = Some(codeartifact_emulator::Upstream {
             imported_at: Some(imported_at),
@@ -930,7 +911,11 @@ fn an_upstream_serves_what_the_repository_lacks_with_the_regional_cache_delay() 
             .collect()
     };
     // 2.0 is published after the cache's last import (now).
-    std::fs::write(upstream.0.join("pub_pkg-2.0-py3-none-any.whl"), WHEEL_BYTES).unwrap();
+    std::fs::write(
+        upstream.path().join("pub_pkg-2.0-py3-none-any.whl"),
+        WHEEL_BYTES,
+    )
+    .unwrap();
     // The first request sees the stale cache and makes it import; the second sees 2.0.
     assert_eq!(
         versions(&get(&base, &page, &[("Authorization", &auth), json])),
@@ -969,7 +954,7 @@ fn an_upstream_serves_what_the_repository_lacks_with_the_regional_cache_delay() 
 #[test]
 fn an_upstreams_first_fetch_can_fail_once_and_be_slow() {
     let (upstream, imported_at) = upstream_dir();
-    let dir = upstream.0.clone();
+    let dir = upstream.path().to_path_buf();
     let latency = Duration::from_millis(300);
     let (emulator, _packages, _empty) = start(|c| {
         c.upstream = Some(codeartifact_emulator::Upstream {
@@ -1009,15 +994,15 @@ fn an_upstreams_first_fetch_can_fail_once_and_be_slow() {
 
 #[test]
 fn spawn_rejects_a_missing_upstream_directory() {
-    let packages = TempDir::new();
+    let packages = tempfile::tempdir().unwrap();
     let config = Config {
         repositories: vec![Repository {
             domain: "acme".into(),
             name: "pypi-store".into(),
-            packages_dir: packages.0.clone(),
+            packages_dir: packages.path().to_path_buf(),
         }],
         upstream: Some(codeartifact_emulator::Upstream::new(
-            packages.0.join("missing"),
+            packages.path().join("missing"),
         )),
         ..Config::default()
     };

@@ -186,9 +186,8 @@ mod tests {
             .and_then(|(_, rest)| rest.split_once("```"))
             .map(|(toml, _)| toml)
             .expect("a toml example in docs/configuration.md");
-        let dir = std::env::temp_dir().join(format!("docgen-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("config.toml");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
         std::fs::write(&file, example).unwrap();
         let args: Vec<std::ffi::OsString> = vec![
             "glue-codeartifact".into(),
@@ -196,7 +195,6 @@ mod tests {
             file.clone().into(),
         ];
         let loaded = glue_codeartifact::config::load(&args);
-        std::fs::remove_dir_all(&dir).ok();
         let loaded = loaded.expect("docs/configuration.md's example is a valid config file");
         let p = loaded.profile;
         assert!(

@@ -14,7 +14,7 @@
 //! page of every requirement in `--additional-python-modules` is read from
 //! the repository's index, at most [`INDEX_CONCURRENCY`] at a time.
 //!
-//! Doctor never starts a run. It mints a token of the shortest lifetime AWS
+//! Doctor never starts a run. It mints a token of the shortest duration AWS
 //! allows (15 minutes) for its own index reads, whatever `--duration` says:
 //! the duration asked for is only judged, against the job's timeout and
 //! retries. What the user can fix comes back as findings, access denials
@@ -37,7 +37,7 @@ use glue_codeartifact_domain::{
             check_wheel_tags, object_finding, rebind_command,
         },
         job_rules::{
-            check_index_options, check_overridable, check_token_lifetime, job_environment,
+            check_index_options, check_overridable, check_token_life, job_environment,
             modules_value,
         },
         modules::{ModuleItem, parse_modules, requirement_line},
@@ -72,7 +72,7 @@ pub struct DoctorRequest {
     pub job: String,
     /// The CodeArtifact repository.
     pub repository: RepositoryRef,
-    /// The token lifetime a run would get (judged, not used).
+    /// The token duration a run would get (judged, not used).
     pub duration: TokenDuration,
     /// `--index-url` or `--extra-index-url`.
     pub mode: IndexMode,
@@ -172,7 +172,7 @@ pub async fn doctor(services: &Services, request: &DoctorRequest) -> Result<Repo
         request.mode,
         index.as_ref(),
     ));
-    findings.push(check_token_lifetime(&job, request.duration));
+    findings.push(check_token_life(&job, request.duration));
 
     let modules = match modules_value(&job, &request.arguments) {
         Ok(modules) => modules,

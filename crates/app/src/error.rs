@@ -6,7 +6,7 @@ use glue_codeartifact_aws::{
 };
 use glue_codeartifact_domain::{
     index_url::IndexUrlError, repository_endpoint::VpcEndpointError, run_plan::PlanError,
-    token_cache::FreshnessError,
+    token_cache::TokenLifeError,
 };
 
 use crate::RepositoryRef;
@@ -143,7 +143,7 @@ pub enum Error {
     IndexUrl(#[from] IndexUrlError),
     /// A token would not live long enough for the run (warm cache only).
     #[error(transparent)]
-    TokenLife(#[from] FreshnessError),
+    TokenLife(#[from] TokenLifeError),
     /// The job has no run, or not the one asked for.
     #[error("{}", match run_id {
         Some(id) => format!("run {id} of Glue job {job:?} was not found; check --run-id (runs are kept 90 days), or leave it out for the latest run"),
@@ -241,7 +241,7 @@ pub enum ErrorClass {
     /// The repository endpoint gave no usable index URL.
     InvalidEndpoint,
     /// A token would not live long enough for the run.
-    TokenTooShort,
+    TokenLifeTooShort,
     /// The caller's deadline came before the reads answered; nothing was
     /// started.
     DeadlineReached,
@@ -286,7 +286,7 @@ impl ErrorClass {
         ErrorClass::NoJobsAllowed,
         ErrorClass::ConcurrentEdit,
         ErrorClass::InvalidEndpoint,
-        ErrorClass::TokenTooShort,
+        ErrorClass::TokenLifeTooShort,
         ErrorClass::DeadlineReached,
         ErrorClass::StartOutcomeUnknown,
         ErrorClass::RunNotFound,
@@ -322,7 +322,7 @@ impl ErrorClass {
             | ErrorClass::NoJobsWithTags
             | ErrorClass::NoJobsAllowed
             | ErrorClass::InvalidEndpoint
-            | ErrorClass::TokenTooShort
+            | ErrorClass::TokenLifeTooShort
             | ErrorClass::StartOutcomeUnknown
             | ErrorClass::RunNotFound
             | ErrorClass::ResolutionFailed
@@ -362,7 +362,7 @@ impl Error {
             Error::VpcEndpoint(VpcEndpointError::UnknownShape { .. }) | Error::IndexUrl(_) => {
                 ErrorClass::InvalidEndpoint
             }
-            Error::TokenLife(_) => ErrorClass::TokenTooShort,
+            Error::TokenLife(_) => ErrorClass::TokenLifeTooShort,
             Error::DeadlineReached { .. } => ErrorClass::DeadlineReached,
             Error::StartOutcomeUnknown { .. } => ErrorClass::StartOutcomeUnknown,
             Error::RunNotFound { .. } => ErrorClass::RunNotFound,

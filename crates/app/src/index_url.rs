@@ -4,7 +4,7 @@ use glue_codeartifact_domain::{
     duration::TokenDuration,
     index_url::{IndexUrl, PackageFormat},
     timestamp::TokenExpiration,
-    token_cache::FRESHNESS_AT_START,
+    token_cache::MIN_TOKEN_LIFE_AT_START,
 };
 
 use crate::{Error, RepositoryRef, Services, error::Context};
@@ -19,11 +19,11 @@ pub struct IssuedIndexUrl {
 }
 
 /// Refuses a token that would not cover a run's start-up: the warm cache's
-/// rule ([`glue_codeartifact_domain::token_cache::Freshness`]) with
-/// [`FRESHNESS_AT_START`], for a start or refresh without a warm cache.
+/// rule ([`glue_codeartifact_domain::token_cache::MinTokenLife`]) with
+/// [`MIN_TOKEN_LIFE_AT_START`], for a start or refresh without a warm cache.
 /// Called once, before any run starts or any job changes.
 pub(crate) fn check_fresh_for_a_start(expiration: TokenExpiration) -> Result<(), Error> {
-    Ok(FRESHNESS_AT_START
+    Ok(MIN_TOKEN_LIFE_AT_START
         .check_issued(expiration.as_system_time(), std::time::SystemTime::now())?)
 }
 

@@ -6,7 +6,7 @@
 //! options dropped) or a requirements file with `--glue-version`. The
 //! runtime (Python, platform, the modules Glue provides) comes from the
 //! table in `glue-codeartifact-python-env`; uv resolves against the
-//! CodeArtifact repository, with a token of the shortest lifetime AWS
+//! CodeArtifact repository, with a token of the shortest duration AWS
 //! allows, passed to uv in its environment only.
 //!
 //! The packages Glue provides are held at the image's versions. A root

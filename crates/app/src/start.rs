@@ -4,7 +4,7 @@
 //! `GetAuthorizationToken` run concurrently, then `StartJobRun`.
 //!
 //! With a [`WarmCache`] ([`start_cached`], the Lambda), a cached endpoint
-//! and a cached token that still meets the freshness rule are used instead
+//! and a cached token that still meets the minimum token life rule are used instead
 //! of their calls: a warm invocation is `GetJob`, then `StartJobRun`, with
 //! no CodeArtifact call at all.
 //!
@@ -25,7 +25,7 @@ use glue_codeartifact_domain::{
     job::JobDefinition,
     run_plan::{RunArgument, RunPlan, plan_run},
     timestamp::TokenExpiration,
-    token_cache::{CachedToken, EndpointKey, Freshness, TokenKey},
+    token_cache::{CachedToken, EndpointKey, MinTokenLife, TokenKey},
 };
 use tokio::sync::{Semaphore, watch};
 
@@ -131,7 +131,7 @@ async fn start_with(
     let endpoint_key = EndpointKey::new(&repository.domain, owner, &repository.repository, format);
     let (cached_token, cached_endpoint) = match cache {
         Some(cache) => {
-            cache.freshness().check_duration(request.duration)?;
+            cache.min_token_life().check_duration(request.duration)?;
             let mut cache = cache.lock();
             (
                 cache.token(&token_key, SystemTime::now()),
@@ -210,7 +210,7 @@ async fn start_with(
             job = %request.job,
             cache = if token_cached { "hit" } else { "miss" },
             endpoint_cached,
-            token_life_seconds = Freshness::remaining(issued.expiration.as_system_time(), now).as_secs(),
+            token_life_seconds = MinTokenLife::remaining(issued.expiration.as_system_time(), now).as_secs(),
             "{}",
             if token_cached { "token from the warm cache" } else { "token minted" }
         );

@@ -1,6 +1,6 @@
 //! The warm cache of a long-lived process (one Lambda execution
 //! environment): repository endpoints for the life of the process, tokens
-//! while they meet the [`Freshness`] rule. The rule itself is pure and lives
+//! while they meet the [`MinTokenLife`] rule. The rule itself is pure and lives
 //! in [`glue_codeartifact_domain::token_cache`]; this wraps it for sharing
 //! between invocations.
 //!
@@ -11,7 +11,7 @@ use std::sync::{
     atomic::{AtomicU64, Ordering},
 };
 
-use glue_codeartifact_domain::token_cache::{Freshness, TokenCache};
+use glue_codeartifact_domain::token_cache::{MinTokenLife, TokenCache};
 
 /// A [`TokenCache`] behind a lock, shared by the invocations of one process.
 ///
@@ -25,17 +25,17 @@ pub struct WarmCache {
 }
 
 impl WarmCache {
-    /// An empty cache applying `freshness`.
-    pub fn new(freshness: Freshness) -> Self {
+    /// An empty cache applying `min_token_life`.
+    pub fn new(min_token_life: MinTokenLife) -> Self {
         Self {
-            inner: Mutex::new(TokenCache::new(freshness)),
+            inner: Mutex::new(TokenCache::new(min_token_life)),
             hits: AtomicU64::new(0),
         }
     }
 
     /// The rule the cache applies.
-    pub fn freshness(&self) -> Freshness {
-        self.lock().freshness()
+    pub fn min_token_life(&self) -> MinTokenLife {
+        self.lock().min_token_life()
     }
 
     /// How many starts were served a cached token since the last call;

@@ -12,7 +12,7 @@ use glue_codeartifact_app::{
 };
 use glue_codeartifact_aws::{AwsSettings, CodeArtifact, Glue, Logs, S3, Timeouts};
 use glue_codeartifact_domain::{
-    duration::TokenDuration, installer_option::IndexMode, token_cache::Freshness,
+    duration::TokenDuration, installer_option::IndexMode, token_cache::MinTokenLife,
 };
 use test_stack::{GlueFault, GlueFaultKind, JobSpec, Moto, unique_name};
 
@@ -127,7 +127,7 @@ fn job(moto: &Moto) -> String {
 }
 
 fn cache() -> WarmCache {
-    WarmCache::new(Freshness::new(
+    WarmCache::new(MinTokenLife::new(
         Duration::from_secs(30 * 60),
         Duration::from_secs(60),
     ))

@@ -106,7 +106,7 @@ pub enum Command {
     /// Reports findings, each an error, warning or info with a stable check
     /// id, a cause and a fix: the job type and Glue version (and so its
     /// Python), arguments a run cannot override, pip options that conflict
-    /// with the index, the token lifetime against the job's Timeout and
+    /// with the index, the token life against the job's Timeout and
     /// MaxRetries, access to CodeArtifact, and whether each package in
     /// --additional-python-modules has a version and a file that installs on
     /// the job's Python. Exits 12 when it finds an error. Never prints the
@@ -288,7 +288,7 @@ pub struct StartArgs {
     #[command(flatten)]
     pub repository: RepositoryArgs,
 
-    /// Token lifetime: 0 (as long as the caller's credentials) or 15m to 12h
+    /// Token duration (how long a minted token lives): 0 (as long as the caller's credentials) or 15m to 12h
     /// (`900`, `15m`, `1h`, `12h`). It must outlast the run's start-up and
     /// any Glue retry, which reuse the same arguments.
     #[arg(long, env = "GLUE_CODEARTIFACT_DURATION", default_value = "1h")]
@@ -360,7 +360,7 @@ pub struct IndexUrlArgs {
     #[command(flatten)]
     pub repository: RepositoryArgs,
 
-    /// Token lifetime: 0 or 15m to 12h.
+    /// Token duration (how long a minted token lives): 0 or 15m to 12h.
     #[arg(long, env = "GLUE_CODEARTIFACT_DURATION", default_value = "15m")]
     pub duration: TokenDuration,
 
@@ -390,7 +390,7 @@ pub struct RefreshArgs {
     #[command(flatten)]
     pub repository: RepositoryArgs,
 
-    /// Token lifetime: 0 or 15m to 12h. It must outlast the time until the
+    /// Token duration (how long a minted token lives): 0 or 15m to 12h. It must outlast the time until the
     /// next refresh plus a run's start-up.
     #[arg(long, env = "GLUE_CODEARTIFACT_DURATION", default_value = "12h")]
     pub duration: TokenDuration,
@@ -480,7 +480,7 @@ pub struct DoctorArgs {
     #[command(flatten)]
     pub repository: RepositoryArgs,
 
-    /// The token lifetime `start` would use, to check against the job's
+    /// The token duration `start` would use, to check against the job's
     /// Timeout and MaxRetries: 0 or 15m to 12h. (Doctor's own token, for
     /// reading the index, lives 15 minutes.)
     #[arg(long, env = "GLUE_CODEARTIFACT_DURATION", default_value = "1h")]

@@ -98,7 +98,7 @@ pub enum Exit {
     /// Ask for a longer `--duration`; with `--duration 0` (as long as the
     /// caller's credentials) renew them first (`aws sso login`); check this
     /// machine's clock.
-    TokenTooShort = 15,
+    TokenLifeTooShort = 15,
     /// `refresh`: a job changed under the refresh (someone else edited it
     /// between our read and our check after `UpdateJob`), and no job failed
     /// for another reason. The job is not reported as refreshed.
@@ -230,7 +230,7 @@ impl Exit {
             // A token that would expire too soon: its own code, since the
             // fix differs (a longer --duration, fresh credentials with
             // --duration 0, or the clock).
-            ErrorClass::TokenTooShort => Exit::TokenTooShort,
+            ErrorClass::TokenLifeTooShort => Exit::TokenLifeTooShort,
             ErrorClass::ConcurrentEdit => Exit::RefreshConflict,
             ErrorClass::JobNotSupported => Exit::JobNotSupported,
             ErrorClass::Unreachable | ErrorClass::DeadlineReached => Exit::Unreachable,

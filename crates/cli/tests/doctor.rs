@@ -147,7 +147,7 @@ fn a_healthy_spark_job_passes_with_exit_0() {
     ] {
         none_of(&run, check);
     }
-    only(&run, "token-lifetime", "info", "enough for Timeout 30m");
+    only(&run, "token-life", "info", "enough for Timeout 30m");
 }
 
 #[test]
@@ -329,34 +329,34 @@ fn no_index_is_an_error_and_other_index_urls_are_reported() {
     none_of(&run, "installer-option-no-index");
 }
 
-// --- 4. token lifetime ------------------------------------------------------
+// --- 4. token life ----------------------------------------------------------
 
 #[test]
-fn token_lifetime_against_timeout_and_retries() {
+fn token_life_against_timeout_and_retries() {
     let stack = stack_with_index();
     let job = glue4_job(&stack, "acme-tools", |j| {
         j.timeout_minutes(30).max_retries(1)
     });
     let run = doctor(&stack, &job, &["--duration", "1h"]);
     run.assert_code(0);
-    let f = only(&run, "token-lifetime", "warning", "= 1h10m");
+    let f = only(&run, "token-life", "warning", "= 1h10m");
     assert_eq!(f["fix"], "pass --duration 1h10m");
     assert_eq!(run.json()["warnings"], 1);
 
     let run = doctor(&stack, &job, &["--duration", "1h15m"]);
     run.assert_code(0);
-    let f = only(&run, "token-lifetime", "info", "the token lives 1h15m");
+    let f = only(&run, "token-life", "info", "the token lives 1h15m");
     assert!(f["fix"].is_null());
 
     let run = doctor(&stack, &job, &["--duration", "0"]);
-    only(&run, "token-lifetime", "warning", "cannot see");
+    only(&run, "token-life", "warning", "cannot see");
 
     // Past 12 h: a longer token cannot help.
     let long = glue4_job(&stack, "acme-tools", |j| {
         j.timeout_minutes(600).max_retries(2)
     });
     let run = doctor(&stack, &long, &["--duration", "12h"]);
-    let f = only(&run, "token-lifetime", "warning", "longer than the 12h");
+    let f = only(&run, "token-life", "warning", "longer than the 12h");
     assert!(f["fix"].as_str().unwrap().contains("refresh"), "{f}");
 }
 
@@ -783,7 +783,7 @@ fn a_healthy_bound_job_passes_without_a_token() {
         "installer-option-no-index",
         "package-ok",
         "tree-skipped",
-        "token-lifetime",
+        "token-life",
         "access-denied",
     ] {
         none_of(&run, check);

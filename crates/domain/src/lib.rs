@@ -23,7 +23,7 @@
 //! - [`wheelhouse`]: content-addressed wheel keys in S3, and the arguments
 //!   that bind a job to them (`--no-index`);
 //! - [`preflight`]: the rules `doctor` checks a job with (job type, options,
-//!   token lifetime, requirements against the index pages).
+//!   token life, requirements against the index pages).
 //!
 //! ```
 //! use glue_codeartifact_domain::{

@@ -77,7 +77,7 @@ pub enum ExpirationError {
 impl TokenExpiration {
     /// Checks an expiration read at `now`. A time in the past is a valid
     /// expiration (of an expired token): whether a token lives long enough
-    /// is [`crate::token_cache::Freshness`]'s rule, not this one.
+    /// is [`crate::token_cache::MinTokenLife`]'s rule, not this one.
     pub fn checked(expiration: SystemTime, now: SystemTime) -> Result<Self, ExpirationError> {
         if let Err(before) = expiration.duration_since(UNIX_EPOCH) {
             return Err(ExpirationError::BeforeEpoch {

@@ -8,8 +8,8 @@
 //!
 //! A run's token must outlive the run's start-up and its pip installs (and
 //! any Glue retry, which reuses the same arguments). That is the **minimum
-//! life** ([`Freshness::min_life`]), set by the deployment. On top of it
-//! comes a **safety margin** ([`Freshness::margin`],
+//! life** ([`MinTokenLife::min_life`]), set by the deployment. On top of it
+//! comes a **safety margin** ([`MinTokenLife::margin`],
 //! [`DEFAULT_SAFETY_MARGIN`] by default) for the clock skew between this
 //! process and CodeArtifact and for the time between this decision and
 //! `StartJobRun`. A token is served only while
@@ -21,11 +21,27 @@
 //! and is dropped from the cache as soon as that no longer holds. The rule
 //! applies to a freshly minted token too: one that does not meet it (a
 //! duration of `0` on short-lived credentials, or a skewed clock) is
-//! refused ([`FreshnessError::TokenTooShort`]) instead of being sent to a
+//! refused ([`TokenLifeError::TokenLifeTooShort`]) instead of being sent to a
 //! run that would fail half-way through its installs.
 //!
 //! Repository endpoints do not expire: they are kept for the life of the
 //! process.
+//!
+//! # Names
+//!
+//! Two things, two names, in code, flags, settings, the template, errors
+//! and logs alike:
+//!
+//! - the **duration** is the lifetime asked of `GetAuthorizationToken` (its
+//!   `durationSeconds`, the AWS CLI's `--duration-seconds`):
+//!   [`TokenDuration`], `--duration`, `GLUE_CODEARTIFACT_DURATION`, the
+//!   event field and log field `duration`, the template's `TokenDuration`;
+//! - the **token life** is the time a token has left before it expires,
+//!   with a minimum a served token must have: [`MinTokenLife`] (this rule),
+//!   [`MIN_TOKEN_LIFE_AT_START`], [`TokenLifeError`], the error class and
+//!   Lambda `errorType` `TokenLifeTooShort`, doctor's check `token-life`,
+//!   `GLUE_CODEARTIFACT_MIN_TOKEN_LIFE`, the template's `MinTokenLife`, and
+//!   the log fields `token_life_seconds` and `min_token_life_seconds`.
 //!
 //! # Keys
 //!
@@ -40,11 +56,11 @@
 //!     duration::TokenDuration,
 //!     secret::AuthToken,
 //!     timestamp::TokenExpiration,
-//!     token_cache::{CachedToken, Freshness, TokenCache, TokenKey},
+//!     token_cache::{CachedToken, MinTokenLife, TokenCache, TokenKey},
 //! };
 //!
-//! let freshness = Freshness::new(Duration::from_secs(30 * 60), Duration::from_secs(60));
-//! let mut cache = TokenCache::new(freshness);
+//! let min_token_life = MinTokenLife::new(Duration::from_secs(30 * 60), Duration::from_secs(60));
+//! let mut cache = TokenCache::new(min_token_life);
 //! let key = TokenKey::new("acme", None, TokenDuration::from_secs(3600)?);
 //! let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
 //! let minted = CachedToken {
@@ -76,19 +92,19 @@ pub const DEFAULT_SAFETY_MARGIN: Duration = Duration::from_secs(60);
 /// start-up and pip installs, plus [`DEFAULT_SAFETY_MARGIN`]. Shorter than
 /// the Lambda's default minimum life, so that the shortest token
 /// CodeArtifact issues (15 minutes) still passes when it is fresh.
-pub const FRESHNESS_AT_START: Freshness =
-    Freshness::new(Duration::from_secs(10 * 60), DEFAULT_SAFETY_MARGIN);
+pub const MIN_TOKEN_LIFE_AT_START: MinTokenLife =
+    MinTokenLife::new(Duration::from_secs(10 * 60), DEFAULT_SAFETY_MARGIN);
 
 /// How much life a served token must have left.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Freshness {
+pub struct MinTokenLife {
     min_life: Duration,
     margin: Duration,
 }
 
 /// Why a duration or a token does not give a run enough time.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FreshnessError {
+pub enum TokenLifeError {
     /// Tokens of this duration would never have the required life.
     #[error(
         "a token duration of {duration} leaves no room for the minimum token life of {} plus the {} safety margin; make the duration longer than {} or the minimum life shorter",
@@ -107,7 +123,7 @@ pub enum FreshnessError {
         "the token CodeArtifact issued {}, less than the {} a run needs (the minimum token life plus a {} safety margin), so nothing was started or changed; ask for a longer duration or a shorter minimum life, with a duration of 0 check how long the caller's credentials last (renew them, e.g. `aws sso login`), and check this machine's clock",
         expires_in(*remaining), human(*min_life + *margin), human(*margin)
     )]
-    TokenTooShort {
+    TokenLifeTooShort {
         /// The token's remaining life when it was checked.
         remaining: Duration,
         /// The minimum life a run needs.
@@ -129,7 +145,7 @@ fn human(d: Duration) -> humantime::FormattedDuration {
     humantime::format_duration(Duration::from_secs(d.as_secs()))
 }
 
-impl Freshness {
+impl MinTokenLife {
     /// A rule requiring `min_life` plus `margin` of remaining life.
     pub const fn new(min_life: Duration, margin: Duration) -> Self {
         Self { min_life, margin }
@@ -140,7 +156,7 @@ impl Freshness {
         self.min_life
     }
 
-    /// The safety margin on top of [`Freshness::min_life`].
+    /// The safety margin on top of [`MinTokenLife::min_life`].
     pub fn margin(&self) -> Duration {
         self.margin
     }
@@ -164,14 +180,14 @@ impl Freshness {
     /// Checks that tokens of `duration` can meet the rule at all, so that a
     /// misconfiguration fails before any AWS call. A duration of `0` (as
     /// long as the caller's credentials) cannot be judged in advance: its
-    /// tokens are checked when minted ([`Freshness::check_issued`]).
-    pub fn check_duration(&self, duration: TokenDuration) -> Result<(), FreshnessError> {
+    /// tokens are checked when minted ([`MinTokenLife::check_issued`]).
+    pub fn check_duration(&self, duration: TokenDuration) -> Result<(), TokenLifeError> {
         if duration.is_caller_credentials()
             || Duration::from_secs(duration.as_secs()) > self.required()
         {
             Ok(())
         } else {
-            Err(FreshnessError::DurationTooShort {
+            Err(TokenLifeError::DurationTooShort {
                 duration,
                 min_life: self.min_life,
                 margin: self.margin,
@@ -184,11 +200,11 @@ impl Freshness {
         &self,
         expiration: SystemTime,
         now: SystemTime,
-    ) -> Result<(), FreshnessError> {
+    ) -> Result<(), TokenLifeError> {
         if self.is_servable(expiration, now) {
             Ok(())
         } else {
-            Err(FreshnessError::TokenTooShort {
+            Err(TokenLifeError::TokenLifeTooShort {
                 remaining: Self::remaining(expiration, now),
                 min_life: self.min_life,
                 margin: self.margin,
@@ -259,12 +275,12 @@ pub struct CachedToken {
 }
 
 /// Endpoints kept for the life of the process, tokens while they meet the
-/// [`Freshness`] rule.
+/// [`MinTokenLife`] rule.
 ///
 /// A handful of entries at most (one deployment serves one repository, and
 /// a few durations at most), so plain vectors with linear look-ups.
 pub struct TokenCache {
-    freshness: Freshness,
+    min_token_life: MinTokenLife,
     tokens: Vec<(TokenKey, CachedToken)>,
     endpoints: Vec<(EndpointKey, String)>,
 }
@@ -272,7 +288,7 @@ pub struct TokenCache {
 impl fmt::Debug for TokenCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenCache")
-            .field("freshness", &self.freshness)
+            .field("min_token_life", &self.min_token_life)
             .field("tokens", &self.tokens.len())
             .field("endpoints", &self.endpoints.len())
             .finish()
@@ -280,18 +296,18 @@ impl fmt::Debug for TokenCache {
 }
 
 impl TokenCache {
-    /// An empty cache applying `freshness`.
-    pub fn new(freshness: Freshness) -> Self {
+    /// An empty cache applying `min_token_life`.
+    pub fn new(min_token_life: MinTokenLife) -> Self {
         Self {
-            freshness,
+            min_token_life,
             tokens: Vec::new(),
             endpoints: Vec::new(),
         }
     }
 
     /// The rule this cache applies.
-    pub fn freshness(&self) -> Freshness {
-        self.freshness
+    pub fn min_token_life(&self) -> MinTokenLife {
+        self.min_token_life
     }
 
     /// The cached token for `key` if it may be served at `now`. Tokens that
@@ -311,8 +327,8 @@ impl TokenCache {
         key: TokenKey,
         token: CachedToken,
         now: SystemTime,
-    ) -> Result<(), FreshnessError> {
-        self.freshness
+    ) -> Result<(), TokenLifeError> {
+        self.min_token_life
             .check_issued(token.expiration.as_system_time(), now)?;
         self.tokens.retain(|(k, _)| *k != key);
         self.tokens.push((key, token));
@@ -339,9 +355,9 @@ impl TokenCache {
     }
 
     fn evict(&mut self, now: SystemTime) {
-        let freshness = self.freshness;
+        let min_token_life = self.min_token_life;
         self.tokens
-            .retain(|(_, t)| freshness.is_servable(t.expiration.as_system_time(), now));
+            .retain(|(_, t)| min_token_life.is_servable(t.expiration.as_system_time(), now));
     }
 }
 
@@ -370,7 +386,7 @@ mod tests {
 
     #[test]
     fn serves_until_min_life_plus_margin_then_drops() {
-        let mut cache = TokenCache::new(Freshness::new(MIN, MARGIN));
+        let mut cache = TokenCache::new(MinTokenLife::new(MIN, MARGIN));
         cache
             .store_token(key(3600), token("a", t(3600)), t(0))
             .unwrap();
@@ -385,7 +401,7 @@ mod tests {
 
     #[test]
     fn keys_separate_durations_domains_and_owners() {
-        let mut cache = TokenCache::new(Freshness::new(MIN, MARGIN));
+        let mut cache = TokenCache::new(MinTokenLife::new(MIN, MARGIN));
         cache
             .store_token(key(3600), token("a", t(3600)), t(0))
             .unwrap();
@@ -406,7 +422,7 @@ mod tests {
 
     #[test]
     fn a_new_token_replaces_the_old_one() {
-        let mut cache = TokenCache::new(Freshness::new(MIN, MARGIN));
+        let mut cache = TokenCache::new(MinTokenLife::new(MIN, MARGIN));
         cache
             .store_token(key(3600), token("a", t(3600)), t(0))
             .unwrap();
@@ -426,11 +442,11 @@ mod tests {
 
     #[test]
     fn refuses_to_keep_a_fresh_token_that_is_too_short() {
-        let mut cache = TokenCache::new(Freshness::new(MIN, MARGIN));
+        let mut cache = TokenCache::new(MinTokenLife::new(MIN, MARGIN));
         let err = cache
             .store_token(key(3600), token("a", t(20 * 60)), t(0))
             .unwrap_err();
-        assert!(matches!(err, FreshnessError::TokenTooShort { .. }));
+        assert!(matches!(err, TokenLifeError::TokenLifeTooShort { .. }));
         let msg = err.to_string();
         assert!(msg.contains("20m"), "{msg}");
         assert!(msg.contains("31m"), "{msg}");
@@ -439,23 +455,23 @@ mod tests {
 
     #[test]
     fn durations_are_checked_before_any_call() {
-        let freshness = Freshness::new(MIN, MARGIN);
+        let min_token_life = MinTokenLife::new(MIN, MARGIN);
         assert!(
-            freshness
+            min_token_life
                 .check_duration(TokenDuration::from_secs(3600).unwrap())
                 .is_ok()
         );
         assert!(
-            freshness
+            min_token_life
                 .check_duration(TokenDuration::CALLER_CREDENTIALS)
                 .is_ok()
         );
-        let err = freshness
+        let err = min_token_life
             .check_duration(TokenDuration::from_secs(1860).unwrap())
             .unwrap_err();
         assert!(err.to_string().contains("longer than 31m"), "{err}");
         assert!(
-            freshness
+            min_token_life
                 .check_duration(TokenDuration::from_secs(1861).unwrap())
                 .is_ok()
         );
@@ -463,7 +479,7 @@ mod tests {
 
     #[test]
     fn endpoints_are_kept() {
-        let mut cache = TokenCache::new(Freshness::new(MIN, MARGIN));
+        let mut cache = TokenCache::new(MinTokenLife::new(MIN, MARGIN));
         let k = EndpointKey::new("acme", None, "py", PackageFormat::Pypi);
         assert_eq!(cache.endpoint(&k), None);
         cache.store_endpoint(k.clone(), "https://e/".into());
@@ -474,7 +490,7 @@ mod tests {
 
     #[test]
     fn debug_shows_no_token() {
-        let mut cache = TokenCache::new(Freshness::new(MIN, MARGIN));
+        let mut cache = TokenCache::new(MinTokenLife::new(MIN, MARGIN));
         cache
             .store_token(key(3600), token("s3cr3t", t(3600)), t(0))
             .unwrap();
@@ -492,14 +508,14 @@ mod tests {
             stores in proptest::collection::vec((0u64..100_000, 0u64..100_000), 1..8),
             asks in proptest::collection::vec(0u64..200_000, 1..16),
         ) {
-            let freshness = Freshness::new(Duration::from_secs(min_life), Duration::from_secs(margin));
-            let mut cache = TokenCache::new(freshness);
+            let min_token_life = MinTokenLife::new(Duration::from_secs(min_life), Duration::from_secs(margin));
+            let mut cache = TokenCache::new(min_token_life);
             for (i, (at, life)) in stores.iter().enumerate() {
                 let _ = cache.store_token(key(3600), token(&i.to_string(), t(at + life)), t(*at));
             }
             for ask in asks {
                 if let Some(served) = cache.token(&key(3600), t(ask)) {
-                    let left = Freshness::remaining(served.expiration.as_system_time(), t(ask));
+                    let left = MinTokenLife::remaining(served.expiration.as_system_time(), t(ask));
                     prop_assert!(left >= Duration::from_secs(min_life + margin));
                 }
             }
@@ -516,8 +532,8 @@ mod tests {
             life in 0u64..100_000,
             later in 0u64..100_000,
         ) {
-            let freshness = Freshness::new(Duration::from_secs(min_life), Duration::from_secs(margin));
-            let mut cache = TokenCache::new(freshness);
+            let min_token_life = MinTokenLife::new(Duration::from_secs(min_life), Duration::from_secs(margin));
+            let mut cache = TokenCache::new(min_token_life);
             let stored = cache.store_token(key(3600), token("x", t(at + life)), t(at)).is_ok();
             prop_assert_eq!(stored, life >= min_life + margin);
             let served_later = cache.token(&key(3600), t(at + later)).is_some();
@@ -532,8 +548,8 @@ mod tests {
             margin in 0u64..600,
             secs in prop_oneof![Just(0u64), 900u64..=43_200],
         ) {
-            let freshness = Freshness::new(Duration::from_secs(min_life), Duration::from_secs(margin));
-            let ok = freshness.check_duration(TokenDuration::from_secs(secs).unwrap()).is_ok();
+            let min_token_life = MinTokenLife::new(Duration::from_secs(min_life), Duration::from_secs(margin));
+            let ok = min_token_life.check_duration(TokenDuration::from_secs(secs).unwrap()).is_ok();
             prop_assert_eq!(ok, secs == 0 || secs > min_life + margin);
         }
     }

@@ -230,7 +230,7 @@ pub fn class_error_type(class: ErrorClass) -> &'static str {
         ErrorClass::Service => "ServiceError",
         ErrorClass::JobNotSupported => "JobNotSupported",
         ErrorClass::InvalidEndpoint => "InvalidEndpoint",
-        ErrorClass::TokenTooShort => "TokenTooShort",
+        ErrorClass::TokenLifeTooShort => "TokenLifeTooShort",
         ErrorClass::DeadlineReached => "DeadlineReached",
         ErrorClass::StartOutcomeUnknown => "StartOutcomeUnknown",
         ErrorClass::RunNotFound => "RunNotFound",
@@ -406,7 +406,7 @@ fn class_doc(class: ErrorClass) -> Option<(&'static str, &'static str)> {
             "CodeArtifact's repository endpoint gave no usable index URL",
             "check that the repository serves `pypi` and any `GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST`",
         ),
-        ErrorClass::TokenTooShort => (
+        ErrorClass::TokenLifeTooShort => (
             "a minted token would expire before the run's installs (`GLUE_CODEARTIFACT_MIN_TOKEN_LIFE` plus a minute), e.g. `duration` `0` in a short role session",
             "raise the `duration`, or lower `GLUE_CODEARTIFACT_MIN_TOKEN_LIFE`",
         ),

@@ -70,7 +70,7 @@ pub struct StartEvent {
     #[serde(default)]
     #[cfg_attr(feature = "schema", schemars(transform = schema::run_arguments))]
     pub arguments: BTreeMap<String, String>,
-    /// The token's lifetime for this run: `0`, or 900 to 43200 seconds, as
+    /// The duration of this run.s token: `0`, or 900 to 43200 seconds, as
     /// seconds (`"3600"`) or a human form (`"15m"`, `"1h"`, `"12h"`). Only if
     /// `GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES` lists `duration`; null
     /// means the deployment's `GLUE_CODEARTIFACT_DURATION`.
@@ -85,7 +85,7 @@ pub struct StartEvent {
     #[cfg_attr(feature = "schema", schemars(transform = schema::mode))]
     pub mode: Option<String>,
     /// Run `doctor`'s checks first (job type and version, overridability,
-    /// conflicting options, token lifetime, every package resolving to an
+    /// conflicting options, token life, every package resolving to an
     /// installable file) and start nothing if any finds an error (errorType
     /// `PreflightFailed`). Costs a few more calls, a short token of its own
     /// and the index pages.
@@ -167,7 +167,7 @@ impl StartEvent {
                     .parse::<TokenDuration>()
                     .map_err(|e| HandlerError::InvalidEvent(e.to_string()))?;
                 settings
-                    .freshness
+                    .min_token_life
                     .check_duration(duration)
                     .map_err(|e| HandlerError::InvalidEvent(format!("invalid duration: {e}")))?;
                 duration
@@ -202,7 +202,7 @@ impl StartEvent {
 pub struct RefreshEvent {
     /// Which jobs: exactly one of `job_names` and `tags`.
     pub refresh: RefreshSelection,
-    /// The lifetime of the token written into the jobs: 900 to 43200
+    /// The duration of the token written into the jobs: 900 to 43200
     /// seconds (not `0`), as seconds (`"43200"`) or a human form (`"12h"`),
     /// longer than `GLUE_CODEARTIFACT_MIN_TOKEN_LIFE` plus 1 minute. Only if
     /// `GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES` lists `duration`; null
@@ -295,7 +295,7 @@ impl RefreshEvent {
                 let duration = text
                     .parse::<TokenDuration>()
                     .map_err(|e| HandlerError::InvalidEvent(e.to_string()))?;
-                check_refresh_duration(duration, settings.freshness)
+                check_refresh_duration(duration, settings.min_token_life)
                     .map_err(|e| HandlerError::InvalidEvent(format!("invalid duration: {e}")))?;
                 duration
             }

@@ -40,7 +40,7 @@ pub struct State {
 impl State {
     /// The state of a fresh execution environment (an empty cache).
     pub fn new(settings: Settings, services: Services) -> State {
-        let cache = WarmCache::new(settings.freshness);
+        let cache = WarmCache::new(settings.min_token_life);
         State {
             settings,
             services,

@@ -97,7 +97,7 @@ pub async fn cold_start() -> Result<State, InitError> {
         domain = %settings.repository.domain,
         repository = %settings.repository.repository,
         duration = %settings.duration,
-        min_token_life_seconds = settings.freshness.min_life().as_secs(),
+        min_token_life_seconds = settings.min_token_life.min_life().as_secs(),
         mode = settings.mode.as_str(),
         allowed_jobs = %settings.allowed_jobs,
         event_arguments = %settings.event_arguments,

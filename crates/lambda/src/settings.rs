@@ -39,7 +39,7 @@ use glue_codeartifact_domain::{
     installer_option::IndexMode,
     job_pattern::JobPatterns,
     repository_endpoint::EndpointType,
-    token_cache::{DEFAULT_SAFETY_MARGIN, Freshness},
+    token_cache::{DEFAULT_SAFETY_MARGIN, MinTokenLife},
 };
 
 /// `--domain`.
@@ -81,7 +81,7 @@ pub const DEPRECATED_NAMES: [(&str, &str); 4] = [
     (START_ENABLED, "START_ENABLED"),
     (REFRESH_ENABLED, "REFRESH_ENABLED"),
 ];
-/// The lifetime of the token a refresh writes into job definitions (the
+/// The duration of the token a refresh writes into job definitions (the
 /// CLI's `refresh --duration`, and `refresh_duration` in its config file).
 pub const REFRESH_DURATION: &str = "GLUE_CODEARTIFACT_REFRESH_DURATION";
 
@@ -122,7 +122,7 @@ pub const DOCUMENTED: &[SettingDoc] = &[
     },
     SettingDoc {
         name: DURATION,
-        meaning: "lifetime of minted tokens (`0`, `15m`–`12h`)",
+        meaning: "duration of minted tokens (`0`, `15m`–`12h`)",
         default: "`1h`",
     },
     SettingDoc {
@@ -167,7 +167,7 @@ pub const DOCUMENTED: &[SettingDoc] = &[
     },
     SettingDoc {
         name: REFRESH_DURATION,
-        meaning: "lifetime of the token a refresh writes (`15m`–`12h`): longer than the schedule's interval plus a run's start-up",
+        meaning: "duration of the token a refresh writes (`15m`–`12h`): longer than the schedule's interval plus a run's start-up",
         default: "`12h`",
     },
     SettingDoc {
@@ -196,7 +196,7 @@ pub const DOCUMENTED: &[SettingDoc] = &[
 pub const DEFAULT_DURATION_SECS: u64 = 3600;
 /// The default minimum remaining life of a served token.
 pub const DEFAULT_MIN_TOKEN_LIFE: Duration = Duration::from_secs(30 * 60);
-/// The default lifetime of a refresh's token (12 h, as `glue-codeartifact
+/// The default duration of a refresh's token (12 h, as `glue-codeartifact
 /// refresh`): a schedule every 8 hours leaves 4 hours for a run's start-up.
 pub const DEFAULT_REFRESH_DURATION_SECS: u64 = 43_200;
 /// How many jobs a refresh reads and updates at once (the CLI's default
@@ -206,7 +206,7 @@ pub const REFRESH_CONCURRENCY: usize = 4;
 /// An event field that a deployment may let events override.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Override {
-    /// `duration`: the token's lifetime.
+    /// `duration`: the token's duration.
     Duration,
     /// `mode`: `index-url` or `extra-index-url`.
     Mode,
@@ -244,10 +244,10 @@ impl fmt::Display for Override {
 pub struct Settings {
     /// The repository every run uses.
     pub repository: RepositoryRef,
-    /// The lifetime of minted tokens, unless an event overrides it.
+    /// The duration of minted tokens, unless an event overrides it.
     pub duration: TokenDuration,
     /// What a served token must still have left.
-    pub freshness: Freshness,
+    pub min_token_life: MinTokenLife,
     /// The index mode, unless an event overrides it.
     pub mode: IndexMode,
     /// The jobs that may be started.
@@ -262,7 +262,7 @@ pub struct Settings {
     pub start_enabled: bool,
     /// Whether refresh events are served.
     pub refresh_enabled: bool,
-    /// The lifetime of a refresh's token, unless an event overrides it.
+    /// The duration of a refresh's token, unless an event overrides it.
     pub refresh_duration: TokenDuration,
     /// Whether each invocation writes its metrics line.
     pub metrics: bool,
@@ -370,8 +370,8 @@ impl Settings {
             Some(text) => parse_life(&text).map_err(invalid(MIN_TOKEN_LIFE))?,
             None => DEFAULT_MIN_TOKEN_LIFE,
         };
-        let freshness = Freshness::new(min_life, DEFAULT_SAFETY_MARGIN);
-        freshness.check_duration(duration).map_err(|e| {
+        let min_token_life = MinTokenLife::new(min_life, DEFAULT_SAFETY_MARGIN);
+        min_token_life.check_duration(duration).map_err(|e| {
             invalid(MIN_TOKEN_LIFE)(format!("{e} (set by {DURATION} and {MIN_TOKEN_LIFE})"))
         })?;
         let mode = match get(MODE) {
@@ -428,7 +428,7 @@ impl Settings {
                 .map_err(|e| invalid(REFRESH_DURATION)(e.to_string()))?,
         };
         if refresh_enabled {
-            check_refresh_duration(refresh_duration, freshness).map_err(|e| {
+            check_refresh_duration(refresh_duration, min_token_life).map_err(|e| {
                 invalid(REFRESH_DURATION)(format!(
                     "{e} (set by {REFRESH_DURATION} and {MIN_TOKEN_LIFE})"
                 ))
@@ -455,7 +455,7 @@ impl Settings {
                 endpoint_host,
             },
             duration,
-            freshness,
+            min_token_life,
             mode,
             allowed_jobs,
             overrides,
@@ -474,17 +474,20 @@ impl Settings {
     }
 }
 
-/// Checks the lifetime of a token a refresh would write: a known one (not
+/// Checks the duration of a token a refresh would write: a known one (not
 /// `0`, the caller's credentials' life, which no schedule can plan on), and
-/// longer than a served token's minimum life plus the margin (`freshness`):
+/// longer than a served token's minimum life plus the margin (`min_token_life`):
 /// a job started just after the refresh needs at least that.
-pub fn check_refresh_duration(duration: TokenDuration, freshness: Freshness) -> Result<(), String> {
+pub fn check_refresh_duration(
+    duration: TokenDuration,
+    min_token_life: MinTokenLife,
+) -> Result<(), String> {
     if duration.is_caller_credentials() {
         return Err(
             "a refresh needs a token of known life: 0 (the credentials' life) cannot be planned on; use 15m to 12h, longer than the schedule's interval plus a run's start-up".to_owned(),
         );
     }
-    freshness
+    min_token_life
         .check_duration(duration)
         .map_err(|e| e.to_string())
 }
@@ -613,8 +616,8 @@ mod tests {
         assert_eq!(s.repository.domain, "acme");
         assert_eq!(s.repository.domain_owner, None);
         assert_eq!(s.duration.as_secs(), 3600);
-        assert_eq!(s.freshness.min_life(), Duration::from_secs(1800));
-        assert_eq!(s.freshness.margin(), Duration::from_secs(60));
+        assert_eq!(s.min_token_life.min_life(), Duration::from_secs(1800));
+        assert_eq!(s.min_token_life.margin(), Duration::from_secs(60));
         assert_eq!(s.mode, IndexMode::IndexUrl);
         assert!(s.allowed_jobs.allows("nightly-etl"));
         assert!(!s.allowed_jobs.allows("other"));
@@ -694,7 +697,7 @@ mod tests {
         .unwrap();
         assert_eq!(s.repository.domain_owner.as_deref(), Some("111122223333"));
         assert_eq!(s.duration.as_secs(), 7200);
-        assert_eq!(s.freshness.min_life(), Duration::from_secs(2700));
+        assert_eq!(s.min_token_life.min_life(), Duration::from_secs(2700));
         assert_eq!(s.mode, IndexMode::ExtraIndexUrl);
         assert!(s.allows_override(Override::Duration));
         assert!(s.allows_override(Override::Mode));

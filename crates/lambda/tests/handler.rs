@@ -192,7 +192,7 @@ fn a_token_shorter_than_the_minimum_life_is_refused() {
     let err = runtime()
         .block_on(invoke(&state, json!({"job_name": job})))
         .unwrap_err();
-    assert_eq!(err.error_type(), "TokenTooShort");
+    assert_eq!(err.error_type(), "TokenLifeTooShort");
     assert!(err.to_string().contains("1h 1m"), "{err}");
     assert!(stack.sent_runs(&job).is_empty());
     stack.assert_no_token(&err.to_string(), "the error");

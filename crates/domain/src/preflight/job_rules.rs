@@ -389,7 +389,7 @@ pub const DEFAULT_TIMEOUT_MINUTES: u32 = 2880;
 /// `Timeout × (MaxRetries + 1)` plus [`STARTUP_MARGIN_MINUTES`]. A job
 /// without `Timeout` has Glue's default, [`DEFAULT_TIMEOUT_MINUTES`]; a
 /// streaming job without one runs until stopped.
-pub fn check_token_lifetime(job: &JobDefinition, duration: TokenDuration) -> Finding {
+pub fn check_token_life(job: &JobDefinition, duration: TokenDuration) -> Finding {
     let streaming = job.command == Some(JobCommand::SparkStreaming);
     let attempts = u64::from(job.max_retries.unwrap_or(0)) + 1;
     let timeout = match (job.timeout_minutes, streaming) {
@@ -400,7 +400,7 @@ pub fn check_token_lifetime(job: &JobDefinition, duration: TokenDuration) -> Fin
     let max_minutes = MAX_SECONDS / 60;
     let Some((timeout, default_note)) = timeout else {
         return Finding::warning(
-            CheckId::TokenLifetime,
+            CheckId::TokenLife,
             "the streaming job has no Timeout and runs until stopped; workers that start later need the index after any token has expired",
             "use refresh mode (`glue-codeartifact refresh` on a schedule) so that the job always holds a live token",
         );
@@ -428,7 +428,7 @@ pub fn check_token_lifetime(job: &JobDefinition, duration: TokenDuration) -> Fin
             format!("pass --duration 12h and {}", beyond_max_fix())
         };
         return Finding::warning(
-            CheckId::TokenLifetime,
+            CheckId::TokenLife,
             format!(
                 "--duration 0 makes the token live as long as the caller's credentials, which glue-codeartifact cannot see; a run may need it for {worst}"
             ),
@@ -438,7 +438,7 @@ pub fn check_token_lifetime(job: &JobDefinition, duration: TokenDuration) -> Fin
     let have = duration.as_secs() / 60;
     if needed > max_minutes {
         Finding::warning(
-            CheckId::TokenLifetime,
+            CheckId::TokenLife,
             format!(
                 "a run may need the index for {worst}, longer than the 12h a CodeArtifact token can live"
             ),
@@ -446,7 +446,7 @@ pub fn check_token_lifetime(job: &JobDefinition, duration: TokenDuration) -> Fin
         )
     } else if have < needed {
         Finding::warning(
-            CheckId::TokenLifetime,
+            CheckId::TokenLife,
             format!(
                 "the token lives {}, but a run may need the index for {worst}",
                 minutes(have)
@@ -455,7 +455,7 @@ pub fn check_token_lifetime(job: &JobDefinition, duration: TokenDuration) -> Fin
         )
     } else {
         let finding = Finding::info(
-            CheckId::TokenLifetime,
+            CheckId::TokenLife,
             format!("the token lives {}, enough for {worst}", minutes(have)),
         );
         // A token reads (or publishes) whatever its minter may: keep it short.
@@ -787,23 +787,23 @@ mod tests {
         );
     }
 
-    fn lifetime(timeout: Option<u32>, retries: u32, duration: &str) -> Finding {
+    fn judge(timeout: Option<u32>, retries: u32, duration: &str) -> Finding {
         let j = JobDefinition {
             timeout_minutes: timeout,
             max_retries: Some(retries),
             ..job(JobCommand::SparkEtl, Some("5.0"))
         };
-        check_token_lifetime(&j, duration.parse().unwrap())
+        check_token_life(&j, duration.parse().unwrap())
     }
 
     #[test]
-    fn token_lifetime() {
-        let f = lifetime(Some(30), 1, "1h");
+    fn token_life() {
+        let f = judge(Some(30), 1, "1h");
         assert_eq!(f.severity, Severity::Warning);
         assert!(f.cause.contains("= 1h10m"), "{}", f.cause);
         assert_eq!(f.fix.as_deref(), Some("pass --duration 1h10m"));
 
-        let f = lifetime(Some(30), 1, "2h");
+        let f = judge(Some(30), 1, "2h");
         assert_eq!(f.severity, Severity::Info);
         assert!(
             f.fix.as_deref().unwrap().contains("--duration 1h15m"),
@@ -816,17 +816,17 @@ mod tests {
     }
 
     #[test]
-    fn token_lifetime_cases() {
-        let f = lifetime(Some(30), 1, "1h15m");
+    fn token_life_cases() {
+        let f = judge(Some(30), 1, "1h15m");
         assert_eq!((f.severity, f.fix.as_deref()), (Severity::Info, None));
-        let f = lifetime(Some(30), 1, "12h");
+        let f = judge(Some(30), 1, "12h");
         assert_eq!(f.severity, Severity::Info);
         assert!(f.fix.as_deref().unwrap().contains("--duration 1h15m"));
         // Short jobs still need the 15 minutes AWS minimum.
-        let f = lifetime(Some(1), 0, "15m");
+        let f = judge(Some(1), 0, "15m");
         assert_eq!((f.severity, f.fix.as_deref()), (Severity::Info, None));
         // Glue's default Timeout is 48h: past what a token can live.
-        let f = lifetime(None, 0, "12h");
+        let f = judge(None, 0, "12h");
         assert_eq!(f.severity, Severity::Warning);
         assert!(f.cause.contains("48h (Glue's default)"), "{}", f.cause);
         assert!(f.fix.as_deref().unwrap().contains("refresh"), "{:?}", f.fix);
@@ -835,26 +835,26 @@ mod tests {
             "{:?}",
             f.fix
         );
-        let f = lifetime(Some(300), 2, "12h");
+        let f = judge(Some(300), 2, "12h");
         assert!(
             f.fix.as_deref().unwrap().contains("at most 236 minutes"),
             "{:?}",
             f.fix
         );
         // 0: unknown to us.
-        let f = lifetime(Some(30), 0, "0");
+        let f = judge(Some(30), 0, "0");
         assert_eq!(f.severity, Severity::Warning);
         assert!(f.cause.contains("cannot see"), "{}", f.cause);
         assert_eq!(f.fix.as_deref(), Some("pass an explicit --duration 40m"));
         // Streaming without a timeout runs until stopped.
         let mut j = job(JobCommand::SparkStreaming, Some("4.0"));
         j.max_retries = Some(0);
-        let f = check_token_lifetime(&j, TokenDuration::MAX);
+        let f = check_token_life(&j, TokenDuration::MAX);
         assert_eq!(f.severity, Severity::Warning);
         assert!(f.fix.as_deref().unwrap().contains("refresh"));
         j.timeout_minutes = Some(60);
         assert_eq!(
-            check_token_lifetime(&j, TokenDuration::MAX).severity,
+            check_token_life(&j, TokenDuration::MAX).severity,
             Severity::Info
         );
     }
@@ -880,7 +880,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn lifetime_warns_exactly_when_short(
+        fn token_life_warns_exactly_when_short(
             timeout in 1u32..3000, retries in 0u32..4,
             secs in prop_oneof![Just(0u64), 900u64..=43_200],
         ) {
@@ -890,7 +890,7 @@ mod tests {
                 ..job(JobCommand::SparkEtl, Some("5.0"))
             };
             let duration = TokenDuration::from_secs(secs).unwrap();
-            let f = check_token_lifetime(&j, duration);
+            let f = check_token_life(&j, duration);
             let needed = u64::from(timeout) * u64::from(retries + 1) + STARTUP_MARGIN_MINUTES;
             let short = secs == 0 || secs / 60 < needed;
             prop_assert_eq!(f.severity == Severity::Warning, short);

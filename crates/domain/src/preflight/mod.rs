@@ -6,7 +6,7 @@
 //! I/O; the use case in `glue-codeartifact-app` fetches and calls these.
 //!
 //! - [`job_rules`]: job type and Glue version (and so the job's Python),
-//!   overridability, conflicting pip options, token lifetime;
+//!   overridability, conflicting pip options, token life;
 //! - [`modules`]: `--additional-python-modules` parsed into PEP 508
 //!   requirements;
 //! - [`index_page`]: a PEP 691 JSON or PEP 503 HTML project page parsed
@@ -115,8 +115,8 @@ pub enum CheckId {
     InstallerOptionNoIndex,
     /// `installer-option-index-url`: another index option is replaced or kept.
     InstallerOptionIndexUrl,
-    /// `token-lifetime`: whether the token outlives every pip install of a run.
-    TokenLifetime,
+    /// `token-life`: whether the token outlives every pip install of a run.
+    TokenLife,
     /// `modules-missing`: no `--additional-python-modules`.
     ModulesMissing,
     /// `module-invalid`: an item is not a requirement pip would accept.
@@ -206,7 +206,7 @@ impl CheckId {
         CheckId::InstallerOptionUnparsable,
         CheckId::InstallerOptionNoIndex,
         CheckId::InstallerOptionIndexUrl,
-        CheckId::TokenLifetime,
+        CheckId::TokenLife,
         CheckId::ModulesMissing,
         CheckId::ModuleInvalid,
         CheckId::ModuleNotChecked,
@@ -255,7 +255,7 @@ impl CheckId {
             CheckId::InstallerOptionUnparsable => "installer-option-unparsable",
             CheckId::InstallerOptionNoIndex => "installer-option-no-index",
             CheckId::InstallerOptionIndexUrl => "installer-option-index-url",
-            CheckId::TokenLifetime => "token-lifetime",
+            CheckId::TokenLife => "token-life",
             CheckId::ModulesMissing => "modules-missing",
             CheckId::ModuleInvalid => "module-invalid",
             CheckId::ModuleNotChecked => "module-not-checked",
@@ -498,7 +498,7 @@ mod tests {
             "j",
             vec![
                 Finding::info(CheckId::PackageOk, "b"),
-                Finding::warning(CheckId::TokenLifetime, "t", "f"),
+                Finding::warning(CheckId::TokenLife, "t", "f"),
                 Finding::info(CheckId::JobEnvironment, "e"),
                 Finding::error(CheckId::PackageNotFound, "n", "f"),
                 Finding::error(CheckId::JobCommand, "c", "f"),
@@ -511,7 +511,7 @@ mod tests {
             [
                 CheckId::JobCommand,
                 CheckId::PackageNotFound,
-                CheckId::TokenLifetime,
+                CheckId::TokenLife,
                 CheckId::JobEnvironment,
                 CheckId::PackageOk,
                 CheckId::PackageOk

@@ -20,7 +20,7 @@ use super::{MAX_REFRESH_TAGS, MAX_TAG_KEY_LEN, MAX_TAG_VALUE_LEN, RefreshEvent, 
 pub const ID: &str =
     "https://github.com/glue-codeartifact/glue-codeartifact/docs/lambda-event.schema.json";
 
-/// The text forms of a token's lifetime that `TokenDuration` parses: whole
+/// The text forms of a token duration that `TokenDuration` parses: whole
 /// seconds, or humantime's `1h 30m` form.
 pub const DURATION_PATTERN: &str = r"^\s*([0-9]+|[0-9]+\s*[a-z]+(\s*[0-9]+\s*[a-z]+)*)\s*$";
 

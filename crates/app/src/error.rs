@@ -135,6 +135,21 @@ pub enum Error {
         /// never values).
         changed: Vec<String>,
     },
+    /// `UpdateJob` succeeded, but the read that verifies the update failed:
+    /// the job WAS updated, only the check is missing.
+    #[error(
+        "job {job:?} WAS updated (UpdateJob succeeded), but reading it back to verify the update failed, so it is not reported as {done}: {source}. The job most likely holds the new arguments: read its definition to check, or run the same {command} again (it is idempotent)"
+    )]
+    UpdateNotVerified {
+        /// The job.
+        job: String,
+        /// What the update was (`refreshed`, `bound`).
+        done: &'static str,
+        /// The command that updated it (`refresh`, `wheelhouse`).
+        command: &'static str,
+        /// Why the verifying read failed.
+        source: Box<Error>,
+    },
     /// The endpoint could not be rewritten for the VPC endpoint host.
     #[error(transparent)]
     VpcEndpoint(#[from] VpcEndpointError),
@@ -238,6 +253,8 @@ pub enum ErrorClass {
     NoJobsAllowed,
     /// Someone else changed the job during a refresh.
     ConcurrentEdit,
+    /// The job was updated, but the read that verifies the update failed.
+    UpdateNotVerified,
     /// The repository endpoint gave no usable index URL.
     InvalidEndpoint,
     /// A token would not live long enough for the run.
@@ -269,7 +286,7 @@ pub enum ErrorClass {
 
 impl ErrorClass {
     /// Every class.
-    pub const ALL: [ErrorClass; 28] = [
+    pub const ALL: [ErrorClass; 29] = [
         ErrorClass::NoRegion,
         ErrorClass::InvalidSetting,
         ErrorClass::JobNotFound,
@@ -285,6 +302,7 @@ impl ErrorClass {
         ErrorClass::NoJobsWithTags,
         ErrorClass::NoJobsAllowed,
         ErrorClass::ConcurrentEdit,
+        ErrorClass::UpdateNotVerified,
         ErrorClass::InvalidEndpoint,
         ErrorClass::TokenLifeTooShort,
         ErrorClass::DeadlineReached,
@@ -310,7 +328,9 @@ impl ErrorClass {
             | ErrorClass::ConcurrentRunsExceeded
             | ErrorClass::Service
             | ErrorClass::DeadlineReached
-            | ErrorClass::ConcurrentEdit => true,
+            | ErrorClass::ConcurrentEdit
+            // The update is idempotent: doing it again is safe.
+            | ErrorClass::UpdateNotVerified => true,
             ErrorClass::NoRegion
             | ErrorClass::InvalidSetting
             | ErrorClass::JobNotFound
@@ -356,6 +376,7 @@ impl Error {
             Error::NoJobsWithTags { .. } => ErrorClass::NoJobsWithTags,
             Error::NoJobsAllowed { .. } => ErrorClass::NoJobsAllowed,
             Error::ConcurrentEdit { .. } => ErrorClass::ConcurrentEdit,
+            Error::UpdateNotVerified { .. } => ErrorClass::UpdateNotVerified,
             // The host is ours to check: a bad setting, never a service
             // failure (and never retryable).
             Error::VpcEndpoint(VpcEndpointError::InvalidHost { .. }) => ErrorClass::InvalidSetting,
@@ -485,6 +506,7 @@ mod tests {
                 ErrorClass::Unreachable,
                 ErrorClass::Service,
                 ErrorClass::ConcurrentEdit,
+                ErrorClass::UpdateNotVerified,
                 ErrorClass::DeadlineReached,
             ]
         );

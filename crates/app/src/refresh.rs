@@ -225,7 +225,12 @@ async fn refresh_one(
     // Verify: the job must now be exactly what we wrote. Anything else means
     // someone changed it after our read (their edit may have been replaced
     // by ours, or ours by theirs): a conflict, never "refreshed".
-    let after = read().await?;
+    let after = read().await.map_err(|e| Error::UpdateNotVerified {
+        job: name.to_owned(),
+        done: "refreshed",
+        command: "refresh",
+        source: Box::new(e),
+    })?;
     let changed = changed_fields(&expected, &after.definition);
     if !changed.is_empty() {
         return Err(Error::ConcurrentEdit {

@@ -589,11 +589,17 @@ pub async fn mirror(
             .update_job(snapshot, defaults.clone())
             .await
             .map_err(|e| Error::from_update(e, cx))?;
-        let after = services
-            .glue
-            .get_job_snapshot(name)
-            .await
-            .map_err(|e| Error::from_aws(e, cx))?;
+        let after =
+            services
+                .glue
+                .get_job_snapshot(name)
+                .await
+                .map_err(|e| Error::UpdateNotVerified {
+                    job: name.to_owned(),
+                    done: "bound",
+                    command: "wheelhouse",
+                    source: Box::new(Error::from_aws(e, cx)),
+                })?;
         let changed: Vec<String> = plan
             .arguments
             .iter()

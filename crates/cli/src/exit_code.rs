@@ -106,6 +106,15 @@ pub enum Exit {
     /// Look at the job's definition (their edit may have been replaced by
     /// ours, or ours by theirs; see docs/refresh.md), then run refresh again.
     RefreshConflict = 16,
+    /// `refresh` (or `wheelhouse --bind`): the job WAS updated (`UpdateJob`
+    /// succeeded), but reading it back to verify the update failed (the
+    /// message gives that read's error), and no job failed for another
+    /// reason. The job is not reported as refreshed (or bound).
+    ///
+    /// The job most likely holds the new arguments: check them (`aws glue
+    /// get-job --job-name JOB`), or run the same command again (it is
+    /// idempotent) once the read's cause is fixed.
+    UpdateNotVerified = 17,
     /// `lock` (and doctor's whole-tree check): the requirements do not
     /// resolve for the Glue runtime (a missing dependency, no wheel, a
     /// conflict with a package Glue provides); the message names it.
@@ -232,6 +241,7 @@ impl Exit {
             // --duration 0, or the clock).
             ErrorClass::TokenLifeTooShort => Exit::TokenLifeTooShort,
             ErrorClass::ConcurrentEdit => Exit::RefreshConflict,
+            ErrorClass::UpdateNotVerified => Exit::UpdateNotVerified,
             ErrorClass::JobNotSupported => Exit::JobNotSupported,
             ErrorClass::Unreachable | ErrorClass::DeadlineReached => Exit::Unreachable,
             ErrorClass::StartOutcomeUnknown => Exit::StartOutcomeUnknown,

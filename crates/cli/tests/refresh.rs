@@ -511,3 +511,90 @@ fn an_edit_between_our_read_and_our_update_is_kept() {
     );
     assert!(defaults[INSTALLER_OPTION].starts_with("--upgrade --index-url="));
 }
+
+#[test]
+fn a_failed_read_after_our_update_says_the_job_was_updated() {
+    use test_stack::{GlueFault, GlueFaultKind};
+    const UPDATE_NOT_VERIFIED: i32 = 17;
+    let stack = Stack::new();
+    let job = stack.spark_job(|j| j.default_argument(INSTALLER_OPTION, "--upgrade"));
+    // Our UpdateJob is applied and its answer held for 2 s; meanwhile the
+    // next GetJob about the job (our verifying read) is made to fail.
+    stack.moto.inject_glue_fault(
+        &GlueFault::new(
+            "UpdateJob",
+            &job,
+            GlueFaultKind::Delay(std::time::Duration::from_secs(2)),
+            1,
+        )
+        .after(),
+    );
+    let run = std::thread::scope(|scope| {
+        let cli = scope.spawn(|| refresh(&stack, &["--job", &job, "--output", "json"]));
+        wait_until("our update is in place", || {
+            default_option(&stack, &job).contains("--index-url=")
+        });
+        stack.moto.inject_glue_fault(&GlueFault::new(
+            "GetJob",
+            &job,
+            GlueFaultKind::AccessDenied,
+            1,
+        ));
+        cli.join().unwrap()
+    });
+    stack.moto.clear_glue_faults(&job);
+    run.assert_code(UPDATE_NOT_VERIFIED);
+    stack.assert_no_token(&run.both(), "refresh output");
+    let body = run.json();
+    assert_eq!(body["refreshed"], 0, "{body}");
+    assert_eq!(body["jobs"][0]["status"], "unverified", "{body}");
+    let error = body["jobs"][0]["error"].as_str().unwrap();
+    assert!(
+        error.contains(&job)
+            && error.contains("WAS updated")
+            && error.contains("glue:GetJob")
+            && error.contains("idempotent"),
+        "{error}"
+    );
+    // It was: the job holds the fresh index URL.
+    assert!(default_option(&stack, &job).starts_with("--upgrade --index-url="));
+
+    // In text, the same words, and the summary refreshes nothing.
+    let job = stack.spark_job(|j| j.default_argument(INSTALLER_OPTION, "--upgrade"));
+    stack.moto.inject_glue_fault(
+        &GlueFault::new(
+            "UpdateJob",
+            &job,
+            GlueFaultKind::Delay(std::time::Duration::from_secs(2)),
+            1,
+        )
+        .after(),
+    );
+    let run = std::thread::scope(|scope| {
+        let cli = scope.spawn(|| refresh(&stack, &["--job", &job]));
+        wait_until("our update is in place", || {
+            default_option(&stack, &job).contains("--index-url=")
+        });
+        stack.moto.inject_glue_fault(&GlueFault::new(
+            "GetJob",
+            &job,
+            GlueFaultKind::AccessDenied,
+            1,
+        ));
+        cli.join().unwrap()
+    });
+    stack.moto.clear_glue_faults(&job);
+    run.assert_code(UPDATE_NOT_VERIFIED);
+    stack.assert_no_token(&run.both(), "refresh output");
+    assert!(
+        run.stdout
+            .contains(&format!("unverified {job}: job {job:?} WAS updated")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("0 of 1 jobs refreshed"),
+        "{}",
+        run.stderr
+    );
+}

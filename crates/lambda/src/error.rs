@@ -237,6 +237,7 @@ pub fn class_error_type(class: ErrorClass) -> &'static str {
         ErrorClass::NoJobsWithTags => "NoJobsWithTags",
         ErrorClass::NoJobsAllowed => "NoJobsAllowed",
         ErrorClass::ConcurrentEdit => "ConcurrentEdit",
+        ErrorClass::UpdateNotVerified => "UpdateNotVerified",
         // Only `lock` (the CLI) makes these; the function never locks.
         ErrorClass::ResolutionFailed
         | ErrorClass::UvUnavailable
@@ -401,6 +402,10 @@ fn class_doc(class: ErrorClass) -> Option<(&'static str, &'static str)> {
         ErrorClass::ConcurrentEdit => (
             "(per job, in `RefreshIncomplete`) someone changed the job during its refresh (the message names what changed, never values)",
             "refresh again",
+        ),
+        ErrorClass::UpdateNotVerified => (
+            "(per job, in `RefreshIncomplete`) the job WAS updated (`UpdateJob` succeeded), but the read that verifies the update failed (the message gives that read's error); it is not reported as refreshed",
+            "read the job to check its arguments, or refresh again (idempotent)",
         ),
         ErrorClass::InvalidEndpoint => (
             "CodeArtifact's repository endpoint gave no usable index URL",

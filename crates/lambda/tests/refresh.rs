@@ -405,3 +405,57 @@ fn a_refresh_still_running_at_the_deadline_ends_with_a_retryable_error() {
     assert!(err.is_retryable());
     assert!(err.to_string().contains("idempotent"), "{err}");
 }
+
+#[test]
+fn a_failed_read_after_the_update_says_the_job_was_updated() {
+    let stack = Stack::new();
+    let a = job(&stack, "ru", &[]);
+    let state = refreshing_state(&stack, "ru-*");
+    // The UpdateJob is applied and its answer held for 2 s; meanwhile the
+    // next GetJob about the job (the verifying read) is made to fail.
+    stack.moto.inject_glue_fault(
+        &GlueFault::new(
+            "UpdateJob",
+            &a,
+            GlueFaultKind::Delay(Duration::from_secs(2)),
+            1,
+        )
+        .after(),
+    );
+    let err = std::thread::scope(|scope| {
+        let invocation = scope.spawn(|| call(&state, json!({"refresh": {"job_names": [a]}}), None));
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !installer_option(&stack, &a).contains("--index-url=") {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the update never landed"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        stack.moto.inject_glue_fault(&GlueFault::new(
+            "GetJob",
+            &a,
+            GlueFaultKind::AccessDenied,
+            1,
+        ));
+        invocation.join().unwrap()
+    })
+    .unwrap_err();
+    stack.moto.clear_glue_faults(&a);
+    assert_eq!(err.error_type(), "RefreshIncomplete", "{err}");
+    let HandlerError::RefreshIncomplete(failures) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(failures.refreshed, 0);
+    assert_eq!(failures.failed[0].error_type, "UpdateNotVerified");
+    assert!(failures.failed[0].retryable, "refreshing again is safe");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(": UpdateNotVerified: ")
+            && msg.contains("WAS updated")
+            && msg.contains("glue:GetJob"),
+        "{msg}"
+    );
+    stack.assert_no_token(&msg, "the error");
+    assert!(installer_option(&stack, &a).starts_with("--upgrade --index-url=http://aws:"));
+}

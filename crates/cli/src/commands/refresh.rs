@@ -99,17 +99,23 @@ pub async fn run(
         .all(|e| e.class() == ErrorClass::ConcurrentEdit)
     {
         Exit::RefreshConflict
+    } else if failures
+        .iter()
+        .all(|e| e.class() == ErrorClass::UpdateNotVerified)
+    {
+        Exit::UpdateNotVerified
     } else {
         Exit::SomeJobsFailed
     })
 }
 
 /// A failed job's status: `conflict` when someone else changed it during
-/// the refresh, else `failed`.
+/// the refresh, `unverified` when it was updated but the read that verifies
+/// the update failed, else `failed`.
 fn status_of(e: &Error) -> &'static str {
-    if e.class() == ErrorClass::ConcurrentEdit {
-        "conflict"
-    } else {
-        "failed"
+    match e.class() {
+        ErrorClass::ConcurrentEdit => "conflict",
+        ErrorClass::UpdateNotVerified => "unverified",
+        _ => "failed",
     }
 }

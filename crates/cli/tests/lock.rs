@@ -447,3 +447,41 @@ fn missing_or_old_uv_and_unsupported_glue_versions() {
     }
     assert!(!Path::new(&out).exists());
 }
+
+#[test]
+fn a_lock_asks_the_index_for_each_page_once() {
+    use codeartifact_emulator::Operation;
+    let stack = Stack::new();
+    publish_tree(&stack);
+    let job = stack.spark_job(|j| {
+        j.glue_version(Some("5.0"))
+            .default_argument("--additional-python-modules", "acme-tools==1.2.0")
+    });
+    let out = lock_file("once");
+    let before = stack.emulator.requests().len();
+    let run = stack.lock(&job, &out, &[], &[]);
+    run.assert_code(0);
+    let pages: Vec<String> = stack.emulator.requests()[before..]
+        .iter()
+        .filter(|r| r.operation == Operation::Index && r.path.ends_with('/'))
+        .map(|r| r.path.clone())
+        .collect();
+    // uv runs twice (the lock, then the graph); the second run reads the
+    // first one's cache offline.
+    let mut unique = pages.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(pages.len(), unique.len(), "a page asked twice: {pages:?}");
+    for project in ["acme-tools", "acme-core", "acme-util"] {
+        assert!(
+            pages
+                .iter()
+                .any(|p| p.ends_with(&format!("/simple/{project}/"))),
+            "{pages:?}"
+        );
+    }
+    let lock = std::fs::read_to_string(&out).unwrap();
+    for project in ["acme-tools", "acme-core", "acme-util"] {
+        assert!(lock.contains(&format!("name = \"{project}\"")), "{lock}");
+    }
+}

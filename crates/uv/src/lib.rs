@@ -20,7 +20,9 @@
 //!   temporary folder;
 //! - a second, pinned run with `--annotation-style line` gives the
 //!   dependency graph (uv's `pylock.toml` has none), from which the lock's
-//!   install order comes.
+//!   install order comes. It runs `--offline` on the first run's cache, so
+//!   the index is asked once per page and file, not twice (online again
+//!   only if the cache lacks something).
 //!
 //! uv's errors are read into a [`Failure`] (missing package, no wheel, a
 //! conflict with a provided package) and redacted: no token or index URL
@@ -278,7 +280,20 @@ impl Uv {
             "--annotation-style".into(),
             "line".into(),
         ]);
-        let annotated = self.run(&common, request, &cache).await?;
+        // Offline, from the cache run 1 filled: an index without HTTP
+        // freshness headers (the emulator's, and CodeArtifact's as far as
+        // we know) would otherwise be fetched again page by page and file
+        // by file, doubling the index requests. Should the cache lack
+        // something, the same run goes online.
+        let mut offline = common.clone();
+        offline.push("--offline".into());
+        let annotated = match self.run(&offline, request, &cache).await {
+            Ok(annotated) => annotated,
+            Err(err) => {
+                tracing::debug!(error = %err, "uv's offline run failed; running it online");
+                self.run(&common, request, &cache).await?
+            }
+        };
         let graph = parse_annotated(&annotated)?;
 
         let mut dependencies: BTreeMap<PackageName, Vec<PackageName>> = BTreeMap::new();

@@ -280,96 +280,47 @@ impl PackageIndex {
         url: &Url,
         max_bytes: u64,
     ) -> Result<Bytes, IndexError> {
-        let origin = index.without_credentials().origin();
-        if url.origin() != origin {
+        if url.origin() != index.without_credentials().origin() {
             return Err(IndexError::BadFileUrl(format!(
                 "the file link points to {} instead of the index's host",
                 url.host_str().unwrap_or("no host")
             )));
         }
-        let authorization = basic_authorization(token)?;
-        let mut url = url.clone();
-        let mut on_index = true;
-        for _ in 0..=MAX_REDIRECTS {
-            let mut request = Request::get(url.as_str()).header(
-                header::USER_AGENT,
-                concat!("glue-codeartifact/", env!("CARGO_PKG_VERSION")),
-            );
-            // The token goes only where the index is.
+        let (response, on_index) = self
+            .get(index, token, url.clone(), None, Redirects::AnyHost)
+            .await?;
+        let status = response.status();
+        if !status.is_success() {
+            let status = status.as_u16();
             if on_index {
-                request = request.header(header::AUTHORIZATION, authorization.clone());
-            }
-            let request = request
-                .body(Empty::<Bytes>::new())
-                .map_err(|_| IndexError::Transport("cannot build the file request".into()))?;
-            let response = self
-                .client
-                .request(request)
-                .await
-                .map_err(|e| request_failed(&e))?;
-            let status = response.status();
-            if status.is_redirection() {
-                let location = response
-                    .headers()
-                    .get(header::LOCATION)
-                    .and_then(|v| v.to_str().ok())
-                    .ok_or(IndexError::Status {
-                        status: status.as_u16(),
-                    })?;
-                let next = url
-                    .join(location)
-                    .map_err(|e| IndexError::Transport(format!("bad redirect: {e}")))?;
-                if !matches!(next.scheme(), "http" | "https") {
-                    return Err(IndexError::BadFileUrl(format!(
-                        "the index redirected the download to a {} URL",
-                        next.scheme()
-                    )));
-                }
-                on_index = on_index && next.origin() == origin;
-                tracing::debug!(
-                    status = status.as_u16(),
-                    host = next.host_str().unwrap_or_default(),
-                    with_token = on_index,
-                    "download redirected"
-                );
-                url = next;
-                continue;
-            }
-            if !status.is_success() {
-                let status = status.as_u16();
-                if on_index {
-                    return Err(match status {
-                        404 => IndexError::NotFound,
-                        401 | 403 => IndexError::Refused { status },
-                        _ => IndexError::Status { status },
-                    });
-                }
-                let body = Limited::new(response.into_body(), 64 * 1024)
-                    .collect()
-                    .await
-                    .map(|b| b.to_bytes())
-                    .unwrap_or_default();
-                return Err(IndexError::Storage {
-                    status,
-                    code: s3_error_code(&body),
+                return Err(match status {
+                    404 => IndexError::NotFound,
+                    401 | 403 => IndexError::Refused { status },
+                    _ => IndexError::Status { status },
                 });
             }
-            let limit = usize::try_from(max_bytes).unwrap_or(usize::MAX);
-            return Limited::new(response.into_body(), limit)
+            let body = Limited::new(response.into_body(), 64 * 1024)
                 .collect()
                 .await
-                .map(http_body_util::Collected::to_bytes)
-                .map_err(|e| {
-                    if e.is::<http_body_util::LengthLimitError>() {
-                        IndexError::FileTooLarge { limit: max_bytes }
-                    } else {
-                        IndexError::Transport(e.to_string())
-                    }
-                });
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            return Err(IndexError::Storage {
+                status,
+                code: s3_error_code(&body),
+            });
         }
-        Err(IndexError::Transport(format!(
-            "more than {MAX_REDIRECTS} redirects"
-        )))
+        let limit = usize::try_from(max_bytes).unwrap_or(usize::MAX);
+        Limited::new(response.into_body(), limit)
+            .collect()
+            .await
+            .map(http_body_util::Collected::to_bytes)
+            .map_err(|e| {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    IndexError::FileTooLarge { limit: max_bytes }
+                } else {
+                    IndexError::Transport(e.to_string())
+                }
+            })
     }
 
     async fn fetch(
@@ -378,91 +329,141 @@ impl PackageIndex {
         token: &AuthToken,
         project: &str,
     ) -> Result<ProjectPage, IndexError> {
-        let base = index.without_credentials();
-        let mut url = project_url(index, project)?;
-        let authorization = basic_authorization(token)?;
         let accept = match self.format {
             PageFormat::PreferJson => ACCEPT_JSON_FIRST,
             PageFormat::Html => ACCEPT_HTML,
         };
+        let url = project_url(index, project)?;
+        let (response, _) = self
+            .get(index, token, url, Some(accept), Redirects::IndexOnly)
+            .await?;
+        let status = response.status();
+        match status {
+            StatusCode::NOT_FOUND => return Err(IndexError::NotFound),
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                return Err(IndexError::Refused {
+                    status: status.as_u16(),
+                });
+            }
+            s if !s.is_success() => return Err(IndexError::Status { status: s.as_u16() }),
+            _ => {}
+        }
+        let is_json = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| {
+                let ct = ct.trim().to_ascii_lowercase();
+                ct.starts_with("application/vnd.pypi.simple.v1+json")
+                    || ct.starts_with("application/vnd.pypi.simple.latest+json")
+                    || ct.starts_with("application/json")
+            });
+        let body = Limited::new(response.into_body(), MAX_PAGE_BYTES)
+            .collect()
+            .await
+            .map_err(|e| {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    IndexError::TooLarge
+                } else {
+                    IndexError::Transport(e.to_string())
+                }
+            })?
+            .to_bytes();
+        if is_json {
+            Ok(ProjectPage::from_json(&body)?)
+        } else {
+            Ok(ProjectPage::from_html(&String::from_utf8_lossy(&body)))
+        }
+    }
+
+    /// GETs `url` (on `index`'s origin), following at most [`MAX_REDIRECTS`]
+    /// redirects as `redirects` allows, and returns the first response that
+    /// is not a redirect, with whether it came from the index's origin. The
+    /// token (`Authorization: Basic`) goes only to the index's origin.
+    async fn get(
+        &self,
+        index: &IndexUrl,
+        token: &AuthToken,
+        mut url: Url,
+        accept: Option<&'static str>,
+        redirects: Redirects,
+    ) -> Result<(http::Response<hyper::body::Incoming>, bool), IndexError> {
+        let origin = index.without_credentials().origin();
+        let authorization = basic_authorization(token)?;
+        let mut on_index = true;
         for _ in 0..=MAX_REDIRECTS {
-            let request = Request::get(url.as_str())
-                .header(header::ACCEPT, accept)
-                .header(header::AUTHORIZATION, authorization.clone())
-                .header(
-                    header::USER_AGENT,
-                    concat!("glue-codeartifact/", env!("CARGO_PKG_VERSION")),
-                )
+            let mut request = Request::get(url.as_str()).header(
+                header::USER_AGENT,
+                concat!("glue-codeartifact/", env!("CARGO_PKG_VERSION")),
+            );
+            if let Some(accept) = accept {
+                request = request.header(header::ACCEPT, accept);
+            }
+            if on_index {
+                request = request.header(header::AUTHORIZATION, authorization.clone());
+            }
+            let request = request
                 .body(Empty::<Bytes>::new())
-                .map_err(|e| IndexError::Transport(e.to_string()))?;
+                .map_err(|_| IndexError::Transport("cannot build the request".into()))?;
             let response = self
                 .client
                 .request(request)
                 .await
                 .map_err(|e| request_failed(&e))?;
             let status = response.status();
-            if status.is_redirection() {
-                let location = response
-                    .headers()
-                    .get(header::LOCATION)
-                    .and_then(|v| v.to_str().ok())
-                    .ok_or(IndexError::Status {
-                        status: status.as_u16(),
-                    })?;
-                let next = url
-                    .join(location)
-                    .map_err(|e| IndexError::Transport(format!("bad redirect: {e}")))?;
-                // The token goes only where the index is.
-                if next.origin() != base.origin() {
+            if !status.is_redirection() {
+                return Ok((response, on_index));
+            }
+            let location = response
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .ok_or(IndexError::Status {
+                    status: status.as_u16(),
+                })?;
+            let next = url
+                .join(location)
+                .map_err(|e| IndexError::Transport(format!("bad redirect: {e}")))?;
+            match redirects {
+                Redirects::IndexOnly if next.origin() != origin => {
                     return Err(IndexError::Transport(format!(
                         "the index redirected to another host ({})",
                         next.host_str().unwrap_or_default()
                     )));
                 }
-                url = next;
-                continue;
-            }
-            match status {
-                StatusCode::NOT_FOUND => return Err(IndexError::NotFound),
-                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                    return Err(IndexError::Refused {
-                        status: status.as_u16(),
-                    });
+                Redirects::AnyHost if !matches!(next.scheme(), "http" | "https") => {
+                    return Err(IndexError::BadFileUrl(format!(
+                        "the index redirected the download to a {} URL",
+                        next.scheme()
+                    )));
                 }
-                s if !s.is_success() => return Err(IndexError::Status { status: s.as_u16() }),
                 _ => {}
             }
-            let is_json = response
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|ct| {
-                    let ct = ct.trim().to_ascii_lowercase();
-                    ct.starts_with("application/vnd.pypi.simple.v1+json")
-                        || ct.starts_with("application/vnd.pypi.simple.latest+json")
-                        || ct.starts_with("application/json")
-                });
-            let body = Limited::new(response.into_body(), MAX_PAGE_BYTES)
-                .collect()
-                .await
-                .map_err(|e| {
-                    if e.is::<http_body_util::LengthLimitError>() {
-                        IndexError::TooLarge
-                    } else {
-                        IndexError::Transport(e.to_string())
-                    }
-                })?
-                .to_bytes();
-            return if is_json {
-                Ok(ProjectPage::from_json(&body)?)
-            } else {
-                Ok(ProjectPage::from_html(&String::from_utf8_lossy(&body)))
-            };
+            on_index = on_index && next.origin() == origin;
+            tracing::debug!(
+                status = status.as_u16(),
+                host = next.host_str().unwrap_or_default(),
+                with_token = on_index,
+                "index request redirected"
+            );
+            url = next;
         }
         Err(IndexError::Transport(format!(
             "more than {MAX_REDIRECTS} redirects"
         )))
     }
+}
+
+/// Where [`PackageIndex::get`] follows a redirect.
+#[derive(Clone, Copy, Debug)]
+enum Redirects {
+    /// Only within the index's origin (a project page): the page must come
+    /// from the index itself.
+    IndexOnly,
+    /// To any http(s) URL (a file: CodeArtifact answers a download with a
+    /// 307 to a presigned S3 URL), which gets no `Authorization`: S3 refuses
+    /// a second credential and must not see the token.
+    AnyHost,
 }
 
 /// The project page URL of `project` (PEP 503-normalized) on `index`,

@@ -315,6 +315,11 @@ impl fmt::Display for TokenStyle {
     }
 }
 
+// These three copy the patterns of CodeArtifact's API model, as
+// `glue_codeartifact_domain::names` does, on purpose: the emulator stands in
+// for AWS and does not depend on the code it tests, so a wrong rule in our
+// domain crate is refused here (as AWS would refuse it) instead of agreed with.
+
 /// `[0-9]{12}`, CodeArtifact's `AccountId`.
 pub(crate) fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())

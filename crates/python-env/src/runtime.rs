@@ -253,12 +253,13 @@ const GLUE_LIBS_6_0: Source = Source {
     url: "https://github.com/awslabs/aws-glue-libs/blob/main/base-requirements.txt",
     section: "branch main (Glue 6.0), commit a9e087b",
 };
+const ADD_JOB_PYTHON: &str = "https://docs.aws.amazon.com/glue/latest/dg/add-job-python.html";
 const PYTHON_SHELL_LIBRARIES: Source = Source {
-    url: "https://docs.aws.amazon.com/glue/latest/dg/add-job-python.html",
+    url: ADD_JOB_PYTHON,
     section: "Supported libraries for Python shell jobs (#python-shell-supported-library)",
 };
 const PYTHON_SHELL_OWN: Source = Source {
-    url: "https://docs.aws.amazon.com/glue/latest/dg/add-job-python.html",
+    url: ADD_JOB_PYTHON,
     section: "Providing your own Python library",
 };
 

@@ -9,6 +9,15 @@ use glue_codeartifact_domain::{
     repository_endpoint::EndpointType,
 };
 
+/// `refresh --duration`'s variable, the same as the Lambda function's
+/// refresh setting.
+pub const REFRESH_DURATION_ENV: &str = "GLUE_CODEARTIFACT_REFRESH_DURATION";
+/// `start`'s, `doctor`'s and `index-url`'s `--duration` (and the Lambda
+/// function's start setting). Before `refresh --duration` read
+/// [`REFRESH_DURATION_ENV`], it read this one, which still sets it as a
+/// deprecated fallback ([`crate::config::refresh_duration_fallback`]).
+pub const DURATION_ENV: &str = "GLUE_CODEARTIFACT_DURATION";
+
 /// `--version`: the crate version and the git commit it was built from.
 pub const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
@@ -288,10 +297,11 @@ pub struct StartArgs {
     #[command(flatten)]
     pub repository: RepositoryArgs,
 
-    /// Token duration (how long a minted token lives): 0 (as long as the caller's credentials) or 15m to 12h
-    /// (`900`, `15m`, `1h`, `12h`). It must outlast the run's start-up and
-    /// any Glue retry, which reuse the same arguments.
-    #[arg(long, env = "GLUE_CODEARTIFACT_DURATION", default_value = "1h")]
+    /// Token duration (how long a minted token lives): 0 (as long as the
+    /// caller's credentials) or 15m to 12h (`900`, `15m`, `1h`, `12h`). It
+    /// must outlast the run's start-up and any Glue retry, which reuse the
+    /// same arguments.
+    #[arg(long, env = DURATION_ENV, default_value = "1h")]
     pub duration: TokenDuration,
 
     /// How pip gets the repository: as the only index (index-url), or beside
@@ -361,7 +371,7 @@ pub struct IndexUrlArgs {
     pub repository: RepositoryArgs,
 
     /// Token duration (how long a minted token lives): 0 or 15m to 12h.
-    #[arg(long, env = "GLUE_CODEARTIFACT_DURATION", default_value = "15m")]
+    #[arg(long, env = DURATION_ENV, default_value = "15m")]
     pub duration: TokenDuration,
 
     /// Package format of the index.
@@ -390,9 +400,12 @@ pub struct RefreshArgs {
     #[command(flatten)]
     pub repository: RepositoryArgs,
 
-    /// Token duration (how long a minted token lives): 0 or 15m to 12h. It must outlast the time until the
-    /// next refresh plus a run's start-up.
-    #[arg(long, env = "GLUE_CODEARTIFACT_DURATION", default_value = "12h")]
+    /// Duration of the token written into the jobs (how long it lives): 0 or
+    /// 15m to 12h. It must outlast the time until the next refresh plus a run's
+    /// start-up. Read from GLUE_CODEARTIFACT_REFRESH_DURATION, as the Lambda
+    /// function's refresh does (GLUE_CODEARTIFACT_DURATION, the duration of
+    /// `start`'s token, is read here only as a deprecated fallback).
+    #[arg(long, env = REFRESH_DURATION_ENV, default_value = "12h")]
     pub duration: TokenDuration,
 
     /// How pip gets the repository.
@@ -483,7 +496,7 @@ pub struct DoctorArgs {
     /// The token duration `start` would use, to check against the job's
     /// Timeout and MaxRetries: 0 or 15m to 12h. (Doctor's own token, for
     /// reading the index, lives 15 minutes.)
-    #[arg(long, env = "GLUE_CODEARTIFACT_DURATION", default_value = "1h")]
+    #[arg(long, env = DURATION_ENV, default_value = "1h")]
     pub duration: TokenDuration,
 
     /// How pip would get the repository: as the only index (index-url), or

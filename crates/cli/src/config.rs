@@ -34,6 +34,8 @@ use std::{
 
 use serde::Deserialize;
 
+use crate::cli::{DURATION_ENV, REFRESH_DURATION_ENV};
+
 /// `GLUE_CODEARTIFACT_CONFIG`.
 pub const CONFIG_ENV: &str = "GLUE_CODEARTIFACT_CONFIG";
 /// `GLUE_CODEARTIFACT_CONFIG_PROFILE`.
@@ -220,6 +222,37 @@ pub fn apply(mut command: clap::Command, profile: &Profile) -> clap::Command {
         command = command.mut_arg("profile", |a| a.default_value(aws_profile));
     }
     command
+}
+
+/// The deprecated fallback for `refresh --duration`: while
+/// [`REFRESH_DURATION_ENV`] is unset, a set [`DURATION_ENV`] (which
+/// `refresh` read before) becomes the flag's default, above the config file
+/// as it was. Returns the value it applied, so that `main` warns when the
+/// parsed `--duration` came from it.
+pub fn refresh_duration_fallback(
+    command: clap::Command,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> (clap::Command, Option<String>) {
+    let set = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+    if set(REFRESH_DURATION_ENV).is_some() {
+        return (command, None);
+    }
+    let Some(value) = set(DURATION_ENV) else {
+        return (command, None);
+    };
+    let fallback = value.clone();
+    let command = command.mut_subcommand("refresh", |sub| {
+        sub.mut_arg("duration", |a| a.default_value(fallback))
+    });
+    (command, Some(value))
+}
+
+/// The warning `main` prints when `refresh --duration` came from the
+/// deprecated fallback.
+pub fn refresh_duration_warning() -> String {
+    format!(
+        "warning: {DURATION_ENV} set `refresh --duration`, a deprecated fallback: set {REFRESH_DURATION_ENV} for refresh (as the Lambda function reads it); {DURATION_ENV} is the duration of start's, doctor's and index-url's token, and will stop setting refresh's in a future release"
+    )
 }
 
 #[cfg(test)]

@@ -16,12 +16,24 @@ fn main() -> ExitCode {
             return Exit::Usage.into();
         }
     };
-    let matches = config::apply(Cli::command(), &loaded.profile).get_matches_from(args);
+    let (command, refresh_fallback) =
+        config::refresh_duration_fallback(config::apply(Cli::command(), &loaded.profile), |name| {
+            std::env::var(name).ok()
+        });
+    let matches = command.get_matches_from(args);
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(err) => err.exit(),
     };
     logging::init(cli.verbose);
+    if refresh_fallback.is_some()
+        && matches
+            .subcommand_matches("refresh")
+            .and_then(|m| m.value_source("duration"))
+            == Some(clap::parser::ValueSource::DefaultValue)
+    {
+        glue_codeartifact::say!("{}", config::refresh_duration_warning());
+    }
     if let Some(file) = &loaded.file {
         tracing::info!(file = %file.display(), profile = %cli.config_profile, "config file");
     }

@@ -598,3 +598,75 @@ fn a_failed_read_after_our_update_says_the_job_was_updated() {
         run.stderr
     );
 }
+
+/// `refresh --duration` reads `GLUE_CODEARTIFACT_REFRESH_DURATION`, the
+/// Lambda function's refresh setting; `GLUE_CODEARTIFACT_DURATION` (start's
+/// duration, which refresh read before) sets it only as a deprecated
+/// fallback, with a warning.
+#[test]
+fn the_duration_comes_from_refresh_duration_and_the_old_name_is_a_warned_fallback() {
+    let stack = Stack::new();
+    let job = stack.spark_job(|j| j);
+    let left = |run: &crate::util::Run| {
+        run.assert_code(0);
+        let expiration =
+            humantime::parse_rfc3339(run.json()["token_expiration"].as_str().unwrap()).unwrap();
+        expiration
+            .duration_since(std::time::SystemTime::now())
+            .unwrap()
+            .as_secs()
+    };
+    let args = [
+        "refresh",
+        "--domain",
+        DOMAIN,
+        "--repository",
+        REPOSITORY,
+        "--job",
+        &job,
+        "--dry-run",
+        "--output",
+        "json",
+    ];
+    let deprecated = "GLUE_CODEARTIFACT_DURATION set `refresh --duration`, a deprecated fallback";
+
+    // Neither: the 12h default.
+    let run = stack.cli(&args);
+    assert!(left(&run) > 11 * 3600, "default 12h");
+    assert!(!run.stderr.contains("deprecated"), "{}", run.stderr);
+
+    // The new name wins over start's duration, silently.
+    let run = stack.cli_env(
+        &args,
+        &[
+            ("GLUE_CODEARTIFACT_REFRESH_DURATION", "2h"),
+            ("GLUE_CODEARTIFACT_DURATION", "15m"),
+        ],
+    );
+    let secs = left(&run);
+    assert!(
+        (6600..=7200).contains(&secs),
+        "2h from REFRESH_DURATION: {secs}"
+    );
+    assert!(!run.stderr.contains("deprecated"), "{}", run.stderr);
+
+    // Only the old name: still used, with one warning naming the new one.
+    let run = stack.cli_env(&args, &[("GLUE_CODEARTIFACT_DURATION", "15m")]);
+    assert!(left(&run) <= 900, "15m from the fallback");
+    assert_eq!(run.stderr.matches(deprecated).count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("set GLUE_CODEARTIFACT_REFRESH_DURATION"),
+        "{}",
+        run.stderr
+    );
+    stack.assert_no_token(&run.both(), "refresh with the deprecated fallback");
+
+    // A flag beats both, and the fallback is not used, so no warning.
+    let mut with_flag = args.to_vec();
+    with_flag.extend(["--duration", "1h"]);
+    let run = stack.cli_env(&with_flag, &[("GLUE_CODEARTIFACT_DURATION", "15m")]);
+    let secs = left(&run);
+    assert!((3000..=3600).contains(&secs), "1h from the flag: {secs}");
+    assert!(!run.stderr.contains("deprecated"), "{}", run.stderr);
+}

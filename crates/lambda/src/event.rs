@@ -70,7 +70,7 @@ pub struct StartEvent {
     #[serde(default)]
     #[cfg_attr(feature = "schema", schemars(transform = schema::run_arguments))]
     pub arguments: BTreeMap<String, String>,
-    /// The duration of this run.s token: `0`, or 900 to 43200 seconds, as
+    /// The duration of this run's token: `0`, or 900 to 43200 seconds, as
     /// seconds (`"3600"`) or a human form (`"15m"`, `"1h"`, `"12h"`). Only if
     /// `GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES` lists `duration`; null
     /// means the deployment's `GLUE_CODEARTIFACT_DURATION`.

@@ -1,23 +1,25 @@
 //! Check a job before it runs (`glue-codeartifact doctor`, and
-//! `start --preflight`).
+//! `start --preflight`, which runs these checks on what the start reads:
+//! [`crate::start::start_preflighted`]).
 //!
-//! `GetJob` and `GetRepositoryEndpoint` run concurrently. A job bound to a
-//! wheelhouse (every module a content-addressed S3 wheel, `--no-index`)
-//! needs no token, so none is minted for it: its objects are read back from
-//! S3 (`HeadObject`, and `GetObject` where S3 stored no SHA-256), at most
-//! [`INDEX_CONCURRENCY`] at a time, and the rules of
+//! `GetJob`, `GetRepositoryEndpoint` and `GetAuthorizationToken` run
+//! concurrently ([`crate::mint`]): one round. A job bound to a wheelhouse
+//! (every module a content-addressed S3 wheel, `--no-index`) does not use
+//! the token, which is dropped unused (the price of the one round for a job
+//! on the live index; a failure to mint is then no finding): its objects
+//! are read back from S3 (`HeadObject`, and `GetObject` where S3 stored no
+//! SHA-256), at most [`INDEX_CONCURRENCY`] at a time, and the rules of
 //! [`glue_codeartifact_domain::preflight::bound`] judge options and tags.
-//! Any other job gets `GetAuthorizationToken` next (one round trip more
-//! than minting with the job read, the price of never minting a token that
-//! is not needed); then the rules of
-//! [`glue_codeartifact_domain::preflight`] run on the job, and the project
-//! page of every requirement in `--additional-python-modules` is read from
-//! the repository's index, at most [`INDEX_CONCURRENCY`] at a time.
+//! For any other job the rules of [`glue_codeartifact_domain::preflight`]
+//! run on the job, and the project page of every requirement in
+//! `--additional-python-modules` is read from the repository's index, at
+//! most [`INDEX_CONCURRENCY`] at a time: the second round.
 //!
 //! Doctor never starts a run. It mints a token of the shortest duration AWS
 //! allows (15 minutes) for its own index reads, whatever `--duration` says:
 //! the duration asked for is only judged, against the job's timeout and
-//! retries. What the user can fix comes back as findings, access denials
+//! retries. (A preflighted start reads the index with the start's own
+//! token, which its run then gets.) What the user can fix comes back as findings, access denials
 //! included; only failures that leave nothing to check (no credentials,
 //! region or network, throttling, a job that does not exist) are errors.
 
@@ -27,7 +29,7 @@ use futures_util::{StreamExt, stream};
 use glue_codeartifact_aws::{AwsError, AwsErrorKind, Operation, S3};
 use glue_codeartifact_domain::{
     duration::TokenDuration,
-    index_url::{IndexUrl, PackageFormat},
+    index_url::IndexUrl,
     installer_option::IndexMode,
     job::JobDefinition,
     preflight::{
@@ -57,6 +59,7 @@ use url::Url;
 use crate::{
     Error, RepositoryRef, Services,
     error::Context,
+    mint::{Answers, IssuedIndexUrl, Mint},
     package_index::{IndexError, PackageIndex, retrying},
     start::StartRequest,
     wheelhouse::{MAX_WHEEL_BYTES, to_hex},
@@ -108,81 +111,134 @@ impl From<&StartRequest> for DoctorRequest {
 }
 
 /// Checks `request.job` against the repository; never starts a run.
+///
+/// One round of AWS calls: `GetJob`, `GetRepositoryEndpoint` and a
+/// 15-minute `GetAuthorizationToken` run concurrently, so that checking a
+/// job on the live index costs two rounds (the reads, then its index
+/// pages). A job bound to a wheelhouse does not use the token: it is
+/// dropped unused, and a failure to mint it is not a finding.
 pub async fn doctor(services: &Services, request: &DoctorRequest) -> Result<Report, Error> {
+    let mint = Mint::new(services, &request.repository, TokenDuration::MIN).for_job(&request.job);
+    let (job, answers) = tokio::join!(services.glue.get_job(&request.job), mint.answers());
+    Ok(check(services, request, job, &mint, answers).await?.report)
+}
+
+/// doctor's report, and what it read: the job and the index URL (with the
+/// token it was checked with) that a preflighted start then uses.
+pub(crate) struct Checked {
+    /// The report.
+    pub report: Report,
+    /// The job, or why it could not be read (then a finding says so).
+    pub job: Result<JobDefinition, Error>,
+    /// The index URL, or why there is none (a finding says so, except for
+    /// a job bound to a wheelhouse, which needs none).
+    pub index: Result<IssuedIndexUrl, Error>,
+}
+
+/// doctor's checks on what was read: the job, and the endpoint and token
+/// of `mint` (which builds the index URL and, for a start, keeps the token
+/// in its cache). The index pages are read with that token.
+pub(crate) async fn check(
+    services: &Services,
+    request: &DoctorRequest,
+    job: Result<JobDefinition, AwsError>,
+    mint: &Mint<'_>,
+    answers: Answers,
+) -> Result<Checked, Error> {
+    let cx = Context {
+        job: Some(&request.job),
+        repository: &request.repository,
+        region: &services.region,
+    };
+    let mut findings = Vec::new();
+    let job = match job {
+        Ok(job) => Ok(job),
+        Err(err) => {
+            let error = Error::from_aws(err.clone(), cx);
+            aws_outcome::<JobDefinition>(Err(err), &mut findings, cx)?;
+            Err(error)
+        }
+    };
+    // Settled once (for a start, this keeps a minted token in the cache).
+    let built = answers.endpoint.is_ok() && answers.token.is_ok();
+    let index = match (&answers.endpoint, &answers.token) {
+        (Ok(endpoint), Ok(token)) => mint.settle(endpoint.clone(), token.clone()),
+        (Err(err), _) | (_, Err(err)) => Err(Error::from_aws(err.clone(), cx)),
+    };
+    let endpoint = aws_outcome(answers.endpoint.clone(), &mut findings, cx)?
+        .map(|endpoint| mint.reachable(endpoint))
+        .transpose()?;
+    if let Ok(bound_job) = &job
+        && let Some(objects) = modules_value(bound_job, &request.arguments)
+            .ok()
+            .and_then(bound_objects)
+    {
+        // Bound: the token is not used, and its failure is no finding.
+        let report =
+            bound_report(services, request, bound_job, objects, endpoint, findings).await?;
+        return Ok(Checked { report, job, index });
+    }
+    aws_outcome(answers.token.clone(), &mut findings, cx)?;
+    dedup_not_found(&mut findings);
+    // An index URL that cannot be built from the answers (a VPC endpoint
+    // host that does not fit, a token too short for a start) ends the
+    // check.
+    let index = if built { Ok(index?) } else { index };
+    let report = match &job {
+        Ok(job) => {
+            unbound_findings(services, request, job, index.as_ref().ok(), &mut findings).await?;
+            Report::new(&job.name, findings)
+        }
+        Err(_) => Report::new(&request.job, findings),
+    };
+    Ok(Checked { report, job, index })
+}
+
+/// The checks of a job on the live index: its environment, options and
+/// token life (pure rules), then every requirement's project page, read
+/// with the token of `index` (none when it could not be minted: the
+/// findings say why).
+async fn unbound_findings(
+    services: &Services,
+    request: &DoctorRequest,
+    job: &JobDefinition,
+    index: Option<&IssuedIndexUrl>,
+    findings: &mut Vec<Finding>,
+) -> Result<(), Error> {
     let repository = &request.repository;
     let cx = Context {
         job: Some(&request.job),
         repository,
         region: &services.region,
     };
-    let owner = repository.domain_owner.as_deref();
-    let format = PackageFormat::Pypi;
-    // The job first (with the endpoint, which needs no token): a job bound
-    // to a wheelhouse needs no token, so none is minted for it.
-    let (job, endpoint) = tokio::join!(
-        services.glue.get_job(&request.job),
-        services.codeartifact.get_repository_endpoint(
-            &repository.domain,
-            owner,
-            &repository.repository,
-            format,
-            repository.endpoint_type,
-        ),
-    );
-    let mut findings = Vec::new();
-    let job = aws_outcome(job, &mut findings, cx)?;
-    let endpoint = aws_outcome(endpoint, &mut findings, cx)?
-        .map(|endpoint| repository.reachable(endpoint))
-        .transpose()?;
-    if let Some(job) = &job
-        && let Some(objects) = modules_value(job, &request.arguments)
-            .ok()
-            .and_then(bound_objects)
-    {
-        return bound_report(services, request, job, objects, endpoint, findings).await;
-    }
-    let issued = services
-        .codeartifact
-        .get_authorization_token(&repository.domain, owner, TokenDuration::MIN)
-        .await;
-    let token = aws_outcome(issued, &mut findings, cx)?.map(|issued| issued.token);
-    dedup_not_found(&mut findings);
-    let index = match (&endpoint, &token) {
-        (Some(endpoint), Some(token)) => Some(IndexUrl::build(endpoint, token, format)?),
-        _ => None,
-    };
-    let Some(job) = job else {
-        return Ok(Report::new(&request.job, findings));
-    };
-
-    let environment = job_environment(&job);
+    let environment = job_environment(job);
     findings.extend(environment.findings);
     let Some(environment) = environment.environment else {
-        return Ok(Report::new(&job.name, findings));
+        return Ok(());
     };
     findings.extend(check_overridable(
-        &job,
+        job,
         environment.placement,
         &request.arguments,
     ));
     findings.extend(check_index_options(
-        &job,
+        job,
         environment.placement,
         &request.arguments,
         request.mode,
-        index.as_ref(),
+        index.map(|i| &i.url),
     ));
-    findings.push(check_token_life(&job, request.duration));
+    findings.push(check_token_life(job, request.duration));
 
-    let modules = match modules_value(&job, &request.arguments) {
+    let modules = match modules_value(job, &request.arguments) {
         Ok(modules) => modules,
         Err(missing) => {
             findings.push(missing);
-            return Ok(Report::new(&job.name, findings));
+            return Ok(());
         }
     };
     let mut items = parse_modules(modules, environment.placement);
-    if let Some(uri) = requirements_file(&job, &request.arguments) {
+    if let Some(uri) = requirements_file(job, &request.arguments) {
         let read = read_file(&services.s3, &uri)
             .await
             .map_err(|e| Error::from_aws(e, cx))?;
@@ -212,19 +268,22 @@ pub async fn doctor(services: &Services, request: &DoctorRequest) -> Result<Repo
             ),
         }
     }
-    let (Some(index), Some(token)) = (index, token) else {
+    let Some(IssuedIndexUrl {
+        url: index, token, ..
+    }) = index
+    else {
         // The access findings above say why the index cannot be read.
-        return Ok(Report::new(&job.name, findings));
+        return Ok(());
     };
     if requirements.is_empty() {
-        return Ok(Report::new(&job.name, findings));
+        return Ok(());
     }
 
     let client = match PackageIndex::new() {
         Ok(client) => client,
         Err(err) => {
-            findings.push(unreachable_finding(&index, &err, &[]));
-            return Ok(Report::new(&job.name, findings));
+            findings.push(unreachable_finding(index, &err, &[]));
+            return Ok(());
         }
     };
     let mut names: Vec<String> = requirements
@@ -234,7 +293,7 @@ pub async fn doctor(services: &Services, request: &DoctorRequest) -> Result<Repo
     names.sort();
     names.dedup();
     let pages: BTreeMap<String, Result<_, IndexError>> =
-        read_pages(&client, &index, &token, names).await;
+        read_pages(&client, index, &token.token, names).await;
 
     // CodeArtifact answers a refused token with 404, like a missing
     // project (astral-sh/uv#11899). A page read with the same token proves
@@ -317,22 +376,22 @@ pub async fn doctor(services: &Services, request: &DoctorRequest) -> Result<Repo
     }
     if let Some((_, err)) = unreachable.first() {
         let names: Vec<&str> = unreachable.iter().map(|(n, _)| n.as_str()).collect();
-        findings.push(unreachable_finding(&index, err, &names));
+        findings.push(unreachable_finding(index, err, &names));
     }
     if let WholeTree::Uv(uv) = &request.whole_tree {
         let roots: Vec<String> = requirements.iter().map(|(_, r)| r.to_string()).collect();
         findings.extend(
             crate::lock::whole_tree_findings(
                 uv.as_deref(),
-                &job,
+                job,
                 &roots,
-                &index,
+                index,
                 &repository.repository,
             )
             .await,
         );
     }
-    Ok(Report::new(&job.name, findings))
+    Ok(())
 }
 
 /// The report on a job bound to a wheelhouse: its options and wheel tags

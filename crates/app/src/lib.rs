@@ -2,7 +2,8 @@
 //! the AWS adapter.
 //!
 //! - [`start`]: start a Glue job run with a fresh index URL;
-//! - [`index_url`]: build the authenticated index URL alone;
+//! - [`mint`]: the one path from a repository to an index URL (endpoint and
+//!   token in one round trip), for every use case;
 //! - [`lock`]: resolve a job's whole tree for its Glue runtime into a PEP
 //!   751 lock (by uv), and doctor's whole-tree check;
 //! - [`doctor`]: check a job against the repository before it runs;
@@ -20,8 +21,8 @@
 
 pub mod doctor;
 pub mod error;
-pub mod index_url;
 pub mod lock;
+pub mod mint;
 pub mod package_index;
 pub mod refresh;
 pub mod start;

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 
 use glue_codeartifact_domain::{
     duration::TokenDuration,
-    index_url::{IndexUrl, PackageFormat},
+    index_url::IndexUrl,
     job::{IndexPlacement, JobDefinition},
     preflight::{
         CheckId, Finding,
@@ -37,7 +37,7 @@ use glue_codeartifact_python_env::{
 use glue_codeartifact_uv::{CompileRequest, Failure, ResolutionError, Uv, UvError};
 use pep508_rs::{PackageName, VersionOrUrl};
 
-use crate::{Error, RepositoryRef, Services, error::Context, index_url::index_url};
+use crate::{Error, RepositoryRef, Services, error::Context, mint::mint};
 
 /// The `--library-set` argument of Python shell jobs.
 pub const LIBRARY_SET: &str = "library-set";
@@ -315,13 +315,7 @@ pub async fn lock_with_job(
     }
     // Local checks first: uv must be there before a token is minted.
     let uv = Uv::locate(request.uv.as_deref()).await?;
-    let issued = index_url(
-        services,
-        repository,
-        TokenDuration::MIN,
-        PackageFormat::Pypi,
-    )
-    .await?;
+    let issued = mint(services, repository, TokenDuration::MIN).await?;
     let lock = resolve(
         &uv,
         &requirements,

@@ -14,21 +14,11 @@ use std::collections::BTreeMap;
 
 use futures_util::{StreamExt, stream};
 use glue_codeartifact_domain::{
-    duration::TokenDuration,
-    index_url::{IndexUrl, PackageFormat},
-    installer_option::IndexMode,
-    job::JobDefinition,
-    job_pattern::JobPatterns,
-    run_plan::plan_run,
-    secret::SecretText,
-    timestamp::TokenExpiration,
+    duration::TokenDuration, index_url::IndexUrl, installer_option::IndexMode, job::JobDefinition,
+    job_pattern::JobPatterns, run_plan::plan_run, secret::SecretText, timestamp::TokenExpiration,
 };
 
-use crate::{
-    Error, RepositoryRef, Services,
-    error::Context,
-    index_url::{IssuedIndexUrl, index_url},
-};
+use crate::{Error, RepositoryRef, Services, error::Context, mint::mint_for_a_start};
 
 /// Which jobs to refresh.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -146,9 +136,8 @@ pub async fn refresh(
                 .unwrap_or_default(),
         });
     }
-    let IssuedIndexUrl { url, expiration } =
-        index_url(services, repository, request.duration, PackageFormat::Pypi).await?;
-    crate::index_url::check_fresh_for_a_start(expiration)?;
+    let issued = mint_for_a_start(services, repository, request.duration).await?;
+    let (expiration, url) = (issued.expiration(), issued.url);
     tracing::info!(jobs = names.len(), "refreshing jobs with one token");
     let jobs = stream::iter(names)
         .map(|name| {

@@ -10,27 +10,33 @@
 //!
 //! Several jobs ([`start_many`]) share one token, and each job's run starts
 //! as soon as that job has been read.
+//!
+//! A preflighted start ([`start_preflighted`], [`start_many_preflighted`])
+//! runs `doctor`'s checks on what the start reads, with the start's token,
+//! so that each call is still made once.
 
 use std::{
+    future::Future,
     sync::Arc,
-    time::{Duration, Instant, SystemTime},
+    time::{Duration, Instant},
 };
 
-use futures_util::{FutureExt, future};
-use glue_codeartifact_aws::IssuedToken;
+use futures_util::{FutureExt, StreamExt, future, stream};
 use glue_codeartifact_domain::{
     duration::TokenDuration,
-    index_url::{IndexUrl, PackageFormat},
     installer_option::IndexMode,
     job::JobDefinition,
+    preflight::Report,
     run_plan::{RunArgument, RunPlan, plan_run},
     timestamp::TokenExpiration,
-    token_cache::{CachedToken, EndpointKey, MinTokenLife, TokenKey},
 };
 use tokio::sync::{Semaphore, watch};
 
 use crate::{
-    Error, RepositoryRef, Services, error::Context, index_url::IssuedIndexUrl,
+    Error, RepositoryRef, Services,
+    doctor::{DoctorRequest, check},
+    error::Context,
+    mint::{IssuedIndexUrl, Mint},
     warm_cache::WarmCache,
 };
 
@@ -119,118 +125,101 @@ async fn start_with(
     request: &StartRequest,
     deadline: Option<Instant>,
 ) -> Result<StartOutcome, Error> {
-    let repository = &request.repository;
     let cx = Context {
         job: Some(&request.job),
-        repository,
+        repository: &request.repository,
         region: &services.region,
     };
-    let owner = repository.domain_owner.as_deref();
-    let format = PackageFormat::Pypi;
-    let token_key = TokenKey::new(&repository.domain, owner, request.duration);
-    let endpoint_key = EndpointKey::new(&repository.domain, owner, &repository.repository, format);
-    let (cached_token, cached_endpoint) = match cache {
-        Some(cache) => {
-            cache.min_token_life().check_duration(request.duration)?;
-            let mut cache = cache.lock();
-            (
-                cache.token(&token_key, SystemTime::now()),
-                cache.endpoint(&endpoint_key).map(str::to_owned),
-            )
-        }
-        None => (None, None),
+    let mint = Mint::for_a_start(services, &request.repository, request.duration, cache)?
+        .for_job(&request.job);
+    let job = async {
+        services
+            .glue
+            .get_job(&request.job)
+            .await
+            .map_err(|e| Error::from_aws(e, cx))
     };
-    let token_cached = cached_token.is_some();
-    if let (Some(cache), true) = (cache, token_cached) {
-        cache.count_token_hit();
-    }
-    let endpoint_cached = cached_endpoint.is_some();
-    let endpoint = async {
-        match cached_endpoint {
-            Some(endpoint) => Ok(endpoint),
-            None => {
-                services
-                    .codeartifact
-                    .get_repository_endpoint(
-                        &repository.domain,
-                        owner,
-                        &repository.repository,
-                        format,
-                        repository.endpoint_type,
-                    )
-                    .await
-            }
-        }
-    };
-    let token = async {
-        match cached_token {
-            Some(cached) => Ok(IssuedToken {
-                token: cached.token,
-                expiration: cached.expiration,
-            }),
-            None => {
-                services
-                    .codeartifact
-                    .get_authorization_token(&repository.domain, owner, request.duration)
-                    .await
-            }
-        }
-    };
-    let reads = async { tokio::try_join!(services.glue.get_job(&request.job), endpoint, token) };
     let reading = Instant::now();
-    let reads = match deadline {
+    let (job, index) = by_deadline(deadline, &request.job, async {
+        tokio::try_join!(job, mint.run())
+    })
+    .await??;
+    let read = reading.elapsed();
+    plan_and_start(services, request, &request.job, job, &index, read, deadline).await
+}
+
+/// `reads`, abandoned at `deadline` with [`Error::DeadlineReached`]
+/// (nothing started).
+async fn by_deadline<T>(
+    deadline: Option<Instant>,
+    job: &str,
+    reads: impl Future<Output = T>,
+) -> Result<T, Error> {
+    match deadline {
         Some(deadline) => tokio::time::timeout_at(deadline.into(), reads)
             .await
             .map_err(|_| Error::DeadlineReached {
-                job: request.job.clone(),
-            })?,
-        None => reads.await,
-    };
-    let (job, endpoint, issued) = reads.map_err(|e| Error::from_aws(e, cx))?;
-    let read = reading.elapsed();
-    if cache.is_none() {
-        // With a warm cache, storing the token checks the cache's own rule.
-        crate::index_url::check_fresh_for_a_start(issued.expiration)?;
+                job: job.to_owned(),
+            }),
+        None => Ok(reads.await),
     }
-    if let Some(cache) = cache {
-        let now = SystemTime::now();
-        let mut locked = cache.lock();
-        if !endpoint_cached {
-            locked.store_endpoint(endpoint_key, endpoint.clone());
-        }
-        if !token_cached {
-            let minted = CachedToken {
-                token: issued.token.clone(),
-                expiration: issued.expiration,
-            };
-            locked.store_token(token_key, minted, now)?;
-        }
-        drop(locked);
-        tracing::info!(
-            job = %request.job,
-            cache = if token_cached { "hit" } else { "miss" },
-            endpoint_cached,
-            token_life_seconds = MinTokenLife::remaining(issued.expiration.as_system_time(), now).as_secs(),
-            "{}",
-            if token_cached { "token from the warm cache" } else { "token minted" }
-        );
-    }
-    let endpoint = repository.reachable(endpoint)?;
-    let index = IndexUrl::build(&endpoint, &issued.token, format)?;
-    let index = TokenIndex {
-        url: &index,
-        expiration: issued.expiration,
-        cached: token_cached,
-    };
-    plan_and_start(services, request, &request.job, job, index, read, deadline).await
 }
 
-/// The index URL a run gets, and what is known of its token.
-#[derive(Clone, Copy)]
-struct TokenIndex<'a> {
-    url: &'a IndexUrl,
-    expiration: TokenExpiration,
-    cached: bool,
+/// A start that `doctor` checked first (`start --preflight`, a Lambda event
+/// with `"preflight": true`).
+#[derive(Debug)]
+pub struct PreflightedStart {
+    /// doctor's report on the job, checked with the start's own token.
+    pub report: Report,
+    /// The start; `None` when the report has errors (nothing was started).
+    pub started: Option<Result<StartOutcome, Error>>,
+}
+
+/// Checks the job as `doctor` does, then starts it, doing each call once:
+/// `GetJob`, `GetRepositoryEndpoint` and `GetAuthorizationToken` (with the
+/// start's duration, or the warm cache's endpoint and token) run
+/// concurrently, doctor's rules run on that job and read the index with
+/// that token, and the run is started with that same index URL. Two rounds
+/// of AWS calls, as without the preflight, plus the index reads. A report
+/// with errors starts nothing. [`StartOutcome::rounds`]' `read` includes
+/// the checks.
+///
+/// With `deadline`, the reads and checks are abandoned at it with
+/// [`Error::DeadlineReached`] (nothing started), and `StartJobRun` is not
+/// retried or looked up past it.
+pub async fn start_preflighted(
+    services: &Services,
+    cache: Option<&WarmCache>,
+    request: &StartRequest,
+    deadline: Option<Instant>,
+) -> Result<PreflightedStart, Error> {
+    let mint = Mint::for_a_start(services, &request.repository, request.duration, cache)?
+        .for_job(&request.job);
+    let reading = Instant::now();
+    let checked = by_deadline(deadline, &request.job, async {
+        let (job, answers) = tokio::join!(services.glue.get_job(&request.job), mint.answers());
+        check(services, &DoctorRequest::from(request), job, &mint, answers).await
+    })
+    .await??;
+    let read = reading.elapsed();
+    let report = checked.report;
+    if report.has_errors() {
+        tracing::warn!(job = %request.job, errors = report.errors(), "preflight found errors; nothing started");
+        return Ok(PreflightedStart {
+            report,
+            started: None,
+        });
+    }
+    let started = match (checked.job, checked.index) {
+        (Ok(job), Ok(index)) => {
+            plan_and_start(services, request, &request.job, job, &index, read, deadline).await
+        }
+        (Err(err), _) | (_, Err(err)) => Err(err),
+    };
+    Ok(PreflightedStart {
+        report,
+        started: Some(started),
+    })
 }
 
 /// Plans the run of one job and starts it (unless it is a dry run).
@@ -239,21 +228,17 @@ async fn plan_and_start(
     request: &StartRequest,
     job_name: &str,
     job: JobDefinition,
-    index: TokenIndex<'_>,
+    index: &IssuedIndexUrl,
     read: Duration,
     deadline: Option<Instant>,
 ) -> Result<StartOutcome, Error> {
-    let TokenIndex {
-        url: index,
-        expiration: token_expiration,
-        cached: token_cached,
-    } = index;
+    let (token_expiration, token_cached) = (index.expiration(), index.cached);
     let cx = Context {
         job: Some(job_name),
         repository: &request.repository,
         region: &services.region,
     };
-    let plan = plan_run(&job, &request.arguments, request.mode, index)?;
+    let plan = plan_run(&job, &request.arguments, request.mode, &index.url)?;
     for replaced in &plan.replaced {
         tracing::info!(job = %job_name, replaced = %replaced, "replacing an index option");
     }
@@ -339,14 +324,9 @@ pub async fn start_many(
     let starts = Semaphore::new(concurrency);
     let (publish, issued) = watch::channel(None::<Arc<IssuedIndexUrl>>);
     let fetch = async move {
-        let url = crate::index_url::index_url(
-            services,
-            repository,
-            request.duration,
-            PackageFormat::Pypi,
-        )
-        .await?;
-        crate::index_url::check_fresh_for_a_start(url.expiration)?;
+        let url = Mint::for_a_start(services, repository, request.duration, None)?
+            .run()
+            .await?;
         let url = Arc::new(url);
         publish.send_replace(Some(Arc::clone(&url)));
         Ok::<_, Error>(url)
@@ -380,14 +360,9 @@ pub async fn start_many(
                     else {
                         return std::future::pending().await;
                     };
-                    let index = TokenIndex {
-                        url: &url.url,
-                        expiration: url.expiration,
-                        cached: false,
-                    };
                     let read = reading.elapsed();
                     let _permit = starts.acquire().await.ok();
-                    plan_and_start(services, request, name, job, index, read, None).await
+                    plan_and_start(services, request, name, job, &url, read, None).await
                 }
                 Err(e) => Err(Error::from_aws(e, cx)),
             };
@@ -399,7 +374,107 @@ pub async fn start_many(
     }));
     let (issued, runs) = tokio::try_join!(fetch, runs.map(Ok))?;
     Ok(StartManyOutcome {
-        token_expiration: issued.expiration,
+        token_expiration: issued.expiration(),
         runs,
+    })
+}
+
+/// The outcome of a preflighted start of several jobs.
+#[derive(Debug)]
+pub struct PreflightedMany {
+    /// doctor's report on each job, in the order given.
+    pub reports: Vec<Report>,
+    /// The starts; `None` when any report has errors (nothing was started).
+    pub started: Option<StartManyOutcome>,
+}
+
+/// [`start_preflighted`] for several jobs (`request.job` is ignored), with
+/// one token: the endpoint and the token are fetched once, alongside the
+/// jobs' reads (at most `concurrency` at a time); each job is checked on
+/// what was read, at most `concurrency` at a time; if no report has errors,
+/// each run is started with that index URL (at most `concurrency` at a
+/// time). A job whose run cannot be started is reported in its result.
+pub async fn start_many_preflighted(
+    services: &Services,
+    request: &StartRequest,
+    jobs: &[String],
+    concurrency: usize,
+) -> Result<PreflightedMany, Error> {
+    let concurrency = concurrency.max(1);
+    let mint = Mint::for_a_start(services, &request.repository, request.duration, None)?;
+    let reads = Semaphore::new(concurrency);
+    let reading = Instant::now();
+    let read_jobs = future::join_all(jobs.iter().map(|name| {
+        let reads = &reads;
+        async move {
+            // Never closed: no limit rather than a panic.
+            let _permit = reads.acquire().await.ok();
+            services.glue.get_job(name).await
+        }
+    }));
+    let (answers, read_jobs) = tokio::join!(mint.answers(), read_jobs);
+    let requests: Vec<StartRequest> = jobs
+        .iter()
+        .map(|name| StartRequest {
+            job: name.clone(),
+            ..request.clone()
+        })
+        .collect();
+    let checked: Vec<_> = stream::iter(requests.iter().zip(read_jobs))
+        .map(|(one, job)| {
+            let (mint, answers) = (&mint, answers.clone());
+            async move { check(services, &DoctorRequest::from(one), job, mint, answers).await }
+        })
+        .buffered(concurrency)
+        .collect()
+        .await;
+    let checked = checked.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let read = reading.elapsed();
+    let any_errors = checked.iter().any(|c| c.report.has_errors());
+    let mut reports = Vec::with_capacity(checked.len());
+    let mut ready = Vec::with_capacity(checked.len());
+    for (one, c) in requests.iter().zip(checked) {
+        reports.push(c.report);
+        ready.push((one, c.job));
+    }
+    if any_errors {
+        return Ok(PreflightedMany {
+            reports,
+            started: None,
+        });
+    }
+    // One index URL for all (each job's check built the same one).
+    let cx = Context {
+        job: None,
+        repository: &request.repository,
+        region: &services.region,
+    };
+    let endpoint = answers.endpoint.map_err(|e| Error::from_aws(e, cx))?;
+    let token = answers.token.map_err(|e| Error::from_aws(e, cx))?;
+    let index = mint.settle(endpoint, token)?;
+    let starts = Semaphore::new(concurrency);
+    let runs = future::join_all(ready.into_iter().map(|(one, job)| {
+        let (starts, index) = (&starts, &index);
+        async move {
+            let result = match job {
+                Ok(job) => {
+                    let _permit = starts.acquire().await.ok();
+                    plan_and_start(services, one, &one.job, job, index, read, None).await
+                }
+                Err(e) => Err(e),
+            };
+            if let Err(e) = &result {
+                tracing::warn!(job = %one.job, error = %e, "job run not started");
+            }
+            (one.job.clone(), result)
+        }
+    }))
+    .await;
+    Ok(PreflightedMany {
+        reports,
+        started: Some(StartManyOutcome {
+            token_expiration: index.expiration(),
+            runs,
+        }),
     })
 }

@@ -15,19 +15,10 @@ use aws_sdk_codeartifact::{
 };
 use glue_codeartifact_domain::{
     duration::TokenDuration, index_url::PackageFormat, repository_endpoint::EndpointType,
-    secret::AuthToken, timestamp::TokenExpiration,
+    secret::AuthToken, timestamp::TokenExpiration, token_cache::IssuedToken,
 };
 
 use crate::error::{AwsError, AwsErrorKind, Operation};
-
-/// A token as CodeArtifact issued it.
-#[derive(Clone, Debug)]
-pub struct IssuedToken {
-    /// The token. Formatting redacts it.
-    pub token: AuthToken,
-    /// When it expires, checked where the answer was read.
-    pub expiration: TokenExpiration,
-}
 
 /// The CodeArtifact operations this tool calls.
 ///

@@ -32,7 +32,7 @@ pub mod start_run;
 #[cfg(test)]
 mod response_props;
 
-pub use codeartifact::{CodeArtifact, IssuedToken};
+pub use codeartifact::CodeArtifact;
 pub use config::{AwsSettings, ConfigError, Timeouts, load_sdk_config};
 pub use error::{AwsError, AwsErrorKind, Operation};
 pub use glue::{Glue, JobRunStatus, JobSnapshot, UpdateJobError};

@@ -2,7 +2,7 @@
 //! (`glue_replay.py`: what a Glue worker does with them) installs a private
 //! package from the emulator with real pip.
 
-use crate::util::{DOMAIN, Stack};
+use crate::util::{DOMAIN, REPOSITORY, Stack};
 use codeartifact_emulator::{Operation, RefusedStatus};
 use test_stack::{JobSpec, make_wheel, replay, unique_name};
 
@@ -160,4 +160,111 @@ fn preflight_refuses_a_missing_package_and_starts_nothing() {
     let run_id = started_run(&stack, &good, &["--preflight"]);
     let out = replay(&stack.moto.url, &good, &run_id, &["acme_tools"]);
     assert!(out.success(), "{}", out.transcript());
+}
+
+/// The token's remaining life in a start's JSON output.
+fn token_life(body: &serde_json::Value) -> std::time::Duration {
+    let expiration = humantime::parse_rfc3339(body["token_expiration"].as_str().unwrap()).unwrap();
+    expiration
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or_default()
+}
+
+/// How many GetJob requests moto received about `job`.
+fn get_jobs(stack: &Stack, job: &str) -> usize {
+    stack.moto.sent_requests("GetJob", job).len()
+}
+
+#[test]
+fn a_preflighted_start_makes_each_call_once() {
+    let stack = stack_with_private_package();
+    let job = stack.spark_job(|j| j);
+    let before = stack.emulator.stats();
+    let run = stack.start(
+        &job,
+        &["--preflight", "--duration", "2h", "--output", "json"],
+    );
+    run.assert_code(0);
+    stack.assert_no_token(&run.both(), "start output");
+    let after = stack.emulator.stats();
+    assert_eq!(
+        after.get_authorization_token - before.get_authorization_token,
+        1,
+        "one token, for the preflight and the run"
+    );
+    assert_eq!(
+        after.get_repository_endpoint - before.get_repository_endpoint,
+        1,
+        "one endpoint read"
+    );
+    assert_eq!(get_jobs(&stack, &job), 1, "one GetJob");
+    assert!(after.index > before.index, "the preflight read the index");
+    // The one token is the start's (2 h), not a 15-minute doctor token.
+    assert!(
+        token_life(&run.json()) > std::time::Duration::from_secs(90 * 60),
+        "{}",
+        run.stdout
+    );
+    let run_id = run.json()["job_run_id"].as_str().unwrap().to_owned();
+    let out = replay(&stack.moto.url, &job, &run_id, &["acme_tools"]);
+    assert!(out.success(), "{}", out.transcript());
+}
+
+#[test]
+fn a_preflighted_start_of_several_jobs_mints_once_and_reads_each_job_once() {
+    let stack = stack_with_private_package();
+    let (a, b) = (stack.spark_job(|j| j), stack.spark_job(|j| j));
+    let before = stack.emulator.stats();
+    let run = stack.start(&a, &["--job", &b, "--preflight", "--output", "json"]);
+    run.assert_code(0);
+    stack.assert_no_token(&run.both(), "start output");
+    assert_eq!(run.json()["started"], 2, "{}", run.stdout);
+    let after = stack.emulator.stats();
+    assert_eq!(
+        after.get_authorization_token - before.get_authorization_token,
+        1
+    );
+    assert_eq!(
+        after.get_repository_endpoint - before.get_repository_endpoint,
+        1
+    );
+    assert_eq!((get_jobs(&stack, &a), get_jobs(&stack, &b)), (1, 1));
+
+    // A failing preflight of one job starts neither.
+    let bad = stack.spark_job(|j| j.default_argument(MODULES, "acme-tols==1.2.0"));
+    let run = stack.start(&a, &["--job", &bad, "--preflight", "--output", "json"]);
+    run.assert_code(12);
+    stack.assert_no_token(&run.both(), "start output");
+    assert_eq!(run.json()["started"], 0);
+    assert!(stack.sent_runs(&bad).is_empty());
+    assert_eq!(stack.sent_runs(&a).len(), 1, "only the first start's run");
+}
+
+#[test]
+fn doctor_on_a_live_index_job_reads_and_mints_once() {
+    let stack = stack_with_private_package();
+    let job = stack.spark_job(|j| j);
+    let before = stack.emulator.stats();
+    let run = stack.cli(&[
+        "doctor",
+        "--job",
+        &job,
+        "--domain",
+        DOMAIN,
+        "--repository",
+        REPOSITORY,
+        "--no-whole-tree",
+    ]);
+    run.assert_code(0);
+    stack.assert_no_token(&run.both(), "doctor output");
+    let after = stack.emulator.stats();
+    assert_eq!(
+        after.get_authorization_token - before.get_authorization_token,
+        1
+    );
+    assert_eq!(
+        after.get_repository_endpoint - before.get_repository_endpoint,
+        1
+    );
+    assert_eq!(get_jobs(&stack, &job), 1);
 }

@@ -56,14 +56,14 @@
 //!     duration::TokenDuration,
 //!     secret::AuthToken,
 //!     timestamp::TokenExpiration,
-//!     token_cache::{CachedToken, MinTokenLife, TokenCache, TokenKey},
+//!     token_cache::{IssuedToken, MinTokenLife, TokenCache, TokenKey},
 //! };
 //!
 //! let min_token_life = MinTokenLife::new(Duration::from_secs(30 * 60), Duration::from_secs(60));
 //! let mut cache = TokenCache::new(min_token_life);
 //! let key = TokenKey::new("acme", None, TokenDuration::from_secs(3600)?);
 //! let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-//! let minted = CachedToken {
+//! let minted = IssuedToken {
 //!     token: AuthToken::new("tok"),
 //!     expiration: TokenExpiration::checked(t0 + Duration::from_secs(3600), t0)?,
 //! };
@@ -265,9 +265,11 @@ impl EndpointKey {
     }
 }
 
-/// A token and when it expires. `Debug` redacts the token.
+/// A token and when it expires: what CodeArtifact's
+/// `GetAuthorizationToken` answered (the AWS adapter's answer), and what
+/// the cache keeps. `Debug` redacts the token.
 #[derive(Clone, Debug)]
-pub struct CachedToken {
+pub struct IssuedToken {
     /// The token.
     pub token: AuthToken,
     /// When it expires.
@@ -281,7 +283,7 @@ pub struct CachedToken {
 /// a few durations at most), so plain vectors with linear look-ups.
 pub struct TokenCache {
     min_token_life: MinTokenLife,
-    tokens: Vec<(TokenKey, CachedToken)>,
+    tokens: Vec<(TokenKey, IssuedToken)>,
     endpoints: Vec<(EndpointKey, String)>,
 }
 
@@ -312,7 +314,7 @@ impl TokenCache {
 
     /// The cached token for `key` if it may be served at `now`. Tokens that
     /// may no longer be served (of any key) are dropped first.
-    pub fn token(&mut self, key: &TokenKey, now: SystemTime) -> Option<CachedToken> {
+    pub fn token(&mut self, key: &TokenKey, now: SystemTime) -> Option<IssuedToken> {
         self.evict(now);
         self.tokens
             .iter()
@@ -325,7 +327,7 @@ impl TokenCache {
     pub fn store_token(
         &mut self,
         key: TokenKey,
-        token: CachedToken,
+        token: IssuedToken,
         now: SystemTime,
     ) -> Result<(), TokenLifeError> {
         self.min_token_life
@@ -377,8 +379,8 @@ mod tests {
         TokenKey::new("acme", None, TokenDuration::from_secs(duration).unwrap())
     }
 
-    fn token(name: &str, expires: SystemTime) -> CachedToken {
-        CachedToken {
+    fn token(name: &str, expires: SystemTime) -> IssuedToken {
+        IssuedToken {
             token: AuthToken::new(name),
             expiration: TokenExpiration::checked(expires, expires).unwrap(),
         }

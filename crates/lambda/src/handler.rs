@@ -6,14 +6,13 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use glue_codeartifact_app::{
-    Error as StartError, Services, WarmCache,
-    doctor::{DoctorRequest, doctor},
+    Services, WarmCache,
     refresh::refresh,
-    start::{start_cached, start_cached_until},
+    start::{StartOutcome, start_cached, start_cached_until, start_preflighted},
 };
 use glue_codeartifact_domain::{
     metrics::Metric,
-    preflight::{Finding, Severity},
+    preflight::{Finding, Report, Severity},
 };
 use lambda_runtime::LambdaEvent;
 use serde::Serialize;
@@ -299,29 +298,34 @@ async fn serve_start(
     metrics
         .metrics_mut()
         .run_of(&request.job, &state.settings.allowed_jobs);
-    let preflight_warnings = if preflight {
-        let checks = run_preflight(state, &request);
-        let checked = match answer_by {
-            Some(by) => tokio::time::timeout_at(by.into(), checks)
-                .await
-                .unwrap_or_else(|_| {
-                    let err = HandlerError::Start(StartError::DeadlineReached {
-                        job: request.job.clone(),
-                    });
-                    tracing::error!(job = %request.job, error_type = err.error_type(), error = %err, "preflight did not finish before the deadline; nothing started");
-                    Err(err)
-                }),
-            None => checks.await,
-        };
-        Some(checked?)
+    let (started, preflight_warnings) = if preflight {
+        // doctor's checks on what the start reads (the warm cache's
+        // endpoint and token included), then the start: each call once.
+        match start_preflighted(&state.services, Some(&state.cache), &request, answer_by).await {
+            Ok(checked) => {
+                let warnings = preflight_verdict(&request.job, &checked.report)?;
+                match checked.started {
+                    Some(started) => (started, Some(warnings)),
+                    // A report with errors starts nothing, and the verdict
+                    // above has said so.
+                    None => {
+                        return Err(HandlerError::PreflightFailed {
+                            job: request.job.clone(),
+                            errors: Vec::new(),
+                        });
+                    }
+                }
+            }
+            Err(err) => (Err(err), None),
+        }
     } else {
-        None
+        let started = match answer_by {
+            Some(by) => start_cached_until(&state.services, &state.cache, &request, by).await,
+            None => start_cached(&state.services, &state.cache, &request).await,
+        };
+        (started, None)
     };
-    let started = match answer_by {
-        Some(by) => start_cached_until(&state.services, &state.cache, &request, by).await,
-        None => start_cached(&state.services, &state.cache, &request).await,
-    };
-    let outcome = started.map_err(HandlerError::from).inspect_err(|err| {
+    let outcome: StartOutcome = started.map_err(HandlerError::from).inspect_err(|err| {
         tracing::error!(
             job = %request.job,
             error_type = err.error_type(),
@@ -345,15 +349,9 @@ async fn serve_start(
     })
 }
 
-/// `doctor`'s checks (with a short token of their own, not the cache's):
-/// any error refuses the start; the warnings go into the response.
-async fn run_preflight(
-    state: &State,
-    request: &glue_codeartifact_app::start::StartRequest,
-) -> Result<Vec<Finding>, HandlerError> {
-    let report = doctor(&state.services, &DoctorRequest::from(request))
-        .await
-        .map_err(HandlerError::from)?;
+/// The preflight's verdict on `report`: any error refuses the start (the
+/// findings go into the error); the warnings go into the response.
+fn preflight_verdict(job: &str, report: &Report) -> Result<Vec<Finding>, HandlerError> {
     let of = |severity: Severity| {
         report
             .findings
@@ -368,14 +366,14 @@ async fn run_preflight(
         })
         .collect();
     tracing::info!(
-        job = %request.job,
+        job = %job,
         errors = errors.len(),
         warnings = report.warnings(),
         "preflight"
     );
     if !errors.is_empty() {
         let err = HandlerError::PreflightFailed {
-            job: request.job.clone(),
+            job: job.to_owned(),
             errors,
         };
         tracing::warn!(error_type = err.error_type(), error = %err, "preflight failed; nothing started");

@@ -223,6 +223,47 @@ fn a_preflight_refuses_a_missing_package_and_passes_a_good_one() {
 }
 
 #[test]
+fn a_preflighted_start_makes_each_call_once_and_reuses_the_warm_cache() {
+    let stack = Stack::new();
+    test_stack::make_wheel(&stack.packages, "acme-tools", "1.2.0");
+    let job = stack.spark_job("pre-once");
+    let state = stack.state(&[("GLUE_CODEARTIFACT_ALLOWED_JOBS", "pre-once-*")]);
+    let get_jobs = || stack.moto.sent_requests("GetJob", &job).len();
+    let rt = runtime();
+    let event = json!({"job_name": job, "preflight": true});
+    let cold = rt.block_on(invoke(&state, event.clone())).unwrap();
+    assert!(!cold.token_cached);
+    assert!(cold.preflight_warnings.is_some());
+    let stats = stack.emulator.stats();
+    assert_eq!(
+        (stats.get_authorization_token, stats.get_repository_endpoint),
+        (1, 1),
+        "one token and one endpoint, for the preflight and the run"
+    );
+    assert_eq!(get_jobs(), 1, "one GetJob");
+    let index_reads = stats.index;
+    assert!(index_reads > 0, "the preflight read the index");
+
+    // Warm: the cached token serves the preflight and the run; no
+    // CodeArtifact call.
+    let warm = rt.block_on(invoke(&state, event)).unwrap();
+    assert!(warm.token_cached);
+    let stats = stack.emulator.stats();
+    assert_eq!(
+        (stats.get_authorization_token, stats.get_repository_endpoint),
+        (1, 1)
+    );
+    assert!(
+        stats.index > index_reads,
+        "the preflight read the index again"
+    );
+    assert_eq!(get_jobs(), 2);
+    let options = stack.sent_installer_options(&job);
+    assert_eq!(options.len(), 2);
+    assert_eq!(token_of(&options[0]), token_of(&options[1]));
+}
+
+#[test]
 fn an_expiration_in_milliseconds_or_negative_starts_nothing() {
     let stack = Stack::new();
     let job = stack.spark_job("odd-expiry");

@@ -2,9 +2,8 @@
 
 use std::io::Write;
 
-use glue_codeartifact_app::index_url::index_url;
+use glue_codeartifact_app::mint::mint;
 use glue_codeartifact_aws::AwsSettings;
-use glue_codeartifact_domain::index_url::PackageFormat;
 use serde_json::json;
 
 use super::{Failure, services, timestamp};
@@ -18,12 +17,11 @@ pub async fn run(
     output: Output,
     settings: &AwsSettings,
 ) -> Result<Exit, Failure> {
-    let format = match args.format {
-        Format::Pypi => PackageFormat::Pypi,
-    };
+    // PyPI is the one format (a new one must be handled here).
+    let Format::Pypi = args.format;
     let services = services(settings).await?;
     let repository = args.repository.into();
-    let issued = index_url(&services, &repository, args.duration, format).await?;
+    let issued = mint(&services, &repository, args.duration).await?;
     let mut stdout = std::io::stdout().lock();
     // Printing the token is this command's job; nothing else does it.
     let url = issued.url.expose_secret();
@@ -32,7 +30,7 @@ pub async fn run(
         Output::Json => writeln!(
             stdout,
             "{}",
-            json!({ "index_url": url, "expiration": timestamp(issued.expiration) })
+            json!({ "index_url": url, "expiration": timestamp(issued.expiration()) })
         ),
     }
     .map_err(Failure::output)?;

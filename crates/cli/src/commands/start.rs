@@ -3,13 +3,14 @@
 use std::io::{BufRead, Write};
 
 use glue_codeartifact_app::{
-    Services,
-    doctor::{DoctorRequest, doctor},
-    start::{StartOutcome, StartRequest, start, start_many},
+    doctor::DoctorRequest,
+    start::{
+        StartOutcome, StartRequest, start, start_many, start_many_preflighted, start_preflighted,
+    },
     wait::WaitOptions,
 };
 use glue_codeartifact_aws::AwsSettings;
-use glue_codeartifact_domain::run_plan::RunArgument;
+use glue_codeartifact_domain::{preflight::Report, run_plan::RunArgument};
 use serde_json::{Value, json};
 
 use super::{
@@ -64,11 +65,18 @@ pub async fn run(args: StartArgs, output: Output, settings: &AwsSettings) -> Res
         return Err(Failure::usage("--wait follows one run: give one --job"));
     }
     let services = services(settings).await?;
-    if args.preflight {
-        preflight(&services, &request, &jobs, output).await?;
-    }
     if jobs.len() == 1 {
-        let outcome = start(&services, &request).await?;
+        let outcome = if args.preflight {
+            // doctor's checks on what the start reads, with its token.
+            let checked = start_preflighted(&services, None, &request, None).await?;
+            show_preflight(std::slice::from_ref(&checked.report), &request, output)?;
+            match checked.started {
+                Some(started) => started?,
+                None => return Err(preflight_failed()),
+            }
+        } else {
+            start(&services, &request).await?
+        };
         print_one(&outcome, output).map_err(|failure| match &outcome.job_run_id {
             // The run started: say so, or a caller that retries on the
             // failure starts a second one.
@@ -99,7 +107,17 @@ pub async fn run(args: StartArgs, output: Output, settings: &AwsSettings) -> Res
         }
         return Ok(Exit::Success);
     }
-    let outcome = start_many(&services, &request, &jobs, usize::from(args.concurrency)).await?;
+    let concurrency = usize::from(args.concurrency);
+    let outcome = if args.preflight {
+        let checked = start_many_preflighted(&services, &request, &jobs, concurrency).await?;
+        show_preflight(&checked.reports, &request, output)?;
+        match checked.started {
+            Some(started) => started,
+            None => return Err(preflight_failed()),
+        }
+    } else {
+        start_many(&services, &request, &jobs, concurrency).await?
+    };
     let mut stdout = std::io::stdout().lock();
     match output {
         Output::Json => {
@@ -141,24 +159,20 @@ pub async fn run(args: StartArgs, output: Output, settings: &AwsSettings) -> Res
     })
 }
 
-/// `doctor`'s checks for every job, before anything starts. Any error stops
-/// the whole start; warnings are shown and the start goes on.
-async fn preflight(
-    services: &Services,
+/// Shows the preflight's reports (as text, those with errors or warnings,
+/// on stderr). Any error stops the whole start (nothing was started: the
+/// reports then go to stdout as JSON); warnings are shown and the start
+/// goes on.
+fn show_preflight(
+    reports: &[Report],
     request: &StartRequest,
-    jobs: &[String],
     output: Output,
 ) -> Result<(), Failure> {
-    let mut reports = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        let mut one = request.clone();
-        one.job = job.clone();
-        let doctor_request = DoctorRequest::from(&one);
-        let report = doctor(services, &doctor_request).await?;
+    let shown = DoctorRequest::from(request);
+    for report in reports {
         if output == Output::Text && (report.has_errors() || report.warnings() > 0) {
-            crate::say_raw!("{}", report_text(&report, &doctor_request));
+            crate::say_raw!("{}", report_text(report, &shown));
         }
-        reports.push(report);
     }
     let failing: Vec<&str> = reports
         .iter()
@@ -186,6 +200,14 @@ async fn preflight(
         ),
         exit: Exit::DoctorFoundErrors,
     })
+}
+
+/// A preflight that started nothing (its reports were shown).
+fn preflight_failed() -> Failure {
+    Failure {
+        message: "preflight found errors; nothing was started (run `glue-codeartifact doctor` for the full report)".to_owned(),
+        exit: Exit::DoctorFoundErrors,
+    }
 }
 
 fn run_json(outcome: &StartOutcome) -> Value {

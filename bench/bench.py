@@ -572,9 +572,9 @@ class LambdaSession:
             self.stop()
             raise
 
-    def invoke(self, job: str) -> tuple[float, dict[str, Any]]:
+    def invoke(self, job: str, preflight: bool = False) -> tuple[float, dict[str, Any]]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        body = json.dumps({"job_name": job})
+        body = json.dumps({"job_name": job, "preflight": True} if preflight else {"job_name": job})
         t0 = time.perf_counter()
         conn.request("POST", f"/2015-03-31/functions/{self.FUNCTION}/invocations", body=body,
                      headers={"Content-Type": "application/json", "Connection": "close"})
@@ -1514,9 +1514,63 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--only-new", action="store_true",
                    help="measure only figures 3b (metrics on/off) and 7 (locked wheelhouse); "
                         "writes <out>/DATE-new.md and .json")
+    p.add_argument("--only-preflight-depth", action="store_true",
+                   help="measure only figure 2b (the preflighted start's and doctor's AWS calls "
+                        "and rounds, L = 50 ms); print JSON and the table")
     p.add_argument("--only-lambda-metrics", action="store_true",
                    help="measure only the metrics' cost on warm invocations (L = 0); print JSON")
     return p.parse_args()
+
+
+def preflight_depth(args: argparse.Namespace) -> dict[str, Any]:
+    """Figure 2b: the AWS calls and sequential rounds of `start`, `start
+    --preflight`, `doctor` and a Lambda start event with `"preflight": true`
+    (cold, then warm), at L = 50 ms, with `acme-tools` 1.2.0 in the
+    repository so that the preflight passes. Round counts do not depend on
+    the build profile: debug binaries serve."""
+    workdir = Path(tempfile.mkdtemp(prefix="glue-codeartifact-bench-"))
+    stack = Stack(50, args, workdir)
+    proxy = RecordingProxy(stack.moto.url)
+    try:
+        subprocess.run([args.python, str(REPO / "crates/test-stack/python/make_wheel.py"),
+                        "--name", "acme-tools", "--version", "1.2.0",
+                        "--out", str(workdir / "packages")],
+                       check=True, stdout=subprocess.DEVNULL, timeout=60)
+        job = stack.create_job("bench-lambda-preflight")  # the Lambda allows bench-lambda-*
+        env = stack.client_env(proxy.url)
+        start = ours_start(args, job)
+        doctor = [args.cli, "doctor", "--job", job, "--domain", DOMAIN, "--repository", REPOSITORY,
+                  "--no-whole-tree"]
+        out: dict[str, Any] = {
+            "start": depth_of(stack, proxy, start, env, 2),
+            "start --preflight": depth_of(stack, proxy, start + ["--preflight"], env, 2),
+            "doctor": depth_of(stack, proxy, doctor, env, 2),
+        }
+        session = LambdaSession(args, stack, workdir, "preflight", glue_url=proxy.url)
+        try:
+            session.wait_for_init()
+            for kind in ("cold", "warm"):
+                proxy.take()
+                since = now_ms()
+                _, answer = session.invoke(job, preflight=True)
+                time.sleep(0.05)
+                cp = critical_path(proxy.take() + emulator_calls(stack.emulator_requests(since)))
+                cp["token_cached"] = answer.get("token_cached")
+                out[f"Lambda, preflight, {kind}"] = cp
+        finally:
+            session.stop()
+        return out
+    finally:
+        proxy.stop()
+        stack.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def preflight_depth_lines(d: dict[str, Any]) -> list[str]:
+    lines = ["| client | calls | sequential rounds | rounds |", "|---|---|---|---|"]
+    for name, r in d.items():
+        lines.append(f"| {name} | {r['calls']} | **{r['depth']}** | {' → '.join(r['rounds'])} |")
+    return lines
 
 
 def uv_version(args: argparse.Namespace) -> str:
@@ -1576,6 +1630,11 @@ def main() -> int:
     latencies = [int(x) for x in args.latencies.split(",")]
     if 0 not in latencies or 50 not in latencies:
         raise SystemExit("--latencies must include 0 and 50")
+    if args.only_preflight_depth:
+        figure = preflight_depth(args)
+        print(json.dumps({"machine": machine(), "preflight_depth": figure}, indent=2))
+        print("\n".join(preflight_depth_lines(figure)))
+        return 0
     if args.only_lambda_metrics:
         workdir = Path(tempfile.mkdtemp(prefix="glue-codeartifact-bench-"))
         stack = Stack(0, args, workdir)

@@ -2,18 +2,19 @@
 //! `start --preflight`, which runs these checks on what the start reads:
 //! [`crate::start::start_preflighted`]).
 //!
-//! `GetJob`, `GetRepositoryEndpoint` and `GetAuthorizationToken` run
-//! concurrently ([`crate::mint`]): one round. A job bound to a wheelhouse
-//! (every module a content-addressed S3 wheel, `--no-index`) does not use
-//! the token, which is dropped unused (the price of the one round for a job
-//! on the live index; a failure to mint is then no finding): its objects
-//! are read back from S3 (`HeadObject`, and `GetObject` where S3 stored no
+//! `GetJob` and `GetRepositoryEndpoint` run concurrently: the first round.
+//! A job bound to a wheelhouse (every module a content-addressed S3 wheel,
+//! `--no-index`) needs no token, so none is minted (its runs need no
+//! CodeArtifact, and neither does checking it): its objects are read back
+//! from S3 (`HeadObject`, and `GetObject` where S3 stored no
 //! SHA-256), at most [`INDEX_CONCURRENCY`] at a time, and the rules of
 //! [`glue_codeartifact_domain::preflight::bound`] judge options and tags.
 //! For any other job the rules of [`glue_codeartifact_domain::preflight`]
-//! run on the job, and the project page of every requirement in
-//! `--additional-python-modules` is read from the repository's index, at
-//! most [`INDEX_CONCURRENCY`] at a time: the second round.
+//! run on the job, a token is minted ([`crate::mint`]; the second round),
+//! and the project page of every requirement in
+//! `--additional-python-modules` is read from the repository's index with
+//! it, at most [`INDEX_CONCURRENCY`] at a time. (A preflighted start, which
+//! needs the token anyway, mints it in the first round.)
 //!
 //! Doctor never starts a run. It mints a token of the shortest duration AWS
 //! allows (15 minutes) for its own index reads, whatever `--duration` says:
@@ -112,15 +113,56 @@ impl From<&StartRequest> for DoctorRequest {
 
 /// Checks `request.job` against the repository; never starts a run.
 ///
-/// One round of AWS calls: `GetJob`, `GetRepositoryEndpoint` and a
-/// 15-minute `GetAuthorizationToken` run concurrently, so that checking a
-/// job on the live index costs two rounds (the reads, then its index
-/// pages). A job bound to a wheelhouse does not use the token: it is
-/// dropped unused, and a failure to mint it is not a finding.
+/// `GetJob` and `GetRepositoryEndpoint` run concurrently; a job bound to a
+/// wheelhouse is then checked against S3 without a token, and any other
+/// job gets a 15-minute token (the second round) for its index pages. The
+/// extra round is the price of never minting a token that is not used.
 pub async fn doctor(services: &Services, request: &DoctorRequest) -> Result<Report, Error> {
     let mint = Mint::new(services, &request.repository, TokenDuration::MIN).for_job(&request.job);
-    let (job, answers) = tokio::join!(services.glue.get_job(&request.job), mint.answers());
+    let (job, endpoint) = tokio::join!(services.glue.get_job(&request.job), mint.endpoint());
+    if let Ok(bound_job) = &job
+        && let Some(objects) = bound(bound_job, request)
+    {
+        let cx = request.context(services);
+        let mut findings = Vec::new();
+        let endpoint = reachable_endpoint(endpoint, &mint, &mut findings, cx)?;
+        return bound_report(services, request, bound_job, objects, endpoint, findings).await;
+    }
+    let answers = Answers {
+        endpoint,
+        token: mint.token().await,
+    };
     Ok(check(services, request, job, &mint, answers).await?.report)
+}
+
+/// The wheelhouse objects of a job bound to one; `None` for any other job.
+fn bound(job: &JobDefinition, request: &DoctorRequest) -> Option<Vec<BoundObject>> {
+    modules_value(job, &request.arguments)
+        .ok()
+        .and_then(bound_objects)
+}
+
+/// The endpoint as pip must reach it; a denied or missing repository is a
+/// finding (`None`).
+fn reachable_endpoint(
+    endpoint: Result<String, AwsError>,
+    mint: &Mint<'_>,
+    findings: &mut Vec<Finding>,
+    cx: Context<'_>,
+) -> Result<Option<String>, Error> {
+    aws_outcome(endpoint, findings, cx)?
+        .map(|endpoint| mint.reachable(endpoint))
+        .transpose()
+}
+
+impl DoctorRequest {
+    fn context<'a>(&'a self, services: &'a Services) -> Context<'a> {
+        Context {
+            job: Some(&self.job),
+            repository: &self.repository,
+            region: &services.region,
+        }
+    }
 }
 
 /// doctor's report, and what it read: the job and the index URL (with the
@@ -145,11 +187,7 @@ pub(crate) async fn check(
     mint: &Mint<'_>,
     answers: Answers,
 ) -> Result<Checked, Error> {
-    let cx = Context {
-        job: Some(&request.job),
-        repository: &request.repository,
-        region: &services.region,
-    };
+    let cx = request.context(services);
     let mut findings = Vec::new();
     let job = match job {
         Ok(job) => Ok(job),
@@ -165,15 +203,12 @@ pub(crate) async fn check(
         (Ok(endpoint), Ok(token)) => mint.settle(endpoint.clone(), token.clone()),
         (Err(err), _) | (_, Err(err)) => Err(Error::from_aws(err.clone(), cx)),
     };
-    let endpoint = aws_outcome(answers.endpoint.clone(), &mut findings, cx)?
-        .map(|endpoint| mint.reachable(endpoint))
-        .transpose()?;
+    let endpoint = reachable_endpoint(answers.endpoint.clone(), mint, &mut findings, cx)?;
     if let Ok(bound_job) = &job
-        && let Some(objects) = modules_value(bound_job, &request.arguments)
-            .ok()
-            .and_then(bound_objects)
+        && let Some(objects) = bound(bound_job, request)
     {
-        // Bound: the token is not used, and its failure is no finding.
+        // Bound (a preflighted start of a bound job): the token is not
+        // used, and its failure is no finding.
         let report =
             bound_report(services, request, bound_job, objects, endpoint, findings).await?;
         return Ok(Checked { report, job, index });

@@ -144,37 +144,39 @@ impl<'a> Mint<'a> {
     /// The endpoint and the token: the calls for what is not cached, run
     /// concurrently (one round trip, none when both are cached).
     pub(crate) async fn answers(&self) -> Answers {
-        let r = self.repository;
-        let owner = r.domain_owner.as_deref();
-        let codeartifact = &self.services.codeartifact;
-        let endpoint = async {
-            match &self.cached_endpoint {
-                Some(endpoint) => Ok(endpoint.clone()),
-                None => {
-                    codeartifact
-                        .get_repository_endpoint(
-                            &r.domain,
-                            owner,
-                            &r.repository,
-                            FORMAT,
-                            r.endpoint_type,
-                        )
-                        .await
-                }
-            }
-        };
-        let token = async {
-            match &self.cached_token {
-                Some(token) => Ok(token.clone()),
-                None => {
-                    codeartifact
-                        .get_authorization_token(&r.domain, owner, self.duration)
-                        .await
-                }
-            }
-        };
-        let (endpoint, token) = tokio::join!(endpoint, token);
+        let (endpoint, token) = tokio::join!(self.endpoint(), self.token());
         Answers { endpoint, token }
+    }
+
+    /// The endpoint alone: the cached one, or `GetRepositoryEndpoint`
+    /// (no token is minted).
+    pub(crate) async fn endpoint(&self) -> Result<String, AwsError> {
+        if let Some(endpoint) = &self.cached_endpoint {
+            return Ok(endpoint.clone());
+        }
+        let r = self.repository;
+        self.services
+            .codeartifact
+            .get_repository_endpoint(
+                &r.domain,
+                r.domain_owner.as_deref(),
+                &r.repository,
+                FORMAT,
+                r.endpoint_type,
+            )
+            .await
+    }
+
+    /// The token alone: the cached one, or `GetAuthorizationToken`.
+    pub(crate) async fn token(&self) -> Result<IssuedToken, AwsError> {
+        if let Some(token) = &self.cached_token {
+            return Ok(token.clone());
+        }
+        let r = self.repository;
+        self.services
+            .codeartifact
+            .get_authorization_token(&r.domain, r.domain_owner.as_deref(), self.duration)
+            .await
     }
 
     /// The endpoint as pip must reach it: the one CodeArtifact returned,

@@ -721,9 +721,7 @@ fn bound(stack: &Stack, glue: &str) -> (String, String, Vec<String>) {
 }
 
 /// doctor on a bound job, whole-tree check on (a bound job needs no uv),
-/// asserting that no index was read: the one token doctor mints alongside
-/// the job read (so that a job on the live index costs two rounds) is
-/// dropped unused.
+/// asserting that no token was minted and no index read.
 fn doctor_bound(stack: &Stack, job: &str, output: &str) -> Run {
     let before = stack.emulator.stats();
     let run = stack.cli(&[
@@ -739,11 +737,11 @@ fn doctor_bound(stack: &Stack, job: &str, output: &str) -> Run {
     ]);
     stack.assert_no_token(&run.both(), "doctor on a bound job");
     let after = stack.emulator.stats();
-    assert!(
-        after.get_authorization_token <= before.get_authorization_token + 1,
-        "one token at most, minted with the job read"
+    assert_eq!(
+        after.get_authorization_token, before.get_authorization_token,
+        "a bound job needs no token: none is minted"
     );
-    assert_eq!(after.index, before.index, "a bound job's token is not used");
+    assert_eq!(after.index, before.index, "nor is the index read");
     assert!(
         stack.moto.job_runs(job).is_empty(),
         "doctor never starts a run"

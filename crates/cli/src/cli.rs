@@ -18,6 +18,15 @@ pub const REFRESH_DURATION_ENV: &str = "GLUE_CODEARTIFACT_REFRESH_DURATION";
 /// deprecated fallback ([`crate::config::refresh_duration_fallback`]).
 pub const DURATION_ENV: &str = "GLUE_CODEARTIFACT_DURATION";
 
+/// `--help`'s headings, after the command's own options (as cargo and
+/// ripgrep group theirs): which repository, how AWS is reached, and what is
+/// printed and read.
+pub const REPOSITORY_HEADING: &str = "Repository options";
+/// See [`REPOSITORY_HEADING`].
+pub const AWS_HEADING: &str = "AWS options";
+/// See [`REPOSITORY_HEADING`].
+pub const OUTPUT_HEADING: &str = "Output, config and logging options";
+
 /// `--version`: the crate version and the git commit it was built from.
 pub const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
@@ -37,42 +46,43 @@ pub const VERSION: &str = concat!(
 #[derive(Debug, Parser)]
 #[command(name = "glue-codeartifact", version = VERSION, propagate_version = true)]
 pub struct Cli {
+    /// AWS profile to use (default: AWS_PROFILE, else the default profile).
+    #[arg(help_heading = AWS_HEADING, long, global = true)]
+    pub profile: Option<String>,
+
+    /// AWS region to use (default: AWS_REGION, else the profile's region).
+    #[arg(help_heading = AWS_HEADING, long, global = true)]
+    pub region: Option<String>,
+
+    /// How long connecting to AWS may take: seconds (`3`) or a duration
+    /// (`500ms`, `3s`).
+    #[arg(help_heading = AWS_HEADING, long, global = true, value_name = "DURATION", env = "GLUE_CODEARTIFACT_CONNECT_TIMEOUT", default_value = "3s", value_parser = glue_codeartifact_aws::config::parse_timeout)]
+    pub connect_timeout: std::time::Duration,
+
+    /// How long one attempt of an AWS call may take before it is abandoned
+    /// (and, for reads, retried; attempts: AWS_MAX_ATTEMPTS, default 3).
+    #[arg(help_heading = AWS_HEADING, long, global = true, value_name = "DURATION", env = "GLUE_CODEARTIFACT_ATTEMPT_TIMEOUT", default_value = "8s", value_parser = glue_codeartifact_aws::config::parse_timeout)]
+    pub attempt_timeout: std::time::Duration,
+
+    /// How long one AWS call may take, all attempts and back-offs included.
+    #[arg(help_heading = AWS_HEADING, long, global = true, value_name = "DURATION", env = "GLUE_CODEARTIFACT_OPERATION_TIMEOUT", default_value = "12s", value_parser = glue_codeartifact_aws::config::parse_timeout)]
+    pub operation_timeout: std::time::Duration,
+
     /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = Output::Text, env = "GLUE_CODEARTIFACT_OUTPUT")]
+    #[arg(help_heading = OUTPUT_HEADING, long, global = true, value_enum, default_value_t = Output::Text, env = "GLUE_CODEARTIFACT_OUTPUT")]
     pub output: Output,
 
     /// More log output on stderr (-v info, -vv debug, -vvv trace). By
     /// default only our own warnings; -v adds the AWS SDK's warnings.
     /// RUST_LOG overrides. Tokens are never logged.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(help_heading = OUTPUT_HEADING, short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
-
-    /// AWS profile to use (default: AWS_PROFILE, else the default profile).
-    #[arg(long, global = true)]
-    pub profile: Option<String>,
-
-    /// AWS region to use (default: AWS_REGION, else the profile's region).
-    #[arg(long, global = true)]
-    pub region: Option<String>,
-
-    /// How long connecting to AWS may take: seconds (`3`) or a duration
-    /// (`500ms`, `3s`).
-    #[arg(long, global = true, value_name = "DURATION", env = "GLUE_CODEARTIFACT_CONNECT_TIMEOUT", default_value = "3s", value_parser = glue_codeartifact_aws::config::parse_timeout)]
-    pub connect_timeout: std::time::Duration,
-
-    /// How long one attempt of an AWS call may take before it is abandoned
-    /// (and, for reads, retried; attempts: AWS_MAX_ATTEMPTS, default 3).
-    #[arg(long, global = true, value_name = "DURATION", env = "GLUE_CODEARTIFACT_ATTEMPT_TIMEOUT", default_value = "8s", value_parser = glue_codeartifact_aws::config::parse_timeout)]
-    pub attempt_timeout: std::time::Duration,
-
-    /// How long one AWS call may take, all attempts and back-offs included.
-    #[arg(long, global = true, value_name = "DURATION", env = "GLUE_CODEARTIFACT_OPERATION_TIMEOUT", default_value = "12s", value_parser = glue_codeartifact_aws::config::parse_timeout)]
-    pub operation_timeout: std::time::Duration,
 
     /// The config file (default: ./glue-codeartifact.toml, else
     /// ~/.config/glue-codeartifact/config.toml). Flags and environment
     /// variables win over it.
     #[arg(
+        help_heading = OUTPUT_HEADING,
         long,
         global = true,
         value_name = "FILE",
@@ -82,6 +92,7 @@ pub struct Cli {
 
     /// The config file's profile to use.
     #[arg(
+        help_heading = OUTPUT_HEADING,
         long,
         global = true,
         value_name = "NAME",
@@ -215,30 +226,31 @@ pub enum Output {
     Json,
 }
 
-/// Which CodeArtifact repository.
+/// Which CodeArtifact repository (a heading of its own in `--help`).
 #[derive(Debug, Args)]
 pub struct RepositoryArgs {
     /// CodeArtifact domain.
-    #[arg(long, env = "GLUE_CODEARTIFACT_DOMAIN", value_parser = parse_domain)]
+    #[arg(help_heading = REPOSITORY_HEADING, long, env = "GLUE_CODEARTIFACT_DOMAIN", value_parser = parse_domain)]
     pub domain: String,
 
     /// AWS account ID that owns the domain (default: the caller's account).
-    #[arg(long, env = "GLUE_CODEARTIFACT_DOMAIN_OWNER", value_parser = parse_account_id)]
+    #[arg(help_heading = REPOSITORY_HEADING, long, env = "GLUE_CODEARTIFACT_DOMAIN_OWNER", value_parser = parse_account_id)]
     pub domain_owner: Option<String>,
 
     /// CodeArtifact repository.
-    #[arg(long, env = "GLUE_CODEARTIFACT_REPOSITORY", value_parser = parse_repository)]
+    #[arg(help_heading = REPOSITORY_HEADING, long, env = "GLUE_CODEARTIFACT_REPOSITORY", value_parser = parse_repository)]
     pub repository: String,
 
     /// Repository endpoint type: ipv4 or dualstack (default: the API's,
     /// ipv4).
-    #[arg(long, value_enum, env = "GLUE_CODEARTIFACT_ENDPOINT_TYPE")]
+    #[arg(help_heading = REPOSITORY_HEADING, long, value_enum, env = "GLUE_CODEARTIFACT_ENDPOINT_TYPE")]
     pub endpoint_type: Option<EndpointTypeArg>,
 
     /// The DNS name of a `codeartifact.repositories` VPC endpoint without
     /// private DNS, for jobs in private subnets: the index URL becomes
     /// https://HOST/pypi/d/DOMAIN-OWNER/REPO/simple/.
     #[arg(
+        help_heading = REPOSITORY_HEADING,
         long,
         value_name = "HOST",
         env = "GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST"
@@ -249,7 +261,7 @@ pub struct RepositoryArgs {
     /// name (vpce-ID-SUFFIX.d.codeartifact.REGION.vpce.amazonaws.com):
     /// every minted token is sent to that host. Only this flag or its
     /// environment variable can set it, never a config file.
-    #[arg(long, env = "GLUE_CODEARTIFACT_ALLOW_ANY_ENDPOINT_HOST")]
+    #[arg(help_heading = REPOSITORY_HEADING, long, env = "GLUE_CODEARTIFACT_ALLOW_ANY_ENDPOINT_HOST")]
     pub allow_any_endpoint_host: bool,
 }
 
@@ -269,6 +281,27 @@ impl From<EndpointTypeArg> for EndpointType {
             EndpointTypeArg::Dualstack => EndpointType::Dualstack,
         }
     }
+}
+
+/// The index a run gets: the repository, the token's duration and how pip
+/// gets it. `start` builds it; `doctor` judges what `start` would build, so
+/// both take the same flags, with the same defaults.
+#[derive(Debug, Args)]
+pub struct RunIndexArgs {
+    #[command(flatten)]
+    pub repository: RepositoryArgs,
+
+    /// Token duration (how long a minted token lives): 0 (as long as the
+    /// caller's credentials) or 15m to 12h (`900`, `15m`, `1h`, `12h`). It
+    /// must outlast the run's start-up and any Glue retry, which reuse the
+    /// same arguments.
+    #[arg(long, env = DURATION_ENV, default_value = "1h")]
+    pub duration: TokenDuration,
+
+    /// How pip gets the repository: as the only index (index-url), or beside
+    /// the job's primary index (extra-index-url).
+    #[arg(long, value_enum, env = "GLUE_CODEARTIFACT_MODE", default_value_t = Mode::IndexUrl)]
+    pub mode: Mode,
 }
 
 /// `start`.
@@ -295,19 +328,7 @@ pub struct StartArgs {
     pub concurrency: u16,
 
     #[command(flatten)]
-    pub repository: RepositoryArgs,
-
-    /// Token duration (how long a minted token lives): 0 (as long as the
-    /// caller's credentials) or 15m to 12h (`900`, `15m`, `1h`, `12h`). It
-    /// must outlast the run's start-up and any Glue retry, which reuse the
-    /// same arguments.
-    #[arg(long, env = DURATION_ENV, default_value = "1h")]
-    pub duration: TokenDuration,
-
-    /// How pip gets the repository: as the only index (index-url), or beside
-    /// the job's primary index (extra-index-url).
-    #[arg(long, value_enum, env = "GLUE_CODEARTIFACT_MODE", default_value_t = Mode::IndexUrl)]
-    pub mode: Mode,
+    pub index: RunIndexArgs,
 
     /// An extra run argument, KEY=VALUE with KEY starting with `--`
     /// (repeatable), e.g. --arg --day=2024-01-31.
@@ -490,19 +511,11 @@ pub struct DoctorArgs {
     #[arg(long, env = "GLUE_CODEARTIFACT_JOB", value_parser = parse_job_name)]
     pub job: String,
 
+    // The index `start` would build: doctor checks the duration against the
+    // job's Timeout and MaxRetries, and the mode against the job's pip
+    // options (its own token, for reading the index, lives 15 minutes).
     #[command(flatten)]
-    pub repository: RepositoryArgs,
-
-    /// The token duration `start` would use, to check against the job's
-    /// Timeout and MaxRetries: 0 or 15m to 12h. (Doctor's own token, for
-    /// reading the index, lives 15 minutes.)
-    #[arg(long, env = DURATION_ENV, default_value = "1h")]
-    pub duration: TokenDuration,
-
-    /// How pip would get the repository: as the only index (index-url), or
-    /// beside the job's primary index (extra-index-url).
-    #[arg(long, value_enum, env = "GLUE_CODEARTIFACT_MODE", default_value_t = Mode::IndexUrl)]
-    pub mode: Mode,
+    pub index: RunIndexArgs,
 
     /// A run argument `start` would pass, KEY=VALUE with KEY starting with
     /// `--` (repeatable), e.g. --arg --additional-python-modules=acme==1.2.

@@ -67,3 +67,72 @@ fn man_page() {
     );
     assert!(run.stdout.contains("index\\-url"));
 }
+
+/// `--help` groups its options as cargo and ripgrep do: the command's own
+/// first, then which repository, then how AWS is reached, then output,
+/// config and logging.
+#[test]
+fn help_groups_the_options() {
+    const HEADINGS: [&str; 4] = [
+        "Options:",
+        "Repository options:",
+        "AWS options:",
+        "Output, config and logging options:",
+    ];
+    // (command, one of its own options, whether it has repository options)
+    let commands: [(&str, &str, bool); 8] = [
+        ("start", "--duration <DURATION>", true),
+        ("index-url", "--format <FORMAT>", true),
+        ("doctor", "--mode <MODE>", true),
+        ("refresh", "--concurrency <CONCURRENCY>", true),
+        ("why", "--run-id <JOB_RUN_ID>", false),
+        ("iam-policy", "--account <ACCOUNT>", true),
+        ("lock", "--output-file <FILE>", true),
+        ("wheelhouse", "--s3-prefix <S3_URI>", true),
+    ];
+    for (command, own, has_repository) in commands {
+        let run = run_cli(&[command, "--help"], &[]);
+        run.assert_code(0);
+        let help = &run.stdout;
+        let at = |text: &str| {
+            help.find(text)
+                .unwrap_or_else(|| panic!("{command} --help lacks {text:?}:\n{help}"))
+        };
+        let mut positions = Vec::new();
+        for heading in HEADINGS {
+            if heading == "Repository options:" && !has_repository {
+                assert!(!help.contains(heading), "{command}:\n{help}");
+                continue;
+            }
+            assert_eq!(help.matches(heading).count(), 1, "{command}:\n{help}");
+            positions.push(at(heading));
+        }
+        assert!(
+            positions.is_sorted(),
+            "{command}: headings out of order:\n{help}"
+        );
+        // After "Options:": a required flag is in the usage line too.
+        let own_at = help[positions[0]..]
+            .find(own)
+            .map(|i| i + positions[0])
+            .unwrap_or_else(|| panic!("{command} --help lacks {own:?}:\n{help}"));
+        assert!(
+            own_at > positions[0] && own_at < positions[1],
+            "{command}: {own} is not among the command's own options:\n{help}"
+        );
+        let aws = at("AWS options:");
+        let output = at("Output, config and logging options:");
+        for flag in ["--profile", "--region", "--operation-timeout"] {
+            let p = at(&format!("{flag} <"));
+            assert!(p > aws && p < output, "{command}: {flag}:\n{help}");
+        }
+        for flag in ["--output <OUTPUT>", "--verbose", "--config <FILE>"] {
+            assert!(at(flag) > output, "{command}: {flag}:\n{help}");
+        }
+        if has_repository {
+            let repository = at("Repository options:");
+            let domain = at("  --domain <DOMAIN>");
+            assert!(domain > repository && domain < aws, "{command}:\n{help}");
+        }
+    }
+}

@@ -150,6 +150,22 @@ fn own_args(cmd: &Command) -> impl Iterator<Item = &Arg> {
     cmd.get_arguments().filter(|a| !a.is_hide_set())
 }
 
+/// `args` grouped under their `--help` headings, in `--help`'s order: the
+/// command's own options (no heading) first, then each heading as it first
+/// appears.
+fn by_heading<'a>(args: impl Iterator<Item = &'a Arg>) -> Vec<(Option<&'a str>, Vec<&'a Arg>)> {
+    let mut groups: Vec<(Option<&str>, Vec<&Arg>)> = vec![(None, Vec::new())];
+    for arg in args {
+        let heading = arg.get_help_heading();
+        match groups.iter_mut().find(|(h, _)| *h == heading) {
+            Some((_, group)) => group.push(arg),
+            None => groups.push((heading, vec![arg])),
+        }
+    }
+    groups.retain(|(_, group)| !group.is_empty());
+    groups
+}
+
 /// `docs/cli.md`.
 pub fn cli_reference() -> String {
     let cmd = Cli::command();
@@ -180,8 +196,11 @@ pub fn cli_reference() -> String {
     }
     let _ = writeln!(out, "\n### Global options\n");
     let _ = writeln!(out, "These go before or after the command.\n");
-    for arg in own_args(&cmd) {
-        arg_item(&mut out, arg);
+    for (heading, args) in by_heading(own_args(&cmd)) {
+        let _ = writeln!(out, "#### {}\n", heading.unwrap_or("Options"));
+        for arg in args {
+            arg_item(&mut out, arg);
+        }
     }
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         let _ = writeln!(out, "## {BIN} {}\n", sub.get_name());
@@ -191,9 +210,8 @@ pub fn cli_reference() -> String {
             "```text\n{}\n```\n",
             usage(&mut built, Some(sub.get_name()))
         );
-        let args: Vec<&Arg> = own_args(sub).collect();
-        if !args.is_empty() {
-            let _ = writeln!(out, "### Options\n");
+        for (heading, args) in by_heading(own_args(sub)) {
+            let _ = writeln!(out, "### {}\n", heading.unwrap_or("Options"));
             for arg in args {
                 arg_item(&mut out, arg);
             }

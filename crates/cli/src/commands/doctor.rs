@@ -28,9 +28,9 @@ pub async fn run(
         .map_err(|e| Failure::usage(format!("invalid --arg: {e}")))?;
     let request = DoctorRequest {
         job: args.job,
-        repository: args.repository.into(),
-        duration: args.duration,
-        mode: args.mode.into(),
+        repository: args.index.repository.into(),
+        duration: args.index.duration,
+        mode: args.index.mode.into(),
         arguments,
         whole_tree: if args.no_whole_tree {
             WholeTree::NotAsked

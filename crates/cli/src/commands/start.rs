@@ -55,9 +55,9 @@ pub async fn run(args: StartArgs, output: Output, settings: &AwsSettings) -> Res
     }
     let request = StartRequest {
         job: jobs[0].clone(),
-        repository: args.repository.into(),
-        duration: args.duration,
-        mode: args.mode.into(),
+        repository: args.index.repository.into(),
+        duration: args.index.duration,
+        mode: args.index.mode.into(),
         arguments,
         dry_run: args.dry_run,
     };

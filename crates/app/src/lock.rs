@@ -37,7 +37,11 @@ use glue_codeartifact_python_env::{
 use glue_codeartifact_uv::{CompileRequest, Failure, ResolutionError, Uv, UvError};
 use pep508_rs::{PackageName, VersionOrUrl};
 
-use crate::{Error, RepositoryRef, Services, error::Context, mint::mint};
+use crate::{
+    Error, RepositoryRef, Services,
+    error::Context,
+    mint::{IssuedIndexUrl, mint},
+};
 
 /// The `--library-set` argument of Python shell jobs.
 pub const LIBRARY_SET: &str = "library-set";
@@ -101,6 +105,11 @@ pub struct Locked {
     /// The provided packages the lock replaces (with
     /// `allow_upgrade_provided`).
     pub upgraded: Vec<String>,
+    /// The index uv resolved against, with its token (redacted when
+    /// formatted): `wheelhouse` downloads the locked wheels with it while
+    /// it has [`DOWNLOAD_TOKEN_MARGIN`](crate::wheelhouse::DOWNLOAD_TOKEN_MARGIN)
+    /// left, so a wheelhouse that locks first mints once.
+    pub index: IssuedIndexUrl,
 }
 
 /// The runtime of a Glue job, from the table.
@@ -339,6 +348,7 @@ pub async fn lock_with_job(
         runtime,
         lock,
         upgraded,
+        index: issued,
     })
 }
 

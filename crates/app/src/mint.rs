@@ -117,6 +117,14 @@ impl<'a> Mint<'a> {
         Ok(mint)
     }
 
+    /// With the repository endpoint already read (as CodeArtifact returned
+    /// it): only the token is fetched (`wheelhouse`'s downloads, whose
+    /// endpoint was read with the job).
+    pub(crate) fn with_endpoint(mut self, endpoint: String) -> Self {
+        self.cached_endpoint = Some(endpoint);
+        self
+    }
+
     /// The job the index URL is for (named in the cache's log line).
     pub(crate) fn for_job(mut self, job: &'a str) -> Self {
         self.job = Some(job);

@@ -7,9 +7,12 @@
 //! 0. [`prepare`], in one round of concurrent calls: check the prefix's
 //!    bucket (`ListObjectsV2`, one key), so that a typo or a missing bucket
 //!    fails before uv runs or a token is minted; read the job; read the
-//!    repository endpoint unless the lock is made first. The job read is
-//!    handed to [`lock_with_job`](crate::lock::lock_with_job), so a
-//!    wheelhouse that locks first reads the job once;
+//!    repository endpoint unless the lock is made first (the lock mints
+//!    with it). The job read is handed to
+//!    [`lock_with_job`](crate::lock::lock_with_job) and the lock's index URL
+//!    to [`mirror`], so a wheelhouse that locks first reads the job once and
+//!    mints once (again only if the token has less than
+//!    [`DOWNLOAD_TOKEN_MARGIN`] left when the downloads start);
 //! 1. check the lock was made for the job's runtime (Glue version, job
 //!    type, Python, platform);
 //! 2. `HeadObject` each wheel's content-addressed key
@@ -45,6 +48,7 @@ use url::Url;
 use crate::{
     Error, RepositoryRef, Services,
     error::Context,
+    mint::{IssuedIndexUrl, Mint, mint},
     package_index::{IndexError, PackageIndex},
 };
 
@@ -55,6 +59,10 @@ pub const MAX_WHEEL_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 /// The first Glue version with the service-built virtual environment
 /// (`--python-virtual-env-storage-prefix`).
 pub const FIRST_WITH_VENV_STORAGE: GlueVersion = GlueVersion::new(6, 0);
+/// The life the lock step's token must have left for the downloads to use
+/// it (else a new one is minted): each download presents it when it starts
+/// (CodeArtifact then redirects to S3), a retried one again.
+pub const DOWNLOAD_TOKEN_MARGIN: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
 /// What to mirror, and whether to bind.
 #[derive(Clone, Debug)]
@@ -285,6 +293,7 @@ fn job_runtime(
 /// What [`prepare`] read, for the lock and the mirror.
 pub struct Prepared {
     snapshot: Option<JobSnapshot>,
+    /// As CodeArtifact returned it (the mint makes it reachable).
     endpoint: Option<String>,
 }
 
@@ -348,10 +357,7 @@ pub async fn prepare(
     );
     prefix.map_err(|e| s3_error(e, &request.prefix, cx))?;
     let snapshot = snapshot.map_err(|e| Error::from_aws(e, cx))?;
-    let endpoint = match endpoint.map_err(|e| Error::from_aws(e, cx))? {
-        Some(endpoint) => Some(repository.reachable(endpoint)?),
-        None => None,
-    };
+    let endpoint = endpoint.map_err(|e| Error::from_aws(e, cx))?;
     Ok(Prepared { snapshot, endpoint })
 }
 
@@ -363,16 +369,28 @@ pub async fn wheelhouse(
     lock: &Lock,
 ) -> Result<WheelhouseOutcome, Error> {
     let prepared = prepare(services, request, false).await?;
-    mirror(services, request, lock, prepared).await
+    mirror(services, request, lock, prepared, None).await
+}
+
+/// Where the downloads' token comes from.
+enum Index {
+    /// The lock step's index URL.
+    Minted(IssuedIndexUrl),
+    /// Minted for the downloads, with this endpoint (as CodeArtifact
+    /// returned it).
+    Endpoint(String),
 }
 
 /// Mirrors `lock` into the wheelhouse and, with `request.bind`, binds the
-/// job to it, with what [`prepare`] read.
+/// job to it, with what [`prepare`] read and, when the lock was made first,
+/// the lock's index URL (`minted`, [`Locked::index`](crate::lock::Locked)):
+/// the downloads use its token while it has [`DOWNLOAD_TOKEN_MARGIN`] left.
 pub async fn mirror(
     services: &Services,
     request: &WheelhouseRequest,
     lock: &Lock,
     prepared: Prepared,
+    minted: Option<IssuedIndexUrl>,
 ) -> Result<WheelhouseOutcome, Error> {
     let repository = &request.repository;
     let job_name = request.job.as_deref();
@@ -383,21 +401,39 @@ pub async fn mirror(
     };
     let owner = repository.domain_owner.as_deref();
     let Prepared { snapshot, endpoint } = prepared;
-    let endpoint = match endpoint {
-        Some(endpoint) => endpoint,
-        None => repository.reachable(
-            services
-                .codeartifact
-                .get_repository_endpoint(
-                    &repository.domain,
-                    owner,
-                    &repository.repository,
-                    PackageFormat::Pypi,
-                    repository.endpoint_type,
+    // The repository the job's index options name (removed when binding):
+    // the lock's index, or the endpoint.
+    let (repository_url, index) = match (minted, endpoint) {
+        (Some(minted), _) => (
+            minted.url.without_credentials().clone(),
+            Index::Minted(minted),
+        ),
+        (None, endpoint) => {
+            let endpoint = match endpoint {
+                Some(endpoint) => endpoint,
+                None => services
+                    .codeartifact
+                    .get_repository_endpoint(
+                        &repository.domain,
+                        owner,
+                        &repository.repository,
+                        PackageFormat::Pypi,
+                        repository.endpoint_type,
+                    )
+                    .await
+                    .map_err(|e| Error::from_aws(e, cx))?,
+            };
+            let reachable = repository.reachable(endpoint.clone())?;
+            let url = Url::parse(&reachable).map_err(|e| {
+                Error::from(
+                    glue_codeartifact_domain::index_url::IndexUrlError::InvalidEndpoint {
+                        endpoint: reachable.clone(),
+                        reason: e.to_string(),
+                    },
                 )
-                .await
-                .map_err(|e| Error::from_aws(e, cx))?,
-        )?,
+            })?;
+            (url, Index::Endpoint(endpoint))
+        }
     };
     let job = snapshot.as_ref().map(|s| &s.definition);
     let runtime = match job {
@@ -429,14 +465,6 @@ pub async fn mirror(
         .into());
     }
     let ordered = lock.dependency_order();
-    let repository_url = Url::parse(&endpoint).map_err(|e| {
-        Error::from(
-            glue_codeartifact_domain::index_url::IndexUrlError::InvalidEndpoint {
-                endpoint: endpoint.clone(),
-                reason: e.to_string(),
-            },
-        )
-    })?;
     let uris: Vec<S3Uri> = ordered
         .iter()
         .map(|p| object_uri(&request.prefix, &p.wheel.sha256, &p.wheel.filename))
@@ -508,12 +536,21 @@ pub async fn mirror(
 
     // 3. Download and check every missing wheel before uploading any.
     if !missing.is_empty() {
-        let issued = services
-            .codeartifact
-            .get_authorization_token(&repository.domain, owner, TokenDuration::MIN)
-            .await
-            .map_err(|e| Error::from_aws(e, cx))?;
-        let index = IndexUrl::build(&endpoint, &issued.token, PackageFormat::Pypi)?;
+        let issued = match index {
+            Index::Minted(minted) if life_left(&minted) >= DOWNLOAD_TOKEN_MARGIN => {
+                tracing::debug!("the downloads use the lock's token");
+                minted
+            }
+            Index::Minted(_) => mint(services, repository, TokenDuration::MIN).await?,
+            Index::Endpoint(endpoint) => {
+                Mint::new(services, repository, TokenDuration::MIN)
+                    .with_endpoint(endpoint)
+                    .run()
+                    .await?
+            }
+        };
+        let index = issued.url.clone();
+        let issued = issued.token;
         let client = PackageIndex::new().map_err(|e| WheelhouseError::Download {
             file: String::new(),
             repository: repository.repository.clone(),
@@ -615,6 +652,15 @@ pub async fn mirror(
         tracing::info!(job = %name, "job bound to the wheelhouse");
     }
     Ok(outcome(true))
+}
+
+/// How long the token of `minted` has left.
+fn life_left(minted: &IssuedIndexUrl) -> std::time::Duration {
+    minted
+        .expiration()
+        .as_system_time()
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or_default()
 }
 
 /// Whether an object is there with the locked size (when the lock has it)

@@ -954,3 +954,117 @@ fn the_bucket_is_checked_before_uv_runs_or_a_token_is_minted() {
     assert_eq!(puts(stack.moto, &bucket), 0);
     assert_eq!(stack.moto.job(&job), original);
 }
+
+#[test]
+fn locking_first_reads_the_job_once_and_mints_once() {
+    let stack = Stack::new();
+    let (core, tools) = publish(&stack);
+    let job = bound_job(&stack, "5.0");
+    let bucket = unique_name("wheels");
+    stack.moto.create_bucket(&bucket);
+    let prefix = format!("s3://{bucket}/w/");
+    let out = lock_path("etl");
+    let out_arg = out.to_string_lossy().into_owned();
+    let get_jobs = |job: &str| stack.moto.sent_requests("GetJob", job).len();
+
+    // Two wheels to download: one GetJob (for the lock and the mirror), one
+    // endpoint read and one token (uv's, reused for the downloads).
+    let (jobs_before, before) = (get_jobs(&job), stack.emulator.stats());
+    let run = wheelhouse_locking(
+        &stack,
+        &["--job", &job],
+        &prefix,
+        &["-o", &out_arg, "--output", "json"],
+    );
+    run.assert_code(0);
+    stack.assert_no_token(&run.both(), "wheelhouse output");
+    assert_eq!(run.json()["uploaded"], 2, "{}", run.stdout);
+    let after = stack.emulator.stats();
+    assert_eq!(get_jobs(&job) - jobs_before, 1, "one GetJob");
+    assert_eq!(
+        after.get_authorization_token - before.get_authorization_token,
+        1,
+        "one token"
+    );
+    assert_eq!(
+        after.get_repository_endpoint - before.get_repository_endpoint,
+        1,
+        "one endpoint read"
+    );
+    for wheel in [&core, &tools] {
+        let sha = hex(&std::fs::read(wheel).unwrap());
+        let key = format!(
+            "w/sha256/{sha}/{}",
+            wheel.file_name().unwrap().to_string_lossy()
+        );
+        assert_eq!(
+            stack.moto.get_object(&bucket, &key),
+            std::fs::read(wheel).unwrap()
+        );
+    }
+
+    // With --bind: the one read before the update, and the read after it
+    // that verifies it.
+    let other = unique_name("wheels");
+    stack.moto.create_bucket(&other);
+    let (jobs_before, before) = (get_jobs(&job), stack.emulator.stats());
+    let run = wheelhouse_locking(
+        &stack,
+        &["--job", &job],
+        &format!("s3://{other}/w/"),
+        &["-o", &out_arg, "--bind"],
+    );
+    run.assert_code(0);
+    let after = stack.emulator.stats();
+    assert_eq!(get_jobs(&job) - jobs_before, 2, "GetJob, UpdateJob, GetJob");
+    assert_eq!(
+        after.get_authorization_token - before.get_authorization_token,
+        1
+    );
+    assert_eq!(puts(stack.moto, &other), 2);
+
+    // With --lock FILE: the job and the endpoint read together, a token
+    // only for the downloads.
+    let third = unique_name("wheels");
+    stack.moto.create_bucket(&third);
+    let (jobs_before, before) = (get_jobs(&job), stack.emulator.stats());
+    let run = wheelhouse(&stack, &job, &format!("s3://{third}/w/"), &out, &[]);
+    run.assert_code(0);
+    let after = stack.emulator.stats();
+    assert_eq!(get_jobs(&job) - jobs_before, 1);
+    assert_eq!(
+        after.get_authorization_token - before.get_authorization_token,
+        1
+    );
+    assert_eq!(
+        after.get_repository_endpoint - before.get_repository_endpoint,
+        1
+    );
+    assert_eq!(puts(stack.moto, &third), 2);
+
+    // A lock token with less than 5 minutes left is not used for the
+    // downloads: a new one is minted.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    stack.emulator.report_expiration(Some((now + 240).into()));
+    let fresh = bound_job(&stack, "5.0");
+    let fourth = unique_name("wheels");
+    stack.moto.create_bucket(&fourth);
+    let before = stack.emulator.stats();
+    let run = wheelhouse_locking(
+        &stack,
+        &["--job", &fresh],
+        &format!("s3://{fourth}/w/"),
+        &["-o", &out_arg],
+    );
+    run.assert_code(0);
+    let after = stack.emulator.stats();
+    assert_eq!(
+        after.get_authorization_token - before.get_authorization_token,
+        2,
+        "the lock's token had 4 minutes left"
+    );
+    assert_eq!(puts(stack.moto, &fourth), 2);
+}

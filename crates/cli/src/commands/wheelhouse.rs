@@ -72,8 +72,8 @@ pub async fn run(
     // The lock step is `lock`'s use case; its lock is written (not in a dry
     // run) before anything is mirrored, so that a failed mirror can be run
     // again with --lock, and a CI can commit what the job installs.
-    let (lock, lock_file) = match source {
-        Source::File(lock) => (lock, None),
+    let (lock, lock_file, minted) = match source {
+        Source::File(lock) => (lock, None, None),
         Source::Resolve(lock_request, path) => {
             let locked = lock_with_job(&services, &lock_request, prepared.job()).await?;
             if !request.dry_run {
@@ -94,10 +94,10 @@ pub async fn run(
                     path.display()
                 );
             }
-            (locked.lock, Some(path))
+            (locked.lock, Some(path), Some(locked.index))
         }
     };
-    let outcome = mirror(&services, &request, &lock, prepared).await?;
+    let outcome = mirror(&services, &request, &lock, prepared, minted).await?;
 
     let mut stdout = std::io::stdout().lock();
     match output {

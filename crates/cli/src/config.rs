@@ -18,7 +18,7 @@
 //! domain_owner = "111122223333"
 //! repository = "py-internal"
 //! mode = "index-url"            # or "extra-index-url"
-//! duration = "1h"               # start and doctor
+//! duration = "1h"               # start, doctor and index-url (as GLUE_CODEARTIFACT_DURATION)
 //! refresh_duration = "12h"      # refresh
 //! endpoint_type = "dualstack"
 //! repository_endpoint_host = "vpce-….d.codeartifact.us-west-2.vpce.amazonaws.com"
@@ -189,7 +189,7 @@ pub fn apply(mut command: clap::Command, profile: &Profile) -> clap::Command {
                 }
             }
             let duration = match name.as_str() {
-                "start" | "doctor" => profile.duration.as_ref(),
+                "start" | "doctor" | "index-url" => profile.duration.as_ref(),
                 "refresh" => profile.refresh_duration.as_ref(),
                 _ => None,
             };

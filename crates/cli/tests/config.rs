@@ -64,6 +64,27 @@ fn a_project_file_replaces_repeated_flags() {
     assert!(left <= 900, "duration from the file: {left}");
 }
 
+/// The file's `duration` sets index-url's token too, as
+/// `GLUE_CODEARTIFACT_DURATION` does (one meaning for both).
+#[test]
+fn index_url_takes_the_file_s_duration() {
+    let stack = Stack::new();
+    let dir = project(&format!(
+        "[profile.default]\ndomain = \"{DOMAIN}\"\nrepository = \"{REPOSITORY}\"\nduration = \"2h\"\n"
+    ));
+    let run = cli_in(&stack, &dir, &["index-url", "--output", "json"], &[]);
+    run.assert_code(0);
+    let expiration = humantime::parse_rfc3339(run.json()["expiration"].as_str().unwrap()).unwrap();
+    let left = expiration
+        .duration_since(std::time::SystemTime::now())
+        .unwrap()
+        .as_secs();
+    assert!(
+        left > 3600,
+        "2h from the file, not index-url's 15m default: {left}"
+    );
+}
+
 #[test]
 fn flags_beat_the_environment_which_beats_the_file() {
     let stack = Stack::new();

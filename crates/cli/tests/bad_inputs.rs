@@ -5,15 +5,15 @@
 //! run was started, and no token is in the output. A row whose exit code is
 //! 2 must not have reached AWS at all.
 
-use codeartifact_emulator::{Config, EmulatorHandle, Repository, TokenStyle};
+use codeartifact_emulator::TokenStyle;
 use glue_codeartifact_domain::{
     index_url::{IndexUrl, PackageFormat},
     secret::AuthToken,
 };
 use percent_encoding::percent_decode_str;
-use test_stack::{JobSpec, Moto, SURFACES, unique_name};
+use test_stack::{JobSpec, SURFACES, unique_name};
 
-use crate::util::{ACCOUNT, DOMAIN, REPOSITORY, Run, Stack, scratch};
+use crate::util::{ACCOUNT, DOMAIN, REPOSITORY, Run, Stack};
 
 /// One row of the catalogue.
 #[derive(Clone, Debug)]
@@ -151,22 +151,13 @@ fn job_spec(name: &str, input: &str) -> JobSpec {
 
 /// A stack for a `stack` row.
 fn stack_for(input: &str) -> Stack {
-    let packages = scratch(&unique_name("packages"));
-    let mut config = Config {
-        repositories: vec![Repository {
-            domain: DOMAIN.into(),
-            name: REPOSITORY.into(),
-            packages_dir: packages.clone(),
-        }],
-        ..Config::default()
-    };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("after 1970")
         .as_secs() as i64;
     // `expiration=…`: what GetAuthorizationToken reports as the expiration.
     let mut expiration = None;
-    match input {
+    let stack = Stack::with_config(|config| match input {
         "endpoint_trailing_slash=false" => config.endpoint_trailing_slash = false,
         "token_style=awkward" => config.token_style = TokenStyle::Awkward,
         "expiration=past" => expiration = Some(now - 60),
@@ -174,14 +165,9 @@ fn stack_for(input: &str) -> Stack {
         "expiration=milliseconds" => expiration = Some((now + 3600) * 1000),
         "expiration=negative" => expiration = Some(-5),
         other => panic!("unknown stack input {other:?}"),
-    }
-    let emulator = EmulatorHandle::spawn(config).expect("the emulator starts");
-    emulator.report_expiration(expiration.map(Into::into));
-    Stack {
-        moto: Moto::shared(),
-        emulator,
-        packages,
-    }
+    });
+    stack.emulator.report_expiration(expiration.map(Into::into));
+    stack
 }
 
 /// Runs a `cli`, `job` or `stack` row with `RUST_LOG=log` on `stack` (a

@@ -1,70 +1,55 @@
 //! The harness: the real `glue-codeartifact` binary against moto (Glue) and
 //! the CodeArtifact emulator, both over HTTP on 127.0.0.1.
 
-use std::{path::PathBuf, process::Output};
+use std::{ops::Deref, process::Output};
 
-use codeartifact_emulator::{Config, EmulatorHandle, Repository, TokenStyle};
+use codeartifact_emulator::{Config, TokenStyle};
 pub use test_stack::http::scratch;
-use test_stack::{JobSpec, Moto, aws_env, command_with_env, unique_name};
+pub use test_stack::{DOMAIN, REPOSITORY};
+use test_stack::{JobSpec, Moto, aws_env, command_with_env};
 
-pub const DOMAIN: &str = "acme";
-pub const REPOSITORY: &str = "py-internal";
 pub const ACCOUNT: &str = "123456789012";
 
-/// One test's stand-ins: the shared moto, and an emulator of its own (so
-/// that faults and clock moves stay within the test).
-pub struct Stack {
-    pub moto: &'static Moto,
-    pub emulator: EmulatorHandle,
-    pub packages: PathBuf,
+/// One test's stand-ins ([`test_stack::Stack`]: the shared moto and an
+/// emulator of its own), with the ways to run the CLI against them.
+pub struct Stack(test_stack::Stack);
+
+impl Deref for Stack {
+    type Target = test_stack::Stack;
+
+    fn deref(&self) -> &test_stack::Stack {
+        &self.0
+    }
+}
+
+impl From<test_stack::Stack> for Stack {
+    fn from(stack: test_stack::Stack) -> Self {
+        Stack(stack)
+    }
 }
 
 impl Stack {
     pub fn new() -> Self {
-        Self::with_style(TokenStyle::Plain)
+        test_stack::Stack::new().into()
     }
 
-    /// A stack on a moto server of the caller's (e.g. a private one whose
-    /// global state manager a test changes).
+    /// See [`test_stack::Stack::with_moto`].
     pub fn with_moto(moto: &'static Moto) -> Self {
-        Stack {
-            moto,
-            ..Self::new()
-        }
+        test_stack::Stack::with_moto(moto).into()
     }
 
     pub fn with_style(token_style: TokenStyle) -> Self {
-        Self::with_config(|c| c.token_style = token_style)
+        test_stack::Stack::with_style(token_style).into()
     }
 
     /// A stack whose emulator's configuration `tweak` changes.
     pub fn with_config(tweak: impl FnOnce(&mut Config)) -> Self {
-        let packages = scratch(&unique_name("packages"));
-        let mut config = Config {
-            repositories: vec![Repository {
-                domain: DOMAIN.into(),
-                name: REPOSITORY.into(),
-                packages_dir: packages.clone(),
-            }],
-            ..Config::default()
-        };
-        tweak(&mut config);
-        let emulator = EmulatorHandle::spawn(config).expect("the CodeArtifact emulator starts");
-        Stack {
-            moto: Moto::shared(),
-            emulator,
-            packages,
-        }
+        test_stack::Stack::with_config(tweak).into()
     }
 
     /// A Spark job with private modules, created in moto under a unique name.
     pub fn spark_job(&self, configure: impl FnOnce(JobSpec) -> JobSpec) -> String {
-        let name = unique_name("etl");
-        let spec = JobSpec::spark(&name)
-            .default_argument("--additional-python-modules", "acme-tools==1.2.0")
-            .max_concurrent_runs(10);
-        self.moto.create_job(&configure(spec));
-        name
+        self.create_spark_job("etl", configure)
     }
 
     /// Runs the CLI with the stand-ins' environment.
@@ -163,19 +148,6 @@ impl Stack {
             self.assert_no_token(&lock, "the lock file");
         }
         run
-    }
-
-    /// The `StartJobRun` requests moto received for `job`.
-    pub fn sent_runs(&self, job: &str) -> Vec<serde_json::Value> {
-        self.moto.sent_requests("StartJobRun", job)
-    }
-
-    /// Asserts that no issued token appears in `text`, in any form that
-    /// could leak (`test_stack::token_forms`: the product's own encoding
-    /// and the Debug bytes included).
-    #[track_caller]
-    pub fn assert_no_token(&self, text: &str, context: &str) {
-        test_stack::assert_no_token(&self.emulator.issued_tokens(), text, context);
     }
 }
 

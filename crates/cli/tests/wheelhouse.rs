@@ -255,9 +255,9 @@ fn bind_then_replay_offline(glue: &str) {
     );
 
     // The offline replay: CodeArtifact is gone; Glue's install needs S3 only.
-    let Stack { moto, emulator, .. } = stack;
-    let index_requests_before = emulator.stats().index;
-    drop(emulator);
+    let index_requests_before = stack.emulator.stats().index;
+    let moto = stack.moto;
+    drop(stack);
     let run_id = moto
         .block_on(moto.glue().start_job_run().job_name(&job).send())
         .unwrap()
@@ -834,8 +834,8 @@ fn a_glue_6_job_binds_with_the_venv_storage_prefix_and_installs_offline() {
     assert_eq!(stack.moto.sent_requests("UpdateJob", &job).len(), updates);
 
     // The replay, offline.
-    let Stack { moto, emulator, .. } = stack;
-    drop(emulator);
+    let moto = stack.moto;
+    drop(stack);
     let run_id = moto
         .block_on(moto.glue().start_job_run().job_name(&job).send())
         .unwrap()

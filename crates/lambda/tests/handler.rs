@@ -5,18 +5,12 @@ use codeartifact_emulator::{Fault, FaultKind, Operation, Stats};
 use glue_codeartifact_lambda::{HandlerError, StartResponse, State, handler};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
+use test_stack::runtime;
 
 use crate::util::{Stack, token_of};
 
 async fn invoke(state: &State, event: Value) -> Result<StartResponse, HandlerError> {
     handler(LambdaEvent::new(event, Context::default()), state).await
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
 }
 
 #[test]

@@ -10,18 +10,11 @@ use codeartifact_emulator::Stats;
 use glue_codeartifact_lambda::{HandlerError, RefreshResponse, Response, State, invoke};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
-use test_stack::{GlueFault, GlueFaultKind, JobSpec, unique_name};
+use test_stack::{GlueFault, GlueFaultKind, JobSpec, runtime, unique_name};
 
 use crate::util::{Stack, token_of};
 
 const INSTALLER_OPTION: &str = "--python-modules-installer-option";
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
 
 /// Invokes the function's entry point (start and refresh events alike),
 /// with a deadline `left` away (or none).

@@ -9,16 +9,9 @@ use codeartifact_emulator::{Fault, FaultKind, Operation, Stats};
 use glue_codeartifact_lambda::{HandlerError, Response, State, invoke};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
-use test_stack::{GlueFault, GlueFaultKind, JobSpec, unique_name};
+use test_stack::{GlueFault, GlueFaultKind, JobSpec, runtime, unique_name};
 
 use crate::util::{Lambda, Stack, pair};
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
 
 /// The function's entry point (start and refresh events alike) with an
 /// invocation context whose deadline is `left` away.

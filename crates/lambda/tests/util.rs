@@ -14,6 +14,7 @@ use std::{
     collections::BTreeMap,
     fs::File,
     net::{Ipv4Addr, TcpListener, TcpStream},
+    ops::Deref,
     path::PathBuf,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
@@ -21,55 +22,39 @@ use std::{
 
 use aws_config::{BehaviorVersion, Region, SdkConfig, retry::RetryConfig};
 use aws_credential_types::{Credentials, provider::SharedCredentialsProvider};
-use codeartifact_emulator::{Config, EmulatorHandle, Repository, TokenStyle};
 use glue_codeartifact_app::Services;
 use glue_codeartifact_aws::{CodeArtifact, Glue, Logs, S3};
 use glue_codeartifact_lambda::{Settings, State};
 use serde_json::Value;
 use test_stack::http::scratch;
-use test_stack::{JobSpec, Moto, aws_env, command_with_env, repo_root, unique_name};
+use test_stack::{aws_env, command_with_env, repo_root, unique_name};
 
-pub const DOMAIN: &str = "acme";
-pub const REPOSITORY: &str = "py-internal";
+pub use test_stack::{DOMAIN, REPOSITORY};
 
-/// One test's stand-ins: the shared moto and an emulator of its own.
-pub struct Stack {
-    pub moto: &'static Moto,
-    pub emulator: EmulatorHandle,
-    /// The repository's packages (add wheels with `test_stack::make_wheel`).
-    pub packages: std::path::PathBuf,
+/// One test's stand-ins ([`test_stack::Stack`]: the shared moto and an
+/// emulator of its own), with the function's settings and in-process state
+/// for them.
+pub struct Stack(test_stack::Stack);
+
+impl Deref for Stack {
+    type Target = test_stack::Stack;
+
+    fn deref(&self) -> &test_stack::Stack {
+        &self.0
+    }
 }
 
 impl Stack {
     pub fn new() -> Self {
-        let packages = scratch(&unique_name("packages"));
-        let emulator = EmulatorHandle::spawn(Config {
-            repositories: vec![Repository {
-                domain: DOMAIN.into(),
-                name: REPOSITORY.into(),
-                packages_dir: packages.clone(),
-            }],
-            token_style: TokenStyle::Plain,
-            ..Config::default()
-        })
-        .expect("the CodeArtifact emulator starts");
-        Stack {
-            moto: Moto::shared(),
-            emulator,
-            packages,
-        }
+        Stack(test_stack::Stack::new())
     }
 
-    /// A Spark job with private modules, under a unique name with `prefix`.
+    /// A Spark job with private modules and `--upgrade`, under a unique name
+    /// with `prefix`.
     pub fn spark_job(&self, prefix: &str) -> String {
-        let name = unique_name(prefix);
-        self.moto.create_job(
-            &JobSpec::spark(&name)
-                .default_argument("--additional-python-modules", "acme-tools==1.2.0")
-                .default_argument("--python-modules-installer-option", "--upgrade")
-                .max_concurrent_runs(10),
-        );
-        name
+        self.create_spark_job(prefix, |job| {
+            job.default_argument("--python-modules-installer-option", "--upgrade")
+        })
     }
 
     /// The function's settings for this stack (later pairs win).
@@ -110,33 +95,6 @@ impl Stack {
             logs: Logs::new(&config(self.moto.url.clone())),
             region: "us-east-1".into(),
         }
-    }
-
-    /// The `StartJobRun` requests moto received for `job`.
-    pub fn sent_runs(&self, job: &str) -> Vec<Value> {
-        self.moto.sent_requests("StartJobRun", job)
-    }
-
-    /// The installer option each `StartJobRun` for `job` was sent with.
-    pub fn sent_installer_options(&self, job: &str) -> Vec<String> {
-        self.sent_runs(job)
-            .iter()
-            .map(|run| {
-                run["Arguments"]["--python-modules-installer-option"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned()
-            })
-            .collect()
-    }
-
-    /// Asserts that no token the emulator issued appears in `text`, in any
-    /// form that could leak (`test_stack::token_forms`).
-    #[track_caller]
-    pub fn assert_no_token(&self, text: &str, context: &str) {
-        // The same forms as the CLI's audit: the product's own encoding and
-        // the Debug bytes included.
-        test_stack::assert_no_token(&self.emulator.issued_tokens(), text, context);
     }
 }
 
@@ -454,11 +412,7 @@ pub fn token_of(option: &str) -> String {
 
 /// A Spark job under a unique name with `prefix` that asks for `modules`.
 pub fn unique_job(stack: &Stack, prefix: &str, modules: &str) -> String {
-    let name = unique_name(prefix);
-    stack.moto.create_job(
-        &JobSpec::spark(&name)
-            .default_argument("--additional-python-modules", modules)
-            .max_concurrent_runs(10),
-    );
-    name
+    stack.create_spark_job(prefix, |job| {
+        job.default_argument("--additional-python-modules", modules)
+    })
 }

@@ -1,5 +1,8 @@
 //! Test support for glue-codeartifact: the local stand-ins for AWS and their fixtures.
 //!
+//! [`Stack`] is one test's stand-ins (moto and an emulator of its own), the
+//! base of the CLI's and the Lambda's suites.
+//!
 //! Integration tests drive the real binaries over HTTP against two loopback
 //! servers: **moto** for AWS Glue (started from
 //! `crates/test-stack/python/moto_server.py`, which adds a faithful UpdateJob
@@ -35,6 +38,7 @@ pub mod http;
 mod moto;
 mod python;
 mod s3;
+mod stack;
 mod token_forms;
 
 pub use catalogue::{CatalogueRow, SURFACES, catalogue_rows, parse_catalogue};
@@ -46,4 +50,5 @@ pub use python::{
     replay_with_image, repo_root, uv,
 };
 pub use s3::{S3Fault, S3FaultKind, S3Request};
+pub use stack::{DOMAIN, REPOSITORY, Stack, runtime};
 pub use token_forms::{all_token_forms, assert_no_token, product_encoded, token_forms};

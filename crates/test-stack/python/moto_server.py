@@ -31,13 +31,13 @@ Additions to moto:
     - ``DELETE /_stack/glue-requests`` forgets them all.
   Tests use it to see what a client *sent*: moto's GetJobRun shows the merged
   arguments, not the run's own.
-* **Fault injection** (``glue_faults.py``): ``POST /_stack/faults`` with
+* **Fault injection** (``faults.py``, one proxy with Glue's and S3's rules): ``POST /_stack/faults`` with
   ``{"operation", "job"?, "kind", "when"?, "count"?, "delay_ms"?}`` makes the
   next Glue requests of an operation fail with ThrottlingException, HTTP 500
   or 503, AccessDenied, a connection reset or a delay, before moto handles
   them or after (the run started, the answer is lost).
 * **S3** is moto's own (path-style: ``/BUCKET/KEY``), with S3 faults and an S3
-  request recorder from ``s3_faults.py``: ``POST /_stack/s3-faults`` (500s,
+  request recorder from ``faults.py``: ``POST /_stack/s3-faults`` (500s,
   SlowDown throttling, AccessDenied, a reset in the middle of an upload, a
   delay) and ``GET /_stack/s3-requests[?operation=PutObject][&bucket=B]``.
 * ``--latency-ms N`` sleeps N ms before answering each AWS request (not the
@@ -73,7 +73,6 @@ moto/glue/models.py and responses.py):
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import logging
 import os
@@ -82,11 +81,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qs
+
+import faults  # next to this script: Glue and S3 faults, /_stack/faults, /_stack/s3-faults, /_stack/s3-requests
 
 # The path our additions answer on; everything else goes to moto.
 STACK_PATH = "/_stack/glue-requests"
-GLUE_TARGET_PREFIX = "AWSGlue."
 
 
 # --------------------------------------------------------------------------
@@ -234,64 +233,37 @@ class GlueRequestRecorder:
     def __init__(self, app: Callable[..., Any], latency_ms: int = 0) -> None:
         self.app = app
         self.latency_s = latency_ms / 1000.0
-        self.lock = threading.Lock()
-        self.records: list[dict[str, Any]] = []
+        self.requests = faults.RequestLog("job", scope_of=job_of_record)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == STACK_PATH:
-            return self.serve_records(environ, start_response)
+            return self.requests.serve(environ, start_response)
         if path == "/_stack/job-run-state" and environ.get("REQUEST_METHOD") == "POST":
-            found = set_job_run_state(json.loads(read_body(environ) or b"{}"))
-            return respond(start_response, "204 No Content" if found else "404 Not Found", b"")
+            found = set_job_run_state(json.loads(faults.read_body(environ) or b"{}"))
+            return faults.respond(start_response, "204 No Content" if found else "404 Not Found", b"")
         target = environ.get("HTTP_X_AMZ_TARGET", "")
-        if target.startswith(GLUE_TARGET_PREFIX):
-            self.record(target[len(GLUE_TARGET_PREFIX):], environ)
+        if target.startswith(faults.GLUE_TARGET_PREFIX):
+            self.record(target[len(faults.GLUE_TARGET_PREFIX):], environ)
         if self.latency_s > 0 and not path.startswith("/moto-api"):
             time.sleep(self.latency_s)
         return self.app(environ, start_response)
 
     def record(self, operation: str, environ: dict[str, Any]) -> None:
         """Read the body, put it back for moto, and keep the parsed JSON."""
-        raw = read_body(environ)
-        environ["wsgi.input"] = io.BytesIO(raw)
-        environ["CONTENT_LENGTH"] = str(len(raw))
+        raw = faults.reread_body(environ)
         try:
             body: Any = json.loads(raw) if raw else {}
         except ValueError:
             body = raw.decode("utf-8", "replace")
-        with self.lock:
-            self.records.append({"operation": operation, "body": body})
-
-    def serve_records(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        method = environ.get("REQUEST_METHOD", "GET")
-        if method == "DELETE":
-            with self.lock:
-                self.records.clear()
-            return respond(start_response, "204 No Content", b"")
-        if method != "GET":
-            return respond(start_response, "405 Method Not Allowed", b"", [("Allow", "GET, DELETE")])
-        query = parse_qs(environ.get("QUERY_STRING", ""))
-        operation = query.get("operation", [None])[0]
-        job = query.get("job", [None])[0]
-        with self.lock:
-            selected = [r for r in self.records if matches(r, operation, job)]
-        return respond(start_response, "200 OK", json.dumps(selected).encode(), [("Content-Type", "application/json")])
+        self.requests.add({"operation": operation, "body": body})
 
 
-def matches(record: dict[str, Any], operation: str | None, job: str | None) -> bool:
-    """Whether a record passes the ``operation`` / ``job`` filters (None = any)."""
-    if operation is not None and record["operation"] != operation:
-        return False
-    if job is not None:
-        body = record["body"] if isinstance(record["body"], dict) else {}
-        if body.get("JobName", body.get("Name")) != job:
-            return False
-    return True
-
-
-# The body reader and the plain responder are glue_faults.py's (one copy).
-from glue_faults import read_body, respond  # noqa: E402  (next to this script)
+def job_of_record(record: dict[str, Any]) -> Any:
+    """The job a recorded request is about: its body's ``JobName`` (or
+    ``Name``, which is what CreateJob sends)."""
+    body = record["body"] if isinstance(record["body"], dict) else {}
+    return body.get("JobName", body.get("Name"))
 
 
 # --------------------------------------------------------------------------
@@ -347,11 +319,9 @@ def main(argv: list[str] | None = None) -> None:
     if not args.log_requests:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
-    import glue_faults  # next to this script: fault injection, /_stack/faults
-    import s3_faults  # S3 faults and requests, /_stack/s3-faults, /_stack/s3-requests
-
+    moto_app = DomainDispatcherApplication(create_backend_app)
     app = GlueRequestRecorder(
-        s3_faults.S3Faults(glue_faults.GlueFaults(DomainDispatcherApplication(create_backend_app))),
+        faults.Faults(faults.Faults(moto_app, faults.GLUE), faults.S3),
         latency_ms=args.latency_ms,
     )
     server = make_server(
@@ -359,7 +329,7 @@ def main(argv: list[str] | None = None) -> None:
         args.port,
         app,
         threaded=True,
-        request_handler=glue_faults.handler_class(MotoRequestHandler),
+        request_handler=faults.handler_class(MotoRequestHandler),
     )
     port = server.server_port
     # Some moto services build URLs that point back at the server.

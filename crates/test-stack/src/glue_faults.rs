@@ -1,5 +1,5 @@
 //! Faults in the Glue stand-in, on a schedule a test chooses
-//! (`crates/test-stack/python/glue_faults.py`, served by moto_server.py at
+//! (`crates/test-stack/python/faults.py`, Glue's rules, served by moto_server.py at
 //! `/_stack/faults`).
 
 use std::time::Duration;

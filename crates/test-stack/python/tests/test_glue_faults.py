@@ -1,4 +1,4 @@
-"""Fault injection in the Glue stand-in (glue_faults.py), seen from boto3."""
+"""Fault injection in the Glue stand-in (faults.py, Glue's rules), seen from boto3."""
 
 from __future__ import annotations
 

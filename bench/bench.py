@@ -1601,21 +1601,30 @@ def only_new(args: argparse.Namespace, date: dt.datetime, started: float) -> int
         result["loadavg_end"] = os.getloadavg()[0]
         result["elapsed_s"] = time.monotonic() - started
         result["targets"] = wheelhouse_targets(result["wheelhouse"])
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        stem = date.strftime("%Y-%m-%d") + ("-quick" if args.quick else "") + "-new"
-        (out / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
-        md = render_new_md(result)
-        (out / f"{stem}.md").write_text(md)
-        print(md)
-        log(f"wrote {out / stem}.md and .json")
+        write_report(args, date.strftime("%Y-%m-%d") + ("-quick" if args.quick else "") + "-new",
+                     result, render_new_md(result))
         ok = True
     finally:
         if ok:
             shutil.rmtree(workdir, ignore_errors=True)
         else:
             log(f"failed; logs kept in {workdir}")
-    missed = [t for t in result["targets"] if not t["met"]]
+    return report_targets(args, result["targets"])
+
+
+def write_report(args: argparse.Namespace, stem: str, result: dict[str, Any], md: str) -> None:
+    """Writes ``<out>/<stem>.json`` and ``.md``, and prints the Markdown."""
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / f"{stem}.md").write_text(md)
+    print(md)
+    log(f"wrote {out / stem}.md and .json")
+
+
+def report_targets(args: argparse.Namespace, targets: list[dict[str, Any]]) -> int:
+    """Logs each counted target not met; the exit code (1 with --check if any)."""
+    missed = [t for t in targets if not t["met"] and t.get("counted", True)]
     for t in missed:
         log(f"target not met: {t['target']}: {t['measured']}")
     return 1 if (args.check and missed) else 0
@@ -1714,24 +1723,15 @@ def main() -> int:
         result["loadavg_end"] = os.getloadavg()[0]
         result["elapsed_s"] = time.monotonic() - started
         result["targets"] = targets(result)
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        stem = date.strftime("%Y-%m-%d") + ("-quick" if quick else "")
-        (out / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
-        md = render_md(result)
-        (out / f"{stem}.md").write_text(md)
-        print(md)
-        log(f"wrote {out / stem}.md and .json")
+        write_report(args, date.strftime("%Y-%m-%d") + ("-quick" if quick else ""), result,
+                     render_md(result))
         ok = True
     finally:
         if ok:
             shutil.rmtree(workdir, ignore_errors=True)
         else:
             log(f"failed; logs kept in {workdir}")
-    missed = [t for t in result["targets"] if not t["met"] and t.get("counted", True)]
-    for t in missed:
-        log(f"target not met: {t['target']}: {t['measured']}")
-    return 1 if (args.check and missed) else 0
+    return report_targets(args, result["targets"])
 
 
 if __name__ == "__main__":

@@ -4,11 +4,39 @@ use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use aws_sdk_glue::config::timeout::TimeoutConfig;
+use aws_sdk_glue::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};
+use aws_types::SdkConfig;
 
 /// Region every stand-in runs in.
 pub(crate) const REGION: &str = "us-east-1";
 /// The fake access key (and secret) the stand-ins accept.
 pub(crate) const FAKE_KEY: &str = "testing";
+
+/// The AWS SDK configuration of this crate's own clients (fixtures and
+/// checks, never the product's) for a stand-in at `endpoint`: [`REGION`],
+/// the fake credentials, and a 60 s limit per operation.
+pub(crate) fn sdk_config(endpoint: &str) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            FAKE_KEY,
+            FAKE_KEY,
+            None,
+            None,
+            "test-stack",
+        )))
+        .endpoint_url(endpoint)
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_timeout(Duration::from_secs(60))
+                .build(),
+        )
+        .build()
+}
 
 /// Variables kept from the test process by [`command_with_env`]; all others
 /// are dropped.

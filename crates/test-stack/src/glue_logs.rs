@@ -5,31 +5,17 @@
 
 use std::time::{Duration, SystemTime};
 
-use aws_sdk_cloudwatchlogs::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_cloudwatchlogs::Client;
 use aws_sdk_cloudwatchlogs::error::DisplayErrorContext;
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
-use aws_sdk_cloudwatchlogs::{Client, Config};
 
-use crate::env::{FAKE_KEY, REGION};
+use crate::env::sdk_config;
 use crate::moto::Moto;
 
 impl Moto {
     /// A CloudWatch Logs client pointed at this server.
     pub fn logs(&self) -> Client {
-        Client::from_conf(
-            Config::builder()
-                .behavior_version(BehaviorVersion::latest())
-                .region(Region::new(REGION))
-                .credentials_provider(Credentials::new(
-                    FAKE_KEY,
-                    FAKE_KEY,
-                    None,
-                    None,
-                    "test-stack",
-                ))
-                .endpoint_url(&self.url)
-                .build(),
-        )
+        Client::new(&sdk_config(&self.url))
     }
 
     /// Writes `lines` as events of `stream` in `group` (both created if

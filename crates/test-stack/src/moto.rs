@@ -9,13 +9,11 @@ use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_glue::Client;
-use aws_sdk_glue::config::timeout::TimeoutConfig;
-use aws_sdk_glue::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_glue::error::DisplayErrorContext;
 use aws_sdk_glue::types::{ExecutionProperty, Job, JobCommand};
 use serde_json::Value;
 
-use crate::env::{FAKE_KEY, REGION, command_with_env};
+use crate::env::{command_with_env, sdk_config};
 use crate::python::{python, script};
 
 /// How long moto may take to print its URL.
@@ -98,30 +96,13 @@ impl Moto {
             .enable_all()
             .build()
             .expect("cannot build a tokio runtime");
-        let config = aws_sdk_glue::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(REGION))
-            .credentials_provider(Credentials::new(
-                FAKE_KEY,
-                FAKE_KEY,
-                None,
-                None,
-                "test-stack",
-            ))
-            .endpoint_url(&url)
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .operation_timeout(Duration::from_secs(60))
-                    .build(),
-            )
-            .build();
-        let s3 = crate::s3::client(&url);
+        let config = sdk_config(&url);
         Moto {
+            glue: Client::new(&config),
+            s3: crate::s3::client(&config),
             url,
             child: None,
             runtime,
-            glue: Client::from_conf(config),
-            s3,
         }
     }
 
@@ -235,6 +216,47 @@ impl Moto {
     /// Forget every recorded Glue request (of every test using this server).
     pub fn clear_sent_requests(&self) {
         http(&self.url, "DELETE", "/_stack/glue-requests");
+    }
+
+    /// Moves run `run_id` of `job` to `state`, with Glue's `ErrorMessage`
+    /// and `DPUSeconds` where given, as Glue would (moto_server.py's
+    /// `/_stack/job-run-state`; with [`Moto::start_manual_runs`], runs stay
+    /// STARTING until a test moves them).
+    pub fn set_job_run_state(
+        &self,
+        job: &str,
+        run_id: &str,
+        state: &str,
+        error_message: Option<&str>,
+        dpu_seconds: Option<f64>,
+    ) {
+        let body = serde_json::json!({
+            "job": job,
+            "run_id": run_id,
+            "state": state,
+            "error_message": error_message,
+            "dpu_seconds": dpu_seconds,
+        });
+        let (status, answer) =
+            crate::http::post_json(&self.url, "/_stack/job-run-state", &body.to_string());
+        assert_eq!(status, 204, "POST /_stack/job-run-state {body}: {answer}");
+    }
+
+    /// A new moto server whose Glue job runs stay STARTING until a test
+    /// moves them with [`Moto::set_job_run_state`] (moto's state manager,
+    /// which is global to a server: the shared one is left alone).
+    pub fn start_manual_runs() -> Moto {
+        let moto = Moto::start();
+        let (status, answer) = crate::http::post_json(
+            &moto.url,
+            "/moto-api/state-manager/set-transition",
+            r#"{"model_name": "glue::job_run", "transition": {"progression": "manual", "times": 1000000}}"#,
+        );
+        assert_eq!(
+            status, 201,
+            "moto's state manager took the transition: {answer}"
+        );
+        moto
     }
 }
 

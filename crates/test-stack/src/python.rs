@@ -146,6 +146,20 @@ impl ReplayOutput {
         self.status.success()
     }
 
+    /// Asserts that the replay succeeded and that its stdout (pip's command
+    /// and output, the imports') contains each of `expected`.
+    #[track_caller]
+    pub fn assert_success(&self, expected: &[&str]) {
+        assert!(self.success(), "{}", self.transcript());
+        for text in expected {
+            assert!(
+                self.stdout.contains(text),
+                "{text:?} is not in the replay's stdout:\n{}",
+                self.transcript()
+            );
+        }
+    }
+
     /// stdout and stderr together, for assertion messages.
     pub fn transcript(&self) -> String {
         format!(

@@ -1,40 +1,25 @@
 //! The S3 stand-in: moto's S3 on the same port as Glue (path-style), its
 //! fixtures, the S3 requests it recorded and its faults
-//! (`crates/test-stack/python/s3_faults.py`).
+//! (`crates/test-stack/python/faults.py`, S3's rules).
 
 use std::time::Duration;
 
 use aws_sdk_s3::Client;
-use aws_sdk_s3::config::timeout::TimeoutConfig;
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::primitives::ByteStream;
+use aws_types::SdkConfig;
 use serde_json::{Value, json};
 
-use crate::env::{FAKE_KEY, REGION};
 use crate::moto::Moto;
 
-/// An S3 client (AWS SDK for Rust) for the moto server at `url`.
-pub(crate) fn client(url: &str) -> Client {
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .credentials_provider(Credentials::new(
-            FAKE_KEY,
-            FAKE_KEY,
-            None,
-            None,
-            "test-stack",
-        ))
-        .endpoint_url(url)
-        .force_path_style(true)
-        .timeout_config(
-            TimeoutConfig::builder()
-                .operation_timeout(Duration::from_secs(60))
-                .build(),
-        )
-        .build();
-    Client::from_conf(config)
+/// An S3 client (AWS SDK for Rust) for the moto server `config` points at
+/// (path-style: moto's S3 shares its port with Glue).
+pub(crate) fn client(config: &SdkConfig) -> Client {
+    Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(true)
+            .build(),
+    )
 }
 
 /// What an S3 fault does to a request.

@@ -209,18 +209,7 @@ fn no_credentials() {
 #[test]
 fn no_region() {
     let stack = Stack::new();
-    let run = stack.cli_env(
-        &[
-            "start",
-            "--job",
-            "j",
-            "--domain",
-            DOMAIN,
-            "--repository",
-            REPOSITORY,
-        ],
-        &[("AWS_REGION", "")],
-    );
+    let run = stack.start_env("j", &[], &[("AWS_REGION", "")]);
     run.assert_code(NO_REGION);
     assert!(run.stderr.contains("set AWS_REGION"), "{}", run.stderr);
     assert_only_our_lines(&run.stderr);

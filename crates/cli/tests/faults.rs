@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use codeartifact_emulator::{Fault, FaultKind, Operation as EmulatorOp};
 use test_stack::{GlueFault, GlueFaultKind};
 
-use crate::util::{DOMAIN, REPOSITORY, Run, Stack};
+use crate::util::{Run, Stack};
 
 /// The calls of `start`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -422,17 +422,7 @@ fn timeouts_are_configurable_and_validated() {
         ("--attempt-timeout", "soon"),
         ("--operation-timeout", "16m"),
     ] {
-        let run = stack.cli(&[
-            "start",
-            "--job",
-            &job,
-            "--domain",
-            DOMAIN,
-            "--repository",
-            REPOSITORY,
-            flag,
-            value,
-        ]);
+        let run = stack.start(&job, &[flag, value]);
         run.assert_code(2);
         assert!(run.stderr.contains("not a timeout"), "{}", run.stderr);
     }
@@ -475,16 +465,7 @@ fn adaptive_retry_mode() {
         ("AWS_MAX_ATTEMPTS", MAX_ATTEMPTS),
         ("AWS_RETRY_MODE", "adaptive"),
     ];
-    let args = [
-        "start",
-        "--job",
-        &job,
-        "--domain",
-        DOMAIN,
-        "--repository",
-        REPOSITORY,
-    ];
-    let run = stack.cli_env(&args, &adaptive);
+    let run = stack.start_env(&job, &[], &adaptive);
     run.assert_code(0);
     let runs = stack.moto.job_runs(&job);
     assert_eq!(runs.len(), 1);
@@ -502,7 +483,7 @@ fn adaptive_retry_mode() {
     let started = Instant::now();
     let mut env = adaptive.to_vec();
     env.push(("GLUE_CODEARTIFACT_OPERATION_TIMEOUT", "3s"));
-    let run = stack.cli_env(&args, &env);
+    let run = stack.start_env(&job, &[], &env);
     run.assert_code(10);
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(stack.moto.job_runs(&job).len(), 1, "no second run");

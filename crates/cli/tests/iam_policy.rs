@@ -43,6 +43,16 @@ fn policy(args: &[&str]) -> Value {
     run.json()
 }
 
+/// Asserts that `args` is a usage error (exit 2) whose message contains
+/// `expected`, and that no policy was printed.
+#[track_caller]
+fn assert_refused(args: &[&str], expected: &str) {
+    let run = run_cli(args, &[]);
+    run.assert_code(2);
+    assert!(run.stderr.contains(expected), "{args:?}: {}", run.stderr);
+    assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+}
+
 #[test]
 fn prints_the_least_privilege_policy() {
     let run = run_cli(&ARGS, &[]);
@@ -176,10 +186,7 @@ fn refresh_and_job_roles_go_together() {
     for (extra, expected) in cases {
         let mut args = ARGS.to_vec();
         args.extend_from_slice(extra);
-        let run = run_cli(&args, &[]);
-        run.assert_code(2);
-        assert!(run.stderr.contains(expected), "{extra:?}: {}", run.stderr);
-        assert!(run.stdout.is_empty());
+        assert_refused(&args, expected);
     }
 }
 
@@ -264,10 +271,7 @@ fn refuses_invalid_input() {
             "12 digits",
         ),
     ] {
-        let run = run_cli(&args, &[]);
-        run.assert_code(2);
-        assert!(run.stderr.contains(expected), "{args:?}: {}", run.stderr);
-        assert!(run.stdout.is_empty());
+        assert_refused(&args, expected);
     }
 }
 
@@ -546,9 +550,6 @@ fn s3_prefix_adds_doctor_s_read_and_wheelhouse_prints_its_runner_s_and_job_role_
     ] {
         let mut bad = ARGS.to_vec();
         bad.extend(extra.iter().copied());
-        let run = run_cli(&bad, &[]);
-        run.assert_code(2);
-        assert!(run.stderr.contains(expected), "{extra:?}: {}", run.stderr);
-        assert!(run.stdout.is_empty());
+        assert_refused(&bad, expected);
     }
 }

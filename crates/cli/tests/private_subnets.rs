@@ -45,7 +45,7 @@ fn a_vpc_endpoint_host_moves_the_domain_into_the_path() {
     );
 
     let out = replay(&stack.moto.url, &job, run.stdout.trim(), &["acme_tools"]);
-    assert!(out.success(), "{}", out.transcript());
+    out.assert_success(&[]);
 }
 
 #[test]
@@ -97,7 +97,7 @@ fn dualstack_endpoints_are_asked_for_and_used() {
         "{option}"
     );
     let out = replay(&stack.moto.url, &job, run.stdout.trim(), &["acme_tools"]);
-    assert!(out.success(), "{}", out.transcript());
+    out.assert_success(&[]);
 
     let index = stack.cli(&[
         "index-url",

@@ -280,12 +280,7 @@ fn a_run_started_by_glue_itself_installs_after_a_refresh() {
             .unwrap()
     });
     let out = replay(&stack.moto.url, &job, &run_id, &["acme_tools"]);
-    assert!(out.success(), "{}", out.transcript());
-    assert!(
-        out.stdout.contains("acme_tools 1.2.0"),
-        "{}",
-        out.transcript()
-    );
+    out.assert_success(&["acme_tools 1.2.0"]);
 }
 
 #[test]

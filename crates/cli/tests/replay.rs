@@ -30,12 +30,7 @@ fn spark_job_installs_the_private_package_and_keeps_upgrade() {
     let job = stack.spark_job(|j| j.default_argument(INSTALLER_OPTION, "--upgrade"));
     let run_id = started_run(&stack, &job, &[]);
     let out = replay(&stack.moto.url, &job, &run_id, &["acme_tools"]);
-    assert!(out.success(), "{}", out.transcript());
-    assert!(
-        out.stdout.contains("acme_tools 1.2.0"),
-        "{}",
-        out.transcript()
-    );
+    out.assert_success(&["acme_tools 1.2.0"]);
     let command = out
         .stdout
         .lines()
@@ -58,12 +53,7 @@ fn extra_index_url_mode_installs_too() {
     let job = stack.spark_job(|j| j);
     let run_id = started_run(&stack, &job, &["--mode", "extra-index-url"]);
     let out = replay(&stack.moto.url, &job, &run_id, &["acme_tools"]);
-    assert!(out.success(), "{}", out.transcript());
-    assert!(
-        out.stdout.contains("--extra-index-url=http://aws:****@"),
-        "{}",
-        out.transcript()
-    );
+    out.assert_success(&["--extra-index-url=http://aws:****@"]);
 }
 
 #[test]
@@ -77,12 +67,7 @@ fn python_shell_inline_form_installs() {
     );
     let run_id = started_run(&stack, &job, &[]);
     let out = replay(&stack.moto.url, &job, &run_id, &["acme_tools"]);
-    assert!(out.success(), "{}", out.transcript());
-    assert!(
-        out.stdout.contains("acme_tools 1.2.0"),
-        "{}",
-        out.transcript()
-    );
+    out.assert_success(&["acme_tools 1.2.0"]);
 }
 
 /// An expired token fails pip's install, whether the index answers 404
@@ -159,7 +144,7 @@ fn preflight_refuses_a_missing_package_and_starts_nothing() {
     let good = stack.spark_job(|j| j);
     let run_id = started_run(&stack, &good, &["--preflight"]);
     let out = replay(&stack.moto.url, &good, &run_id, &["acme_tools"]);
-    assert!(out.success(), "{}", out.transcript());
+    out.assert_success(&[]);
 }
 
 /// The token's remaining life in a start's JSON output.

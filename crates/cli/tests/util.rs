@@ -1,7 +1,12 @@
 //! The harness: the real `glue-codeartifact` binary against moto (Glue) and
 //! the CodeArtifact emulator, both over HTTP on 127.0.0.1.
 
-use std::{ops::Deref, process::Output};
+use std::{
+    ops::Deref,
+    process::{Child, Output, Stdio},
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
 
 use codeartifact_emulator::{Config, TokenStyle};
 pub use test_stack::http::scratch;
@@ -52,6 +57,40 @@ impl Stack {
         self.create_spark_job("etl", configure)
     }
 
+    /// `start --wait --poll 1s` for `job`, then `extra` flags, spawned with
+    /// its output piped; [`finish`] collects it.
+    pub fn spawn_wait(&self, job: &str, extra: &[&str]) -> Child {
+        let env = aws_env(&self.moto.url, &self.emulator.base_url());
+        command_with_env(env!("CARGO_BIN_EXE_glue-codeartifact"), &env)
+            .args(job_command("start", job))
+            .args(["--wait", "--poll", "1s"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("glue-codeartifact runs")
+    }
+
+    /// The id of the run the CLI started for `job` (waits until moto has it).
+    pub fn run_id(&self, job: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(run) = self.moto.job_runs(job).into_iter().next() {
+                return run.id;
+            }
+            assert!(Instant::now() < deadline, "no run was started");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Moves run `run_id` of `job` to `state` (with `error` as Glue's
+    /// ErrorMessage), as Glue would; every run reports 12.5 DPU-seconds.
+    pub fn set_run_state(&self, job: &str, run_id: &str, state: &str, error: Option<&str>) {
+        self.moto
+            .set_job_run_state(job, run_id, state, error, Some(12.5));
+    }
+
     /// Runs the CLI with the stand-ins' environment.
     pub fn cli(&self, args: &[&str]) -> Run {
         self.cli_env(args, &[])
@@ -75,40 +114,28 @@ impl Stack {
 
     /// [`Stack::start`] with extra environment variables.
     pub fn start_env(&self, job: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
-        let mut args = vec![
-            "start",
-            "--job",
-            job,
-            "--domain",
-            DOMAIN,
-            "--repository",
-            REPOSITORY,
-        ];
+        let mut args = job_command("start", job);
         args.extend_from_slice(extra);
         self.cli_env(&args, env)
     }
 
-    /// `doctor --output json --no-whole-tree` for `job` with the stand-ins'
-    /// domain and repository, then `extra` flags (and extra environment
-    /// variables); asserts that no token is in its output.
-    pub fn doctor_json(&self, job: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
-        let mut args = vec![
-            "doctor",
-            "--job",
-            job,
-            "--domain",
-            DOMAIN,
-            "--repository",
-            REPOSITORY,
-            "--output",
-            "json",
-            // The top-level rules; the whole tree is crates/cli/tests/lock.rs's.
-            "--no-whole-tree",
-        ];
+    /// `doctor` for `job` with the stand-ins' domain and repository, then
+    /// `extra` flags (and extra environment variables); asserts that no
+    /// token is in its output.
+    pub fn doctor(&self, job: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut args = job_command("doctor", job);
         args.extend_from_slice(extra);
         let run = self.cli_env(&args, env);
         self.assert_no_token(&run.both(), &format!("doctor {extra:?}"));
         run
+    }
+
+    /// [`Stack::doctor`] with `--output json --no-whole-tree` (the top-level
+    /// rules; the whole tree is crates/cli/tests/lock.rs's), then `extra`.
+    pub fn doctor_json(&self, job: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut args = vec!["--output", "json", "--no-whole-tree"];
+        args.extend_from_slice(extra);
+        self.doctor(job, &args, env)
     }
 
     /// `lock --output json` for `job` into `out` (see [`Stack::lock`]).
@@ -117,8 +144,7 @@ impl Stack {
     }
 
     /// `lock` for `job` into `out` with the test venv's uv, then `extra`
-    /// flags (and extra environment variables); asserts that no token is in
-    /// its output or the lock file.
+    /// flags (and extra environment variables); see [`Stack::lock_with_uv`].
     pub fn lock(
         &self,
         job: &str,
@@ -126,21 +152,27 @@ impl Stack {
         extra: &[&str],
         env: &[(&str, &str)],
     ) -> Run {
-        let out_arg = out.to_string_lossy().into_owned();
         let uv = test_stack::uv().to_string_lossy().into_owned();
-        let mut args = vec![
-            "lock",
-            "--job",
-            job,
-            "--domain",
-            DOMAIN,
-            "--repository",
-            REPOSITORY,
-            "-o",
-            &out_arg,
-            "--uv",
-            &uv,
-        ];
+        self.lock_with_uv(job, out, Some(&uv), extra, env)
+    }
+
+    /// `lock` for `job` into `out` with `--uv UV` (none: the environment's
+    /// or PATH's uv), then `extra` flags (and extra environment variables);
+    /// asserts that no token is in its output or the lock file.
+    pub fn lock_with_uv(
+        &self,
+        job: &str,
+        out: &std::path::Path,
+        uv: Option<&str>,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Run {
+        let out_arg = out.to_string_lossy().into_owned();
+        let mut args = job_command("lock", job);
+        args.extend_from_slice(&["-o", &out_arg]);
+        if let Some(uv) = uv {
+            args.extend_from_slice(&["--uv", uv]);
+        }
         args.extend_from_slice(extra);
         let run = self.cli_env(&args, env);
         self.assert_no_token(&run.both(), &format!("lock {extra:?}"));
@@ -179,17 +211,53 @@ impl Run {
     }
 }
 
-pub fn run_cli(args: &[&str], env: &[(String, String)]) -> Run {
-    let output: Output = command_with_env(env!("CARGO_BIN_EXE_glue-codeartifact"), env)
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("glue-codeartifact runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+/// `COMMAND --job JOB` with the stand-ins' domain and repository: the
+/// start of most command lines here.
+pub fn job_command<'a>(command: &'a str, job: &'a str) -> Vec<&'a str> {
+    vec![
+        command,
+        "--job",
+        job,
+        "--domain",
+        DOMAIN,
+        "--repository",
+        REPOSITORY,
+    ]
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
     }
+}
+
+pub fn run_cli(args: &[&str], env: &[(String, String)]) -> Run {
+    command_with_env(env!("CARGO_BIN_EXE_glue-codeartifact"), env)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("glue-codeartifact runs")
+        .into()
+}
+
+/// Waits for a CLI spawned with [`Stack::spawn_wait`] to exit.
+pub fn finish(child: Child) -> Run {
+    child
+        .wait_with_output()
+        .expect("glue-codeartifact exits")
+        .into()
+}
+
+/// A private moto, shared by the tests of this binary that follow a run
+/// with `start --wait`, whose runs stay STARTING until a test moves them
+/// ([`Stack::set_run_state`]).
+pub fn manual_moto() -> &'static Moto {
+    static MOTO: OnceLock<Moto> = OnceLock::new();
+    MOTO.get_or_init(Moto::start_manual_runs)
 }
 
 /// The run arguments of the one `StartJobRun` request sent for `job`.

@@ -2,89 +2,16 @@
 //! manager holds it in STARTING; the test moves it), and the exit code
 //! follows the final state.
 
-use std::{
-    process::{Child, Stdio},
-    sync::OnceLock,
-    time::{Duration, Instant},
-};
+use std::process::Stdio;
+use std::time::Duration;
 
-use test_stack::{Moto, aws_env, command_with_env};
+use test_stack::{aws_env, command_with_env};
 
-use test_stack::http::post_json;
-
-use crate::util::{DOMAIN, REPOSITORY, Run, Stack};
-
-/// A private moto whose runs stay STARTING until a test moves them (the
-/// state manager is global to a moto server, so the shared one is left alone).
-fn moto() -> &'static Moto {
-    static MOTO: OnceLock<Moto> = OnceLock::new();
-    MOTO.get_or_init(|| {
-        let moto = Moto::start();
-        let (status, _) = post_json(
-            &moto.url,
-            "/moto-api/state-manager/set-transition",
-            r#"{"model_name": "glue::job_run", "transition": {"progression": "manual", "times": 1000000}}"#,
-        );
-        assert_eq!(status, 201, "moto's state manager took the transition");
-        moto
-    })
-}
-
-fn spawn_wait(stack: &Stack, job: &str, extra: &[&str]) -> Child {
-    let env = aws_env(&stack.moto.url, &stack.emulator.base_url());
-    command_with_env(env!("CARGO_BIN_EXE_glue-codeartifact"), &env)
-        .args([
-            "start",
-            "--job",
-            job,
-            "--domain",
-            DOMAIN,
-            "--repository",
-            REPOSITORY,
-            "--wait",
-            "--poll",
-            "1s",
-        ])
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("glue-codeartifact runs")
-}
-
-/// The run the CLI started (waits until moto has it).
-fn run_id(stack: &Stack, job: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(run) = stack.moto.job_runs(job).into_iter().next() {
-            return run.id;
-        }
-        assert!(Instant::now() < deadline, "no run was started");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn set_state(stack: &Stack, job: &str, run_id: &str, state: &str, error: Option<&str>) {
-    let body = serde_json::json!({ "job": job, "run_id": run_id, "state": state, "error_message": error, "dpu_seconds": 12.5 });
-    assert_eq!(
-        post_json(&stack.moto.url, "/_stack/job-run-state", &body.to_string()).0,
-        204
-    );
-}
-
-fn finish(child: Child) -> Run {
-    let output = child.wait_with_output().unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
+use crate::util::{DOMAIN, REPOSITORY, Stack, finish, manual_moto};
 
 #[test]
 fn each_final_state_has_its_exit_code() {
-    let stack = Stack::with_moto(moto());
+    let stack = Stack::with_moto(manual_moto());
     for (state, code) in [
         ("SUCCEEDED", 0),
         ("FAILED", 20),
@@ -94,13 +21,12 @@ fn each_final_state_has_its_exit_code() {
         ("EXPIRED", 24),
     ] {
         let job = stack.spark_job(|j| j);
-        let child = spawn_wait(&stack, &job, &[]);
-        let id = run_id(&stack, &job);
+        let child = stack.spawn_wait(&job, &[]);
+        let id = stack.run_id(&job);
         std::thread::sleep(Duration::from_millis(1500));
-        set_state(&stack, &job, &id, "RUNNING", None);
+        stack.set_run_state(&job, &id, "RUNNING", None);
         std::thread::sleep(Duration::from_millis(1500));
-        set_state(
-            &stack,
+        stack.set_run_state(
             &job,
             &id,
             state,
@@ -140,12 +66,12 @@ fn each_final_state_has_its_exit_code() {
 
 #[test]
 fn json_lines_per_state_change() {
-    let stack = Stack::with_moto(moto());
+    let stack = Stack::with_moto(manual_moto());
     let job = stack.spark_job(|j| j);
-    let child = spawn_wait(&stack, &job, &["--output", "json"]);
-    let id = run_id(&stack, &job);
+    let child = stack.spawn_wait(&job, &["--output", "json"]);
+    let id = stack.run_id(&job);
     std::thread::sleep(Duration::from_millis(1500));
-    set_state(&stack, &job, &id, "FAILED", Some("pip failed"));
+    stack.set_run_state(&job, &id, "FAILED", Some("pip failed"));
     let run = finish(child);
     run.assert_code(20);
     let mut lines: Vec<serde_json::Value> = run
@@ -178,7 +104,7 @@ fn json_lines_per_state_change() {
 
 #[test]
 fn the_wait_timeout_and_ctrl_c_leave_the_run_going_unless_asked() {
-    let stack = Stack::with_moto(moto());
+    let stack = Stack::with_moto(manual_moto());
     let job = stack.spark_job(|j| j);
     let run = stack.start(&job, &["--wait", "--poll", "1s", "--wait-timeout", "2s"]);
     run.assert_code(25);
@@ -191,8 +117,8 @@ fn the_wait_timeout_and_ctrl_c_leave_the_run_going_unless_asked() {
     for (stop, state) in [(false, "STARTING"), (true, "STOPPED")] {
         let job = stack.spark_job(|j| j);
         let extra: &[&str] = if stop { &["--stop-on-interrupt"] } else { &[] };
-        let child = spawn_wait(&stack, &job, extra);
-        let id = run_id(&stack, &job);
+        let child = stack.spawn_wait(&job, extra);
+        let id = stack.run_id(&job);
         std::thread::sleep(Duration::from_millis(1000));
         let kill = std::process::Command::new("kill")
             .args(["-INT", &child.id().to_string()])
@@ -211,7 +137,7 @@ fn the_wait_timeout_and_ctrl_c_leave_the_run_going_unless_asked() {
 
 #[test]
 fn refuses_wait_flags_without_wait_and_several_jobs() {
-    let stack = Stack::with_moto(moto());
+    let stack = Stack::with_moto(manual_moto());
     let job = stack.spark_job(|j| j);
     stack.start(&job, &["--poll", "5s"]).assert_code(2);
     stack
@@ -230,7 +156,7 @@ fn refuses_wait_flags_without_wait_and_several_jobs() {
 /// On a terminal: a live line, redrawn in place, with no token on screen.
 #[test]
 fn a_live_line_on_a_terminal() {
-    let stack = Stack::with_moto(moto());
+    let stack = Stack::with_moto(manual_moto());
     let job = stack.spark_job(|j| j);
     let mut env = aws_env(&stack.moto.url, &stack.emulator.base_url());
     env.push(("TERM".to_owned(), "xterm-256color".to_owned()));
@@ -248,9 +174,9 @@ fn a_live_line_on_a_terminal() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let id = run_id(&stack, &job);
+    let id = stack.run_id(&job);
     std::thread::sleep(Duration::from_millis(2500));
-    set_state(&stack, &job, &id, "SUCCEEDED", None);
+    stack.set_run_state(&job, &id, "SUCCEEDED", None);
     let run = finish(child);
     run.assert_code(0);
     let screen = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned();
@@ -271,11 +197,11 @@ fn a_live_line_on_a_terminal() {
 
 #[test]
 fn an_error_message_that_quotes_the_token_is_shown_redacted() {
-    let stack = Stack::with_moto(moto());
+    let stack = Stack::with_moto(manual_moto());
     for output in ["text", "json"] {
         let job = stack.spark_job(|j| j);
-        let child = spawn_wait(&stack, &job, &["--output", output]);
-        let id = run_id(&stack, &job);
+        let child = stack.spawn_wait(&job, &["--output", output]);
+        let id = stack.run_id(&job);
         let sent = stack.sent_runs(&job);
         let option = sent[0]["Arguments"]["--python-modules-installer-option"]
             .as_str()
@@ -285,7 +211,7 @@ fn an_error_message_that_quotes_the_token_is_shown_redacted() {
             "pip failed with arguments [{option}] and --extra-index-url 'https://bob:hunter2 x@other.example/~t/simple/?a&b' and https://BARETOKEN@other.example/"
         );
         std::thread::sleep(Duration::from_millis(1200));
-        set_state(&stack, &job, &id, "FAILED", Some(&message));
+        stack.set_run_state(&job, &id, "FAILED", Some(&message));
         let run = finish(child);
         run.assert_code(20);
         stack.assert_no_token(&run.both(), "--wait output");

@@ -14,7 +14,7 @@ use test_stack::{
     Moto, S3Fault, S3FaultKind, make_wheel, make_wheel_with, replay_with_image, unique_name,
 };
 
-use crate::util::{DOMAIN, REPOSITORY, Run, Stack};
+use crate::util::{DOMAIN, REPOSITORY, Run, Stack, job_command};
 
 const MODULES: &str = "--additional-python-modules";
 const INSTALLER_OPTION: &str = "--python-modules-installer-option";
@@ -119,19 +119,8 @@ fn wheelhouse_env(
     env: &[(&str, &str)],
 ) -> Run {
     let lock = lock.to_string_lossy();
-    let mut args = vec![
-        "wheelhouse",
-        "--job",
-        job,
-        "--domain",
-        DOMAIN,
-        "--repository",
-        REPOSITORY,
-        "--s3-prefix",
-        prefix,
-        "--lock",
-        &lock,
-    ];
+    let mut args = job_command("wheelhouse", job);
+    args.extend_from_slice(&["--s3-prefix", prefix, "--lock", &lock]);
     args.extend_from_slice(extra);
     stack.cli_env(&args, env)
 }
@@ -146,6 +135,13 @@ fn job_without_modules(moto: &Moto, job: &str) -> String {
     let sorted: BTreeMap<_, _> = defaults.into_iter().collect();
     job.last_modified_on = None;
     format!("{job:?} {sorted:?}")
+}
+
+/// A new bucket in moto's S3, for a test's wheels.
+fn wheels_bucket(stack: &Stack) -> String {
+    let bucket = unique_name("wheels");
+    stack.moto.create_bucket(&bucket);
+    bucket
 }
 
 fn puts(moto: &Moto, bucket: &str) -> usize {
@@ -169,8 +165,7 @@ fn bind_then_replay_offline(glue: &str) {
     let (core, tools) = publish(&stack);
     let lock = write_lock(&stack, glue, &core, &tools);
     let job = bound_job(&stack, glue);
-    let bucket = unique_name("wheels");
-    stack.moto.create_bucket(&bucket);
+    let bucket = wheels_bucket(&stack);
     let prefix = format!("s3://{bucket}/glue/wheels/");
     let before = job_without_modules(stack.moto, &job);
 
@@ -255,15 +250,22 @@ fn bind_then_replay_offline(glue: &str) {
     );
 
     // The offline replay: CodeArtifact is gone; Glue's install needs S3 only.
-    let index_requests_before = stack.emulator.stats().index;
+    assert!(stack.emulator.stats().index > 0);
+    replay_offline(stack, &job, glue);
+}
+
+/// Stops CodeArtifact (drops `stack`), starts a run of `job` and replays it
+/// as a Glue `glue` worker: pip installs acme-tools and acme-core with
+/// `--no-index`, from S3 alone. Glue's image provides boto3: a stand-in
+/// wheel at the runtime table's version.
+fn replay_offline(stack: Stack, job: &str, glue: &str) {
     let moto = stack.moto;
     drop(stack);
     let run_id = moto
-        .block_on(moto.glue().start_job_run().job_name(&job).send())
+        .block_on(moto.glue().start_job_run().job_name(job).send())
         .unwrap()
         .job_run_id
         .unwrap();
-    // Glue's image provides boto3: a stand-in wheel at the table's version.
     let image = crate::util::scratch(&unique_name("image"));
     let boto3 = runtime::spark(GlueVersion::parse(glue).unwrap())
         .unwrap()
@@ -272,14 +274,12 @@ fn bind_then_replay_offline(glue: &str) {
     make_wheel(&image, "boto3", boto3);
     let out = replay_with_image(
         &moto.url,
-        &job,
+        job,
         &run_id,
         &["acme_tools", "acme_core"],
         Some(&image),
     );
-    assert!(out.success(), "{}", out.transcript());
-    assert!(out.stdout.contains("--no-index"), "{}", out.transcript());
-    assert!(index_requests_before > 0);
+    out.assert_success(&["--no-index"]);
 }
 
 #[test]
@@ -298,8 +298,7 @@ fn without_bind_prints_the_arguments_and_dry_run_changes_nothing() {
     let (core, tools) = publish(&stack);
     let lock = write_lock(&stack, "5.0", &core, &tools);
     let job = bound_job(&stack, "5.0");
-    let bucket = unique_name("wheels");
-    stack.moto.create_bucket(&bucket);
+    let bucket = wheels_bucket(&stack);
     let prefix = format!("s3://{bucket}/w");
     let original = stack.moto.job(&job);
     let tokens = stack.emulator.stats().get_authorization_token;
@@ -351,8 +350,7 @@ fn a_tampered_download_uploads_nothing_and_binds_nothing() {
     // The repository's acme-core changes after the lock was made.
     std::fs::write(&core, b"PK\x03\x04 not the locked bytes").unwrap();
     let job = bound_job(&stack, "5.0");
-    let bucket = unique_name("wheels");
-    stack.moto.create_bucket(&bucket);
+    let bucket = wheels_bucket(&stack);
     let original = stack.moto.job(&job);
     let run = wheelhouse(
         &stack,
@@ -378,8 +376,7 @@ fn refused_inputs_change_nothing() {
     let stack = Stack::new();
     let (core, tools) = publish(&stack);
     let lock5 = write_lock(&stack, "5.0", &core, &tools);
-    let bucket = unique_name("wheels");
-    stack.moto.create_bucket(&bucket);
+    let bucket = wheels_bucket(&stack);
     let prefix = format!("s3://{bucket}/w/");
 
     // A lock for Glue 5.0 on a Glue 4.0 job.
@@ -435,8 +432,7 @@ fn s3_faults_are_retried_within_bounds_and_a_failed_run_binds_nothing() {
     let (core, tools) = publish(&stack);
     let lock = write_lock(&stack, "5.0", &core, &tools);
     let job = bound_job(&stack, "5.0");
-    let bucket = unique_name("wheels");
-    stack.moto.create_bucket(&bucket);
+    let bucket = wheels_bucket(&stack);
     let prefix = format!("s3://{bucket}/w/");
     let original = stack.moto.job(&job);
 
@@ -534,8 +530,7 @@ fn without_lock_it_locks_first_writes_the_lock_then_mirrors_and_binds() {
     let stack = Stack::new();
     let (core, tools) = publish(&stack);
     let job = bound_job(&stack, "5.0");
-    let bucket = unique_name("wheels");
-    stack.moto.create_bucket(&bucket);
+    let bucket = wheels_bucket(&stack);
     let prefix = format!("s3://{bucket}/w/");
     let before = job_without_modules(stack.moto, &job);
 
@@ -629,8 +624,7 @@ fn without_lock_a_resolution_failure_mirrors_nothing_and_binds_nothing() {
         &["--requires", "acme-core>=2"],
     );
     let job = bound_job(&stack, "5.0");
-    let bucket = unique_name("wheels");
-    stack.moto.create_bucket(&bucket);
+    let bucket = wheels_bucket(&stack);
     let original = stack.moto.job(&job);
     let out = lock_path("etl");
     let out_arg = out.to_string_lossy().into_owned();
@@ -659,8 +653,7 @@ fn without_lock_a_resolution_failure_mirrors_nothing_and_binds_nothing() {
 fn a_requirements_file_without_a_job_is_mirrored_and_the_arguments_printed() {
     let stack = Stack::new();
     publish(&stack);
-    let bucket = unique_name("wheels");
-    stack.moto.create_bucket(&bucket);
+    let bucket = wheels_bucket(&stack);
     let prefix = format!("s3://{bucket}/w/");
     let dir = crate::util::scratch(&unique_name("reqs"));
     let requirements = dir.join("requirements.txt");
@@ -754,8 +747,7 @@ fn a_glue_6_job_binds_with_the_venv_storage_prefix_and_installs_offline() {
     let (core, tools) = publish(&stack);
     let lock = write_lock(&stack, "6.0", &core, &tools);
     let job = bound_job(&stack, "6.0");
-    let bucket = unique_name("wheels");
-    stack.moto.create_bucket(&bucket);
+    let bucket = wheels_bucket(&stack);
     let prefix = format!("s3://{bucket}/wheels/");
     let venvs = format!("s3://{bucket}/venvs/");
     let before = job_without_modules(stack.moto, &job);
@@ -834,28 +826,7 @@ fn a_glue_6_job_binds_with_the_venv_storage_prefix_and_installs_offline() {
     assert_eq!(stack.moto.sent_requests("UpdateJob", &job).len(), updates);
 
     // The replay, offline.
-    let moto = stack.moto;
-    drop(stack);
-    let run_id = moto
-        .block_on(moto.glue().start_job_run().job_name(&job).send())
-        .unwrap()
-        .job_run_id
-        .unwrap();
-    let image = crate::util::scratch(&unique_name("image"));
-    let boto3 = runtime::spark(GlueVersion::parse("6.0").unwrap())
-        .unwrap()
-        .provided_version("boto3")
-        .unwrap();
-    make_wheel(&image, "boto3", boto3);
-    let out = replay_with_image(
-        &moto.url,
-        &job,
-        &run_id,
-        &["acme_tools", "acme_core"],
-        Some(&image),
-    );
-    assert!(out.success(), "{}", out.transcript());
-    assert!(out.stdout.contains("--no-index"), "{}", out.transcript());
+    replay_offline(stack, &job, "6.0");
 }
 
 /// The emulator's requests of `operation`.

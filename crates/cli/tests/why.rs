@@ -2,39 +2,9 @@
 //! Glue writes them into moto's CloudWatch Logs, read back with the token
 //! redacted; a run without logs yet; exit codes.
 
-use std::process::{Child, Stdio};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use test_stack::http::post_json;
-use test_stack::{Moto, aws_env, command_with_env};
-
-use crate::util::{DOMAIN, REPOSITORY, Run, Stack, only_run_arguments};
-
-/// A private moto whose runs stay STARTING until a test moves them (for
-/// `--wait`; the state manager is global to a moto server).
-fn manual_moto() -> &'static Moto {
-    static MOTO: OnceLock<Moto> = OnceLock::new();
-    MOTO.get_or_init(|| {
-        let moto = Moto::start();
-        let (status, _) = post_json(
-            &moto.url,
-            "/moto-api/state-manager/set-transition",
-            r#"{"model_name": "glue::job_run", "transition": {"progression": "manual", "times": 1000000}}"#,
-        );
-        assert_eq!(status, 201, "moto's state manager took the transition");
-        moto
-    })
-}
-
-fn set_state(stack: &Stack, job: &str, run_id: &str, state: &str, error: &str) {
-    let body =
-        serde_json::json!({ "job": job, "run_id": run_id, "state": state, "error_message": error });
-    assert_eq!(
-        post_json(&stack.moto.url, "/_stack/job-run-state", &body.to_string()).0,
-        204
-    );
-}
+use crate::util::{Stack, finish, manual_moto, only_run_arguments};
 
 /// The index URL (token included) the run was sent, and its host:port.
 fn sent_index_url(stack: &Stack, job: &str) -> (String, String) {
@@ -90,12 +60,13 @@ fn why_shows_pips_error_with_the_token_redacted() {
         &run_id,
         &["Python Module Installer indicates modules that failed to install"],
     );
-    set_state(
-        &stack,
+    stack.set_run_state(
         &job,
         &run_id,
         "FAILED",
-        &format!("Python Module Installer indicates modules that failed to install ({url})"),
+        Some(&format!(
+            "Python Module Installer indicates modules that failed to install ({url})"
+        )),
     );
 
     let run = stack.cli(&["why", "--job", &job]);
@@ -164,7 +135,7 @@ fn why_shows_pips_error_with_the_token_redacted() {
 fn a_run_without_logs_yet_and_a_missing_run_are_said_clearly() {
     let stack = Stack::new();
     let (job, run_id) = started(&stack, |j| j);
-    set_state(&stack, &job, &run_id, "FAILED", "LaunchError");
+    stack.set_run_state(&job, &run_id, "FAILED", Some("LaunchError"));
     let run = stack.cli(&["why", "--job", &job, "--run-id", &run_id]);
     run.assert_code(31);
     assert!(
@@ -197,41 +168,12 @@ fn a_run_without_logs_yet_and_a_missing_run_are_said_clearly() {
     run.assert_code(3);
 }
 
-fn spawn_wait(stack: &Stack, job: &str) -> Child {
-    let env = aws_env(&stack.moto.url, &stack.emulator.base_url());
-    command_with_env(env!("CARGO_BIN_EXE_glue-codeartifact"), &env)
-        .args([
-            "start",
-            "--job",
-            job,
-            "--domain",
-            DOMAIN,
-            "--repository",
-            REPOSITORY,
-            "--wait",
-            "--poll",
-            "1s",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("glue-codeartifact runs")
-}
-
 #[test]
 fn wait_prints_the_triage_after_a_failed_run() {
     let stack = Stack::with_moto(manual_moto());
     let job = stack.spark_job(|j| j);
-    let child = spawn_wait(&stack, &job);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let run_id = loop {
-        if let Some(run) = stack.moto.job_runs(&job).into_iter().next() {
-            break run.id;
-        }
-        assert!(Instant::now() < deadline, "no run was started");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let child = stack.spawn_wait(&job, &[]);
+    let run_id = stack.run_id(&job);
     let (url, host) = sent_index_url(&stack, &job);
     // Continuous logging (Glue 4.0 and earlier): the driver's stream.
     stack.moto.write_glue_log(
@@ -244,19 +186,13 @@ fn wait_prints_the_triage_after_a_failed_run() {
         ],
     );
     std::thread::sleep(Duration::from_millis(1500));
-    set_state(
-        &stack,
+    stack.set_run_state(
         &job,
         &run_id,
         "FAILED",
-        "Python Module Installer indicates modules that failed to install",
+        Some("Python Module Installer indicates modules that failed to install"),
     );
-    let output = child.wait_with_output().unwrap();
-    let run = Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
+    let run = finish(child);
     run.assert_code(20);
     stack.assert_no_token(&run.both(), "--wait's triage");
     let err = &run.stderr;

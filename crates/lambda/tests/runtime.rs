@@ -6,7 +6,7 @@ use std::time::Duration;
 use codeartifact_emulator::{Fault, FaultKind, Operation, Stats};
 use serde_json::{Value, json};
 
-use crate::util::{Lambda, Stack, invoke_at, pair, token_of};
+use crate::util::{Invocation, Lambda, Stack, invoke_at, pair, token_of};
 
 /// The settings of a function allowed to start `job`.
 fn settings(stack: &Stack, job: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -297,23 +297,18 @@ fn a_codeartifact_failure_is_a_clear_error_in_the_response() {
     assert_eq!(failed[1]["retryable"], false);
 }
 
-#[test]
-fn invalid_settings_fail_the_cold_start_with_the_init_error() {
-    let stack = Stack::new();
+/// The answer to an invocation that waits for an instance while the
+/// function starts with `env` and fails its init; asserts that `bootstrap`
+/// then exits.
+fn failed_cold_start(stack: &Stack, env: &[(String, String)]) -> Invocation {
     let mut lambda = Lambda::runtime_api_only();
-    // The invocation waits for an instance; the instance fails its init.
     let port = lambda.port();
     let invocation = std::thread::scope(|scope| {
         let pending = scope.spawn(move || invoke_at(port, &json!({"job_name": "any"})));
         std::thread::sleep(Duration::from_millis(500));
-        lambda.start_function(
-            &stack,
-            &stack.settings_env(&[("GLUE_CODEARTIFACT_DURATION", "13h")]),
-        );
+        lambda.start_function(stack, env);
         pending.join().expect("the invocation returns")
     });
-    let msg = invocation.error("InvalidSettings");
-    assert!(msg.contains("GLUE_CODEARTIFACT_DURATION"), "{msg}");
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while !lambda.function_exited() {
         assert!(
@@ -322,6 +317,18 @@ fn invalid_settings_fail_the_cold_start_with_the_init_error() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+    invocation
+}
+
+#[test]
+fn invalid_settings_fail_the_cold_start_with_the_init_error() {
+    let stack = Stack::new();
+    let invocation = failed_cold_start(
+        &stack,
+        &stack.settings_env(&[("GLUE_CODEARTIFACT_DURATION", "13h")]),
+    );
+    let msg = invocation.error("InvalidSettings");
+    assert!(msg.contains("GLUE_CODEARTIFACT_DURATION"), "{msg}");
     assert_eq!(stack.emulator.stats(), Stats::default());
 }
 
@@ -332,24 +339,17 @@ fn invalid_settings_fail_the_cold_start_with_the_init_error() {
 fn an_endpoint_host_of_another_shape_fails_the_cold_start() {
     let stack = Stack::new();
     let job = stack.spark_job("vpce-refused");
-    let mut lambda = Lambda::runtime_api_only();
-    let port = lambda.port();
-    let invocation = std::thread::scope(|scope| {
-        let pending = scope.spawn(move || invoke_at(port, &json!({"job_name": "any"})));
-        std::thread::sleep(Duration::from_millis(500));
-        lambda.start_function(
+    let invocation = failed_cold_start(
+        &stack,
+        &settings(
             &stack,
-            &settings(
-                &stack,
-                &job,
-                &[(
-                    "GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST",
-                    "tokens.evil.example",
-                )],
-            ),
-        );
-        pending.join().expect("the invocation returns")
-    });
+            &job,
+            &[(
+                "GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST",
+                "tokens.evil.example",
+            )],
+        ),
+    );
     let msg = invocation.error("InvalidSettings");
     assert!(
         msg.contains("GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST")
@@ -358,14 +358,6 @@ fn an_endpoint_host_of_another_shape_fails_the_cold_start() {
             && msg.contains("GLUE_CODEARTIFACT_ALLOW_ANY_ENDPOINT_HOST=true"),
         "{msg}"
     );
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while !lambda.function_exited() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "bootstrap kept running"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
     assert_eq!(stack.emulator.stats(), Stats::default());
     assert!(stack.sent_runs(&job).is_empty());
 }

@@ -898,8 +898,7 @@ fn the_bucket_is_checked_before_uv_runs_or_a_token_is_minted() {
 
     // A bucket the caller may not list: access denied, naming the action,
     // before uv and before any token.
-    let bucket = unique_name("wheels");
-    stack.moto.create_bucket(&bucket);
+    let bucket = wheels_bucket(&stack);
     stack.moto.inject_s3_fault(&S3Fault::new(
         "ListObjectsV2",
         &bucket,

@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,13 +46,30 @@ def moto_server(*extra_args: str) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def glue_client(url: str):
+def client(service: str, url: str, config=None):
+    """A boto3 client of `service` for the stand-in at `url` (fake credentials)."""
     import boto3
 
     return boto3.client(
-        "glue",
+        service,
         endpoint_url=url,
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
+        config=config,
     )
+
+
+def glue_client(url: str):
+    return client("glue", url)
+
+
+def stack_request(url: str, method: str, path: str, body: object | None = None) -> tuple[int, bytes]:
+    """A request to the stand-in's ``/_stack`` admin API: (status, body), HTTP errors included."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{url}{path}", data=data, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()

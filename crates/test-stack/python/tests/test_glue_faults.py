@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
 
-from stack_helpers import moto_server
+from stack_helpers import client, moto_server, stack_request
 
 ROLE = "arn:aws:iam::123456789012:role/test"
 
@@ -24,26 +22,12 @@ def url():
 
 
 def glue(url: str, read_timeout: float = 10):
-    import boto3
-
-    return boto3.client(
-        "glue",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=read_timeout, connect_timeout=2),
-    )
+    config = Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=read_timeout, connect_timeout=2)
+    return client("glue", url, config)
 
 
 def admin(url: str, method: str, body: object | None = None, query: str = "") -> tuple[int, bytes]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{url}/_stack/faults{query}", data=data, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
+    return stack_request(url, method, f"/_stack/faults{query}", body)
 
 
 def new_job(url: str) -> str:

@@ -5,15 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from stack_helpers import moto_server
+from stack_helpers import client, moto_server, stack_request
 
 
 @pytest.fixture(scope="module")
@@ -23,26 +21,8 @@ def url():
 
 
 def s3(url: str):
-    import boto3
-
-    return boto3.client(
-        "s3",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, s3={"addressing_style": "path"}),
-    )
-
-
-def admin(url: str, method: str, path: str, body: object | None = None) -> tuple[int, bytes]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{url}{path}", data=data, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
+    config = Config(retries={"total_max_attempts": 1, "mode": "standard"}, s3={"addressing_style": "path"})
+    return client("s3", url, config)
 
 
 def new_bucket(url: str) -> str:
@@ -63,7 +43,7 @@ def new_bucket(url: str) -> str:
 def test_error_answers_have_s3s_shape_hit_one_bucket_and_store_nothing(url, kind, status, code):
     bucket, other = new_bucket(url), new_bucket(url)
     fault = {"operation": "PutObject", "bucket": bucket, "kind": kind, "count": 1}
-    assert admin(url, "POST", "/_stack/s3-faults", fault)[0] == 204
+    assert stack_request(url, "POST", "/_stack/s3-faults", fault)[0] == 204
     s3(url).put_object(Bucket=other, Key="k", Body=b"x")  # another bucket: not hit
     with pytest.raises(ClientError) as err:
         s3(url).put_object(Bucket=bucket, Key="k", Body=b"x")
@@ -85,23 +65,23 @@ def test_faults_are_validated_listed_and_cleared_per_bucket(url):
         ({"operation": "PutObject", "kind": "delay"}, "delay_ms"),
         ({"operation": "PutObject", "kind": "throttle", "bucket": 5}, "bucket must be a string"),
     ]:
-        status, body = admin(url, "POST", "/_stack/s3-faults", bad)
+        status, body = stack_request(url, "POST", "/_stack/s3-faults", bad)
         assert status == 400, bad
         assert says in json.loads(body)["error"], body
     fault = {"operation": "GetObject", "bucket": bucket, "kind": "throttle", "count": None}
-    assert admin(url, "POST", "/_stack/s3-faults", fault)[0] == 204
-    status, body = admin(url, "GET", "/_stack/s3-faults")
+    assert stack_request(url, "POST", "/_stack/s3-faults", fault)[0] == 204
+    status, body = stack_request(url, "GET", "/_stack/s3-faults")
     assert status == 200
     assert {**fault, "delay_ms": 0} in json.loads(body)
-    assert admin(url, "DELETE", f"/_stack/s3-faults?bucket={bucket}")[0] == 204
-    assert all(f["bucket"] != bucket for f in json.loads(admin(url, "GET", "/_stack/s3-faults")[1]))
+    assert stack_request(url, "DELETE", f"/_stack/s3-faults?bucket={bucket}")[0] == 204
+    assert all(f["bucket"] != bucket for f in json.loads(stack_request(url, "GET", "/_stack/s3-faults")[1]))
 
 
 def test_a_head_request_gets_the_status_without_a_body(url):
     bucket = new_bucket(url)
     s3(url).put_object(Bucket=bucket, Key="k", Body=b"x")
     fault = {"operation": "HeadObject", "bucket": bucket, "kind": "access_denied", "count": 1}
-    assert admin(url, "POST", "/_stack/s3-faults", fault)[0] == 204
+    assert stack_request(url, "POST", "/_stack/s3-faults", fault)[0] == 204
     with pytest.raises(ClientError) as err:
         s3(url).head_object(Bucket=bucket, Key="k")
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
@@ -121,11 +101,11 @@ def test_a_put_whose_body_does_not_match_its_sha256_is_refused_with_bad_digest(u
 def test_requests_are_recorded_with_headers_and_no_body(url):
     bucket = new_bucket(url)
     s3(url).put_object(Bucket=bucket, Key="a/b.whl", Body=b"secret body", Metadata={"m": "1"})
-    status, body = admin(url, "GET", f"/_stack/s3-requests?operation=PutObject&bucket={bucket}")
+    status, body = stack_request(url, "GET", f"/_stack/s3-requests?operation=PutObject&bucket={bucket}")
     assert status == 200
     records = json.loads(body)
     assert [(r["operation"], r["bucket"], r["key"]) for r in records] == [("PutObject", bucket, "a/b.whl")]
     assert records[0]["headers"]["x-amz-meta-m"] == "1"
     assert "secret body" not in body.decode()
-    assert admin(url, "DELETE", "/_stack/s3-requests")[0] == 204
-    assert json.loads(admin(url, "GET", f"/_stack/s3-requests?bucket={bucket}")[1]) == []
+    assert stack_request(url, "DELETE", "/_stack/s3-requests")[0] == 204
+    assert json.loads(stack_request(url, "GET", f"/_stack/s3-requests?bucket={bucket}")[1]) == []

@@ -13,7 +13,7 @@ use glue_codeartifact_domain::{
 use percent_encoding::percent_decode_str;
 use test_stack::{JobSpec, SURFACES, unique_name};
 
-use crate::util::{ACCOUNT, DOMAIN, REPOSITORY, Run, Stack};
+use crate::util::{ACCOUNT, DOMAIN, REPOSITORY, Run, Stack, job_command};
 
 /// One row of the catalogue.
 #[derive(Clone, Debug)]
@@ -195,17 +195,10 @@ pub fn run_row(stack: &Stack, row: &Row, log: &str) -> Run {
             .iter()
             .map(|word| expand(word, &job))
             .collect(),
-        _ => [
-            "start",
-            "--job",
-            &job,
-            "--domain",
-            DOMAIN,
-            "--repository",
-            REPOSITORY,
-        ]
-        .map(str::to_owned)
-        .to_vec(),
+        _ => job_command("start", &job)
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
     };
     let calls_before = stack.emulator.requests().len();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();

@@ -12,7 +12,7 @@
 
 use std::{path::Path, process::Command};
 
-use crate::util::{DOMAIN, REPOSITORY, Stack, scratch};
+use crate::util::{DOMAIN, REPOSITORY, Stack, job_command, scratch};
 use test_stack::{
     aws_env, command_with_env, make_wheel, make_wheel_requiring, repo_root, unique_name,
 };
@@ -86,15 +86,7 @@ fn installed_package_starts_a_run_and_locks_with_its_own_uv() {
     env.push(("PATH".into(), path));
     let installed = bin.join("glue-codeartifact");
     let output = command_with_env(&installed, &env)
-        .args([
-            "start",
-            "--job",
-            &job,
-            "--domain",
-            DOMAIN,
-            "--repository",
-            REPOSITORY,
-        ])
+        .args(job_command("start", &job))
         .output()
         .expect("the installed glue-codeartifact runs");
     let stdout = String::from_utf8_lossy(&output.stdout);

@@ -856,14 +856,8 @@ fn the_bucket_is_checked_before_uv_runs_or_a_token_is_minted() {
     // Locking first: the missing bucket is found before uv is even looked
     // for (a missing uv would be exit 41) and before any CodeArtifact call.
     let calls = stack.emulator.requests().len();
-    let run = stack.cli(&[
-        "wheelhouse",
-        "--job",
-        &job,
-        "--domain",
-        DOMAIN,
-        "--repository",
-        REPOSITORY,
+    let mut args = job_command("wheelhouse", &job);
+    args.extend_from_slice(&[
         "--s3-prefix",
         &missing_prefix,
         "--uv",
@@ -872,6 +866,7 @@ fn the_bucket_is_checked_before_uv_runs_or_a_token_is_minted() {
         &out_arg,
         "--bind",
     ]);
+    let run = stack.cli(&args);
     run.assert_code(EXIT_BUCKET_NOT_FOUND);
     assert!(
         run.stderr

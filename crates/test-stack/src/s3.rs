@@ -106,31 +106,33 @@ impl Moto {
 
     /// Stores an object (PutObject).
     pub fn put_object(&self, bucket: &str, key: &str, body: &[u8]) {
-        self.block_on(
-            self.s3
-                .put_object()
-                .bucket(bucket)
-                .key(key)
-                .body(ByteStream::from(body.to_vec()))
-                .send(),
-        )
-        .unwrap_or_else(|e| {
-            panic!(
-                "PutObject {bucket}/{key} failed: {}",
-                DisplayErrorContext(&e)
-            )
-        });
+        self.put(bucket, key, body, None);
     }
 
     /// Stores an object with a SHA-256 checksum (the SDK computes it and
     /// sends `x-amz-checksum-sha256`; S3 keeps it for HeadObject).
     pub fn put_object_with_sha256(&self, bucket: &str, key: &str, body: &[u8]) {
+        self.put(
+            bucket,
+            key,
+            body,
+            Some(aws_sdk_s3::types::ChecksumAlgorithm::Sha256),
+        );
+    }
+
+    fn put(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: &[u8],
+        checksum: Option<aws_sdk_s3::types::ChecksumAlgorithm>,
+    ) {
         self.block_on(
             self.s3
                 .put_object()
                 .bucket(bucket)
                 .key(key)
-                .checksum_algorithm(aws_sdk_s3::types::ChecksumAlgorithm::Sha256)
+                .set_checksum_algorithm(checksum)
                 .body(ByteStream::from(body.to_vec()))
                 .send(),
         )

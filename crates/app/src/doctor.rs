@@ -31,6 +31,7 @@ use glue_codeartifact_aws::{AwsError, AwsErrorKind, Operation, S3};
 use glue_codeartifact_domain::{
     duration::TokenDuration,
     index_url::IndexUrl,
+    input::InputName,
     installer_option::IndexMode,
     job::JobDefinition,
     preflight::{
@@ -84,6 +85,9 @@ pub struct DoctorRequest {
     pub arguments: Vec<RunArgument>,
     /// Whether to resolve the whole dependency tree, by uv.
     pub whole_tree: WholeTree,
+    /// How the findings name the inputs to fix: the shell's words (the
+    /// CLI's flags, the Lambda function's event fields and settings).
+    pub names: InputName,
 }
 
 /// Whether doctor resolves the whole dependency tree (as `lock` does).
@@ -97,9 +101,10 @@ pub enum WholeTree {
     Uv(Option<std::path::PathBuf>),
 }
 
-impl From<&StartRequest> for DoctorRequest {
-    /// What `start --preflight` checks: the run it is about to start.
-    fn from(request: &StartRequest) -> Self {
+impl DoctorRequest {
+    /// What `start --preflight` checks: the run it is about to start,
+    /// with the findings' inputs named by `names`.
+    pub fn for_start(request: &StartRequest, names: InputName) -> Self {
         Self {
             job: request.job.clone(),
             repository: request.repository.clone(),
@@ -107,6 +112,7 @@ impl From<&StartRequest> for DoctorRequest {
             mode: request.mode,
             arguments: request.arguments.clone(),
             whole_tree: WholeTree::NotAsked,
+            names,
         }
     }
 }
@@ -125,7 +131,7 @@ pub async fn doctor(services: &Services, request: &DoctorRequest) -> Result<Repo
     {
         let cx = request.context(services);
         let mut findings = Vec::new();
-        let endpoint = reachable_endpoint(endpoint, &mint, &mut findings, cx)?;
+        let endpoint = reachable_endpoint(endpoint, &mint, &mut findings, cx, request.names)?;
         return bound_report(services, request, bound_job, objects, endpoint, findings).await;
     }
     let answers = Answers {
@@ -149,8 +155,9 @@ fn reachable_endpoint(
     mint: &Mint<'_>,
     findings: &mut Vec<Finding>,
     cx: Context<'_>,
+    name: InputName,
 ) -> Result<Option<String>, Error> {
-    aws_outcome(endpoint, findings, cx)?
+    aws_outcome(endpoint, findings, cx, name)?
         .map(|endpoint| mint.reachable(endpoint))
         .transpose()
 }
@@ -193,7 +200,7 @@ pub(crate) async fn check(
         Ok(job) => Ok(job),
         Err(err) => {
             let error = Error::from_aws(err.clone(), cx);
-            aws_outcome::<JobDefinition>(Err(err), &mut findings, cx)?;
+            aws_outcome::<JobDefinition>(Err(err), &mut findings, cx, request.names)?;
             Err(error)
         }
     };
@@ -203,7 +210,13 @@ pub(crate) async fn check(
         (Ok(endpoint), Ok(token)) => mint.settle(endpoint.clone(), token.clone()),
         (Err(err), _) | (_, Err(err)) => Err(Error::from_aws(err.clone(), cx)),
     };
-    let endpoint = reachable_endpoint(answers.endpoint.clone(), mint, &mut findings, cx)?;
+    let endpoint = reachable_endpoint(
+        answers.endpoint.clone(),
+        mint,
+        &mut findings,
+        cx,
+        request.names,
+    )?;
     if let Ok(bound_job) = &job
         && let Some(objects) = bound(bound_job, request)
     {
@@ -213,7 +226,7 @@ pub(crate) async fn check(
             bound_report(services, request, bound_job, objects, endpoint, findings).await?;
         return Ok(Checked { report, job, index });
     }
-    aws_outcome(answers.token.clone(), &mut findings, cx)?;
+    aws_outcome(answers.token.clone(), &mut findings, cx, request.names)?;
     dedup_not_found(&mut findings);
     // An index URL that cannot be built from the answers (a VPC endpoint
     // host that does not fit, a token too short for a start) ends the
@@ -255,6 +268,7 @@ async fn unbound_findings(
         job,
         environment.placement,
         &request.arguments,
+        request.names,
     ));
     findings.extend(check_index_options(
         job,
@@ -262,8 +276,9 @@ async fn unbound_findings(
         &request.arguments,
         request.mode,
         index.map(|i| &i.url),
+        request.names,
     ));
-    findings.push(check_token_life(job, request.duration));
+    findings.push(check_token_life(job, request.duration, request.names));
 
     let modules = match modules_value(job, &request.arguments) {
         Ok(modules) => modules,
@@ -580,6 +595,7 @@ fn aws_outcome<T>(
     result: Result<T, AwsError>,
     findings: &mut Vec<Finding>,
     cx: Context<'_>,
+    name: InputName,
 ) -> Result<Option<T>, Error> {
     let err = match result {
         Ok(value) => return Ok(Some(value)),
@@ -616,7 +632,7 @@ fn aws_outcome<T>(
                         "CodeArtifact {what} was not found in region {} ({})",
                         cx.region, err.message
                     ),
-                    "check --domain, --repository, --domain-owner and the region",
+                    format!("check {}", crate::error::repository_inputs(name)),
                 )
                 .about(operation.name()),
             );

@@ -9,6 +9,8 @@ use glue_codeartifact_domain::{
     token_cache::TokenLifeError,
 };
 
+use glue_codeartifact_domain::input::{Input, InputName};
+
 use crate::RepositoryRef;
 
 /// Why a use case failed. Not `#[non_exhaustive]`: every crate of the
@@ -20,9 +22,7 @@ pub enum Error {
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// The Glue job does not exist.
-    #[error(
-        "Glue job {job:?} was not found in region {region}; check --job and the region (AWS_REGION or --region)"
-    )]
+    #[error("{}", self.message(Input::plain))]
     JobNotFound {
         /// The job.
         job: String,
@@ -30,9 +30,7 @@ pub enum Error {
         region: String,
     },
     /// The CodeArtifact domain or repository does not exist.
-    #[error(
-        "CodeArtifact {what} was not found in region {region} ({message}); check --domain, --repository, --domain-owner and the region"
-    )]
+    #[error("{}", self.message(Input::plain))]
     RepositoryNotFound {
         /// `domain "acme"` or `repository "acme/py"`.
         what: String,
@@ -60,9 +58,7 @@ pub enum Error {
         operation: Operation,
     },
     /// Credentials are missing or rejected.
-    #[error(
-        "no valid AWS credentials for {operation} ({message}); set AWS_PROFILE (and run `aws sso login` for SSO profiles) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-    )]
+    #[error("{}", self.message(Input::plain))]
     Credentials {
         /// The operation attempted.
         operation: Operation,
@@ -102,7 +98,7 @@ pub enum Error {
     #[error(transparent)]
     Plan(#[from] PlanError),
     /// No job carries the tags a refresh selects by.
-    #[error("no Glue job in region {region} carries the tags {}; check --tag and the region", tags.join(", "))]
+    #[error("{}", self.message(Input::plain))]
     NoJobsWithTags {
         /// The tags, `KEY=VALUE`.
         tags: Vec<String>,
@@ -110,10 +106,7 @@ pub enum Error {
         region: String,
     },
     /// Every job a refresh selected is outside the allowed jobs.
-    #[error(
-        "none of the jobs selected ({}) is allowed ({allowed}), so nothing was refreshed; allow them (the Lambda function's GLUE_CODEARTIFACT_ALLOWED_JOBS) or select other jobs",
-        some_names(skipped)
-    )]
+    #[error("{}", self.message(Input::plain))]
     NoJobsAllowed {
         /// The jobs selected, none allowed.
         skipped: Vec<String>,
@@ -160,10 +153,7 @@ pub enum Error {
     #[error(transparent)]
     TokenLife(#[from] TokenLifeError),
     /// The job has no run, or not the one asked for.
-    #[error("{}", match run_id {
-        Some(id) => format!("run {id} of Glue job {job:?} was not found; check --run-id (runs are kept 90 days), or leave it out for the latest run"),
-        None => format!("Glue job {job:?} has no run yet; start one with `glue-codeartifact start --job {job}`"),
-    })]
+    #[error("{}", self.message(Input::plain))]
     RunNotFound {
         /// The job.
         job: String,
@@ -398,6 +388,73 @@ impl Error {
             Error::Wheelhouse(err) => err.class(),
         }
     }
+}
+
+impl Error {
+    /// The message, with each input to fix named by `name`: the shell's
+    /// words (the CLI's flags, the Lambda function's event fields and
+    /// settings). `Display` is this with [`Input::plain`].
+    pub fn message(&self, name: InputName) -> String {
+        match self {
+            Error::Config(ConfigError::NoRegion) => format!(
+                "no AWS region is configured; set {}, or a region in your AWS profile",
+                name(Input::Region)
+            ),
+            Error::JobNotFound { job, region } => format!(
+                "Glue job {job:?} was not found in region {region}; check {} and {}",
+                name(Input::Job),
+                name(Input::Region)
+            ),
+            Error::RepositoryNotFound {
+                what,
+                region,
+                message,
+            } => format!(
+                "CodeArtifact {what} was not found in region {region} ({message}); check {}",
+                repository_inputs(name)
+            ),
+            Error::Credentials { operation, message } => format!(
+                "no valid AWS credentials for {operation} ({message}); check {}",
+                name(Input::Credentials)
+            ),
+            Error::NoJobsWithTags { tags, region } => format!(
+                "no Glue job in region {region} carries the tags {}; check {} and {}",
+                tags.join(", "),
+                name(Input::Tags),
+                name(Input::Region)
+            ),
+            Error::NoJobsAllowed { skipped, allowed } => format!(
+                "none of the jobs selected ({}) is allowed ({allowed}), so nothing was refreshed; allow them ({}) or select other jobs",
+                some_names(skipped),
+                name(Input::AllowedJobs)
+            ),
+            Error::RunNotFound {
+                job,
+                run_id: Some(id),
+            } => format!(
+                "run {id} of Glue job {job:?} was not found; check {} (runs are kept 90 days), or leave it out for the latest run",
+                name(Input::RunId)
+            ),
+            Error::RunNotFound { job, run_id: None } => format!(
+                "Glue job {job:?} has no run yet; start one with `glue-codeartifact start --job {job}`"
+            ),
+            Error::Plan(err) => err.message(name),
+            Error::VpcEndpoint(err) => err.message(name),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// The inputs that pick the repository, as `name` words them: what to
+/// check when CodeArtifact does not find it.
+pub fn repository_inputs(name: InputName) -> String {
+    format!(
+        "{}, {}, {} and {}",
+        name(Input::Domain),
+        name(Input::Repository),
+        name(Input::DomainOwner),
+        name(Input::Region)
+    )
 }
 
 /// Up to ten names, and how many more: a selection by tag may be long.

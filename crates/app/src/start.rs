@@ -24,6 +24,7 @@ use std::{
 use futures_util::{FutureExt, StreamExt, future, stream};
 use glue_codeartifact_domain::{
     duration::TokenDuration,
+    input::InputName,
     installer_option::IndexMode,
     job::JobDefinition,
     preflight::Report,
@@ -186,19 +187,28 @@ pub struct PreflightedStart {
 ///
 /// With `deadline`, the reads and checks are abandoned at it with
 /// [`Error::DeadlineReached`] (nothing started), and `StartJobRun` is not
-/// retried or looked up past it.
+/// retried or looked up past it. `names` words the inputs that the
+/// findings tell the user to fix (the shell's: CLI flags, Lambda fields).
 pub async fn start_preflighted(
     services: &Services,
     cache: Option<&WarmCache>,
     request: &StartRequest,
     deadline: Option<Instant>,
+    names: InputName,
 ) -> Result<PreflightedStart, Error> {
     let mint = Mint::for_a_start(services, &request.repository, request.duration, cache)?
         .for_job(&request.job);
     let reading = Instant::now();
     let checked = by_deadline(deadline, &request.job, async {
         let (job, answers) = tokio::join!(services.glue.get_job(&request.job), mint.answers());
-        check(services, &DoctorRequest::from(request), job, &mint, answers).await
+        check(
+            services,
+            &DoctorRequest::for_start(request, names),
+            job,
+            &mint,
+            answers,
+        )
+        .await
     })
     .await??;
     let read = reading.elapsed();
@@ -399,6 +409,7 @@ pub async fn start_many_preflighted(
     request: &StartRequest,
     jobs: &[String],
     concurrency: usize,
+    names: InputName,
 ) -> Result<PreflightedMany, Error> {
     let concurrency = concurrency.max(1);
     let mint = Mint::for_a_start(services, &request.repository, request.duration, None)?;
@@ -423,7 +434,16 @@ pub async fn start_many_preflighted(
     let checked: Vec<_> = stream::iter(requests.iter().zip(read_jobs))
         .map(|(one, job)| {
             let (mint, answers) = (&mint, answers.clone());
-            async move { check(services, &DoctorRequest::from(one), job, mint, answers).await }
+            async move {
+                check(
+                    services,
+                    &DoctorRequest::for_start(one, names),
+                    job,
+                    mint,
+                    answers,
+                )
+                .await
+            }
         })
         .buffered(concurrency)
         .collect()

@@ -274,7 +274,7 @@ async fn look_up(
     match (looked, last_error) {
         (true, _) => Ok(None),
         (false, Some(e)) => Err(e),
-        (false, None) => Err("there was no time left for it (--operation-timeout)".to_owned()),
+        (false, None) => Err("there was no time left for it (the operation timeout)".to_owned()),
     }
 }
 

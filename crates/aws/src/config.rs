@@ -109,9 +109,7 @@ pub fn parse_timeout(text: &str) -> Result<Duration, String> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     /// No region anywhere in the chain.
-    #[error(
-        "no AWS region is configured; set AWS_REGION (or --region), or a region in your AWS profile"
-    )]
+    #[error("no AWS region is configured; set AWS_REGION, or a region in your AWS profile")]
     NoRegion,
 }
 

@@ -1,10 +1,41 @@
 //! Exit codes: one per thing a user can fix. Each variant's doc comment is
 //! its meaning, then (after a blank `///` line) what to do: docs/
 //! troubleshooting.md's table is generated from them (`cargo run -p docgen`).
+//!
+//! The inputs an error tells the user to fix are named by the CLI's flags
+//! and environment variables: [`flag`].
 
 use std::process::ExitCode;
 
 use glue_codeartifact_app::{Error, ErrorClass};
+use glue_codeartifact_domain::input::Input;
+
+/// How the CLI names an input in a message (an
+/// [`InputName`](glue_codeartifact_domain::input::InputName)): by its flag,
+/// or its environment variables where no flag sets it. Exhaustive: a new
+/// input must be named here (and by the Lambda function).
+pub fn flag(input: Input) -> String {
+    match input {
+        Input::Job => "--job",
+        Input::Tags => "--tag",
+        Input::RunId => "--run-id",
+        Input::Domain => "--domain",
+        Input::DomainOwner => "--domain-owner",
+        Input::Repository => "--repository",
+        Input::Region => "AWS_REGION (or --region)",
+        Input::Credentials => {
+            "AWS_PROFILE (and `aws sso login` for SSO profiles), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        }
+        Input::RepositoryEndpointHost => "--repository-endpoint-host",
+        Input::Duration => "--duration",
+        Input::Mode => "--mode",
+        Input::RunArguments => "--arg",
+        Input::OperationTimeout => "--operation-timeout",
+        // Only the Lambda function limits the jobs; the CLI allows any.
+        Input::AllowedJobs => "the Lambda function's GLUE_CODEARTIFACT_ALLOWED_JOBS",
+    }
+    .to_owned()
+}
 
 /// The exit codes of `glue-codeartifact`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -271,6 +302,30 @@ impl From<Exit> for ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_flag_an_input_is_named_by_exists() {
+        use clap::CommandFactory;
+        let cli = crate::cli::Cli::command();
+        let mut longs: Vec<String> = Vec::new();
+        let mut commands = vec![&cli];
+        while let Some(command) = commands.pop() {
+            longs.extend(
+                command
+                    .get_arguments()
+                    .filter_map(|a| a.get_long().map(|l| format!("--{l}"))),
+            );
+            commands.extend(command.get_subcommands());
+        }
+        for input in Input::ALL {
+            let name = flag(input);
+            for word in name.split([' ', '(', ')', ',']) {
+                if word.starts_with("--") {
+                    assert!(longs.contains(&word.to_owned()), "{input:?}: {word}");
+                }
+            }
+        }
+    }
     use glue_codeartifact_domain::repository_endpoint::VpcEndpointError;
 
     #[test]

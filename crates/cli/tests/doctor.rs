@@ -330,7 +330,7 @@ fn token_life_against_timeout_and_retries() {
     let run = doctor(&stack, &job, &["--duration", "1h"]);
     run.assert_code(0);
     let f = only(&run, "token-life", "warning", "= 1h10m");
-    assert_eq!(f["fix"], "pass --duration 1h10m");
+    assert_eq!(f["fix"], "set --duration to 1h10m");
     assert_eq!(run.json()["warnings"], 1);
 
     let run = doctor(&stack, &job, &["--duration", "1h15m"]);

@@ -69,6 +69,7 @@ pub mod duration;
 pub mod glue_parameters;
 pub mod iam_policy;
 pub mod index_url;
+pub mod input;
 pub mod install_failure;
 pub mod installer_option;
 pub mod job;

@@ -12,6 +12,8 @@
 
 use url::Url;
 
+use crate::input::{Input, InputName};
+
 /// `GetRepositoryEndpoint`'s `endpointType`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EndpointType {
@@ -35,21 +37,32 @@ impl EndpointType {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VpcEndpointError {
     /// The host given is not a host name (with an optional port).
-    #[error(
-        "--repository-endpoint-host {host:?} is not a host name; give the VPC endpoint's DNS name, e.g. vpce-0743fe535b883ffff-76ddffff.d.codeartifact.us-west-2.vpce.amazonaws.com"
-    )]
+    #[error("{}", self.message(Input::plain))]
     InvalidHost {
         /// What the user gave.
         host: String,
     },
     /// The repository endpoint does not have the shape CodeArtifact documents.
-    #[error(
-        "the repository endpoint {endpoint:?} does not name DOMAIN-OWNER and the repository as CodeArtifact documents, so it cannot be rewritten for --repository-endpoint-host"
-    )]
+    #[error("{}", self.message(Input::plain))]
     UnknownShape {
         /// The endpoint.
         endpoint: String,
     },
+}
+
+impl VpcEndpointError {
+    /// The message, with the host's input named by `name` (a shell's).
+    pub fn message(&self, name: InputName) -> String {
+        let host_input = name(Input::RepositoryEndpointHost);
+        match self {
+            VpcEndpointError::InvalidHost { host } => format!(
+                "{host_input} {host:?} is not a host name; give the VPC endpoint's DNS name, e.g. vpce-0743fe535b883ffff-76ddffff.d.codeartifact.us-west-2.vpce.amazonaws.com"
+            ),
+            VpcEndpointError::UnknownShape { endpoint } => format!(
+                "the repository endpoint {endpoint:?} does not name DOMAIN-OWNER and the repository as CodeArtifact documents, so it cannot be rewritten for {host_input}"
+            ),
+        }
+    }
 }
 
 /// Rewrites a repository endpoint to go through `vpce_host`

@@ -9,6 +9,7 @@
 use std::{collections::BTreeMap, str::FromStr};
 
 use crate::index_url::IndexUrl;
+use crate::input::{Input, InputName};
 use crate::installer_option::{
     IndexMode, InstallerOptionError, Merged, merge_inline_modules, merge_installer_option,
 };
@@ -54,15 +55,13 @@ pub use crate::job::{IndexPlacement, RunArgument};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RunArgumentError {
     /// No `=` between key and value.
-    #[error("argument {text:?} has no `=`; write KEY=VALUE, e.g. --arg --day=2024-01-31")]
+    #[error("{}", self.message(Input::plain))]
     MissingEquals {
         /// What the user wrote, cut to the key part.
         text: String,
     },
     /// The key does not start with `--`.
-    #[error(
-        "argument key {key:?} must start with `--`, as Glue job arguments do; write --arg --{key}=VALUE"
-    )]
+    #[error("{}", self.message(Input::plain))]
     NotDashed {
         /// The key.
         key: String,
@@ -91,6 +90,22 @@ pub enum RunArgumentError {
         /// Their size.
         bytes: usize,
     },
+}
+
+impl RunArgumentError {
+    /// The message, with the run arguments named by `name` (a shell's).
+    pub fn message(&self, name: InputName) -> String {
+        let args = name(Input::RunArguments);
+        match self {
+            RunArgumentError::MissingEquals { text } => format!(
+                "argument {text:?} has no `=`; give {args} as KEY=VALUE, e.g. --day=2024-01-31"
+            ),
+            RunArgumentError::NotDashed { key } => format!(
+                "argument key {key:?} must start with `--`, as Glue job arguments do; write the key as --{key} (in {args})"
+            ),
+            other => other.to_string(),
+        }
+    }
 }
 
 impl FromStr for RunArgument {
@@ -144,9 +159,7 @@ pub enum PlanError {
         key: String,
     },
     /// A user `--arg` is non-overridable.
-    #[error(
-        "job {job:?} has {key} in NonOverridableArguments, so Glue would silently ignore the --arg {key}=… you passed; drop the --arg or make {key} overridable"
-    )]
+    #[error("{}", self.message(Input::plain))]
     ArgumentNotOverridable {
         /// The job.
         job: String,
@@ -184,18 +197,14 @@ pub enum PlanError {
         assumed: &'static str,
     },
     /// No modules to install.
-    #[error(
-        "job {job:?} has no --additional-python-modules, so nothing would be installed from CodeArtifact; add it to the job's DefaultArguments or pass --arg --additional-python-modules=NAME==VERSION"
-    )]
+    #[error("{}", self.message(Input::plain))]
     NoModules {
         /// The job.
         job: String,
     },
     /// The run's arguments, the merged index option included, exceed
     /// Glue's limit.
-    #[error(
-        "the run of job {job:?} would send {bytes} bytes of arguments (keys and values, the merged {key} included), more than Glue's limit of {MAX_ARGUMENTS_BYTES} (260 KB); nothing was started. Shorten the --arg values or the job's {key}"
-    )]
+    #[error("{}", self.message(Input::plain))]
     ArgumentsTooLarge {
         /// The job.
         job: String,
@@ -214,6 +223,25 @@ pub enum PlanError {
         /// What is wrong.
         reason: InstallerOptionError,
     },
+}
+
+impl PlanError {
+    /// The message, with the inputs to fix named by `name` (a shell's).
+    pub fn message(&self, name: InputName) -> String {
+        let args = name(Input::RunArguments);
+        match self {
+            PlanError::ArgumentNotOverridable { job, key } => format!(
+                "job {job:?} has {key} in NonOverridableArguments, so Glue would silently ignore the {key} given in {args}; drop it from {args} or make {key} overridable"
+            ),
+            PlanError::NoModules { job } => format!(
+                "job {job:?} has no {ADDITIONAL_PYTHON_MODULES}, so nothing would be installed from CodeArtifact; add it to the job's DefaultArguments or set {ADDITIONAL_PYTHON_MODULES}=NAME==VERSION in {args}"
+            ),
+            PlanError::ArgumentsTooLarge { job, key, bytes } => format!(
+                "the run of job {job:?} would send {bytes} bytes of arguments (keys and values, the merged {key} included), more than Glue's limit of {MAX_ARGUMENTS_BYTES} (260 KB); nothing was started. Shorten the values in {args} or the job's {key}"
+            ),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// The arguments of one run.

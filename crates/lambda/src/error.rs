@@ -15,11 +15,43 @@
 //! retrying a retryable error never starts a second run.
 
 use glue_codeartifact_app::{Error as StartError, ErrorClass};
+use glue_codeartifact_aws::config::OPERATION_TIMEOUT_ENV;
+use glue_codeartifact_domain::input::Input;
 use lambda_runtime::Diagnostic;
 
 use crate::settings::{
-    ALLOWED_EVENT_OVERRIDES, ALLOWED_JOBS, Override, REFRESH_ENABLED, START_ENABLED,
+    ALLOWED_EVENT_OVERRIDES, ALLOWED_JOBS, DOMAIN, DOMAIN_OWNER, DURATION, MODE, Override,
+    REFRESH_DURATION, REFRESH_ENABLED, REPOSITORY, REPOSITORY_ENDPOINT_HOST, START_ENABLED,
 };
+
+/// How the function names an input in a message (an
+/// [`InputName`](glue_codeartifact_domain::input::InputName)): by the event
+/// field that sets it, or the setting (and the template parameter that sets
+/// the setting), never by a CLI flag. Exhaustive: a new input must be named
+/// here (and by the CLI).
+pub fn setting_or_field(input: Input) -> String {
+    match input {
+        Input::Job => "the job name (the event's job_name, or refresh.job_names)".to_owned(),
+        Input::Tags => "the event's refresh.tags".to_owned(),
+        // Only the CLI's `why` reads runs.
+        Input::RunId => "the run ID (this function reads no runs)".to_owned(),
+        Input::Domain => format!("{DOMAIN} (the Domain parameter)"),
+        Input::DomainOwner => format!("{DOMAIN_OWNER} (the DomainOwner parameter)"),
+        Input::Repository => format!("{REPOSITORY} (the Repository parameter)"),
+        Input::Region => "the function's region (AWS_REGION)".to_owned(),
+        Input::Credentials => "the function's execution role".to_owned(),
+        Input::RepositoryEndpointHost => {
+            format!("{REPOSITORY_ENDPOINT_HOST} (the RepositoryEndpointHost parameter)")
+        }
+        Input::Duration => format!(
+            "the event's duration (default: {DURATION}, or {REFRESH_DURATION} for a refresh)"
+        ),
+        Input::Mode => format!("the event's mode (default: {MODE})"),
+        Input::RunArguments => "the event's arguments".to_owned(),
+        Input::OperationTimeout => OPERATION_TIMEOUT_ENV.to_owned(),
+        Input::AllowedJobs => format!("{ALLOWED_JOBS} (the AllowedJobs parameter)"),
+    }
+}
 
 /// Why an invocation failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -89,8 +121,9 @@ pub enum HandlerError {
         /// Each error finding: `check: cause (fix: …)`.
         errors: Vec<String>,
     },
-    /// Starting the run failed.
-    #[error(transparent)]
+    /// Starting the run failed. Its message names the event fields and
+    /// settings to fix ([`setting_or_field`]).
+    #[error("{}", .0.message(setting_or_field))]
     Start(#[from] StartError),
 }
 
@@ -489,6 +522,31 @@ impl From<HandlerError> for Diagnostic {
 mod tests {
     use super::*;
     use glue_codeartifact_aws::Operation;
+
+    #[test]
+    fn every_input_is_named_without_a_cli_flag() {
+        for input in Input::ALL {
+            let name = setting_or_field(input);
+            assert!(!name.contains("--"), "{input:?}: {name}");
+        }
+        // The use-case errors worded for the function: no flag.
+        let missing = HandlerError::Start(StartError::JobNotFound {
+            job: "etl".into(),
+            region: "us-east-1".into(),
+        });
+        let msg = Diagnostic::from(missing).error_message;
+        assert!(msg.contains("job_name") && !msg.contains("--job"), "{msg}");
+        let bad_host = HandlerError::Start(StartError::VpcEndpoint(
+            glue_codeartifact_domain::repository_endpoint::VpcEndpointError::InvalidHost {
+                host: "x y".into(),
+            },
+        ));
+        let msg = bad_host.to_string();
+        assert!(
+            msg.starts_with("GLUE_CODEARTIFACT_REPOSITORY_ENDPOINT_HOST (the RepositoryEndpointHost parameter) \"x y\" is not a host name"),
+            "{msg}"
+        );
+    }
 
     #[test]
     fn types_and_retries() {

@@ -40,7 +40,7 @@ use serde::Deserialize;
 pub mod schema;
 
 use crate::{
-    error::HandlerError,
+    error::{HandlerError, setting_or_field},
     settings::{Override, REFRESH_CONCURRENCY, Settings, check_refresh_duration, parse_mode},
 };
 
@@ -149,7 +149,12 @@ impl StartEvent {
             .into_iter()
             .map(|(key, value)| argument(key, value))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| HandlerError::InvalidEvent(format!("invalid arguments: {e}")))?;
+            .map_err(|e| {
+                HandlerError::InvalidEvent(format!(
+                    "invalid arguments: {}",
+                    e.message(setting_or_field)
+                ))
+            })?;
         for arg in &arguments {
             settings
                 .event_arguments
@@ -159,8 +164,12 @@ impl StartEvent {
                     glue_parameter: refusal == Refusal::GlueParameter,
                 })?;
         }
-        check_arguments_size(&arguments)
-            .map_err(|e| HandlerError::InvalidEvent(format!("invalid arguments: {e}")))?;
+        check_arguments_size(&arguments).map_err(|e| {
+            HandlerError::InvalidEvent(format!(
+                "invalid arguments: {}",
+                e.message(setting_or_field)
+            ))
+        })?;
         let duration = match &self.duration {
             Some(text) => {
                 let duration = text

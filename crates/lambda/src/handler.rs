@@ -18,7 +18,7 @@ use lambda_runtime::LambdaEvent;
 use serde::Serialize;
 
 use crate::{
-    error::{HandlerError, JobFailure, RefreshFailures, start_error_type},
+    error::{HandlerError, JobFailure, RefreshFailures, setting_or_field, start_error_type},
     event::{RefreshEvent, StartEvent},
     metrics::Invocation,
     settings::{DEADLINE_MARGIN, Settings},
@@ -202,14 +202,14 @@ async fn serve_refresh(
                     job: job.clone(),
                     error_type,
                     retryable: err.class().is_transient(),
-                    message: err.to_string(),
+                    message: err.message(setting_or_field),
                 });
                 jobs.push(RefreshedJobReport {
                     job_name: job,
                     status: "failed",
                     argument_key: None,
                     error_type: Some(error_type),
-                    error: Some(err.to_string()),
+                    error: Some(err.message(setting_or_field)),
                 });
             }
         }
@@ -301,7 +301,15 @@ async fn serve_start(
     let (started, preflight_warnings) = if preflight {
         // doctor's checks on what the start reads (the warm cache's
         // endpoint and token included), then the start: each call once.
-        match start_preflighted(&state.services, Some(&state.cache), &request, answer_by).await {
+        match start_preflighted(
+            &state.services,
+            Some(&state.cache),
+            &request,
+            answer_by,
+            setting_or_field,
+        )
+        .await
+        {
             Ok(checked) => {
                 let warnings = preflight_verdict(&request.job, &checked.report)?;
                 match checked.started {

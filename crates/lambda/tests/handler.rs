@@ -7,7 +7,7 @@ use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 use test_stack::runtime;
 
-use crate::util::{Stack, token_of};
+use crate::util::{Stack, assert_no_cli_flag, token_of};
 
 async fn invoke(state: &State, event: Value) -> Result<StartResponse, HandlerError> {
     handler(LambdaEvent::new(event, Context::default()), state).await
@@ -280,4 +280,89 @@ fn an_expiration_in_milliseconds_or_negative_starts_nothing() {
         stack.assert_no_token(&err.to_string(), "the error");
     }
     assert!(stack.sent_runs(&job).is_empty(), "no run started");
+}
+
+#[test]
+fn a_missing_job_or_repository_is_named_by_event_field_and_setting() {
+    let stack = Stack::new();
+    let missing = test_stack::unique_name("gone");
+    let state = stack.state(&[("GLUE_CODEARTIFACT_ALLOWED_JOBS", "gone-*")]);
+    let rt = runtime();
+    let err = rt
+        .block_on(invoke(&state, json!({"job_name": missing})))
+        .unwrap_err();
+    assert_eq!(err.error_type(), "JobNotFound", "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("check the job name (the event's job_name")
+            && msg.contains("the function's region (AWS_REGION)"),
+        "{msg}"
+    );
+    assert_no_cli_flag(&msg);
+    assert_eq!(
+        lambda_runtime::Diagnostic::from(err).error_message,
+        msg,
+        "the errorMessage is the message"
+    );
+
+    let job = stack.spark_job("no-repo");
+    let state = stack.state(&[
+        ("GLUE_CODEARTIFACT_ALLOWED_JOBS", &job),
+        ("GLUE_CODEARTIFACT_REPOSITORY", "no-such-repository"),
+    ]);
+    let err = rt
+        .block_on(invoke(&state, json!({"job_name": job})))
+        .unwrap_err();
+    assert_eq!(err.error_type(), "RepositoryNotFound", "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("GLUE_CODEARTIFACT_DOMAIN (the Domain parameter)")
+            && msg.contains("GLUE_CODEARTIFACT_REPOSITORY (the Repository parameter)")
+            && msg.contains("GLUE_CODEARTIFACT_DOMAIN_OWNER"),
+        "{msg}"
+    );
+    assert_no_cli_flag(&msg);
+    assert!(stack.sent_runs(&job).is_empty());
+}
+
+#[test]
+fn a_non_overridable_event_argument_is_named_as_the_events_both_with_and_without_preflight() {
+    let stack = Stack::new();
+    let job = test_stack::unique_name("fixed");
+    stack.moto.create_job(
+        &test_stack::JobSpec::spark(&job)
+            .default_argument("--additional-python-modules", "acme-tools==1.2.0")
+            .non_overridable_argument("--day", "monday")
+            .max_concurrent_runs(10),
+    );
+    let state = stack.state(&[
+        ("GLUE_CODEARTIFACT_ALLOWED_JOBS", &job),
+        ("GLUE_CODEARTIFACT_ALLOWED_EVENT_OVERRIDES", "--*"),
+    ]);
+    let rt = runtime();
+    let err = rt
+        .block_on(invoke(
+            &state,
+            json!({"job_name": job, "arguments": {"--day": "tuesday"}}),
+        ))
+        .unwrap_err();
+    assert_eq!(err.error_type(), "JobNotSupported", "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("drop it from the event's arguments"), "{msg}");
+    assert_no_cli_flag(&msg);
+
+    let err = rt
+        .block_on(invoke(
+            &state,
+            json!({"job_name": job, "arguments": {"--day": "tuesday"}, "preflight": true}),
+        ))
+        .unwrap_err();
+    assert_eq!(err.error_type(), "PreflightFailed", "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("drop --day from the event's arguments"),
+        "{msg}"
+    );
+    assert_no_cli_flag(&msg);
+    assert!(stack.sent_runs(&job).is_empty());
 }

@@ -224,6 +224,10 @@ fn tags_that_select_only_jobs_outside_allowed_jobs_are_an_error() {
     )
     .unwrap_err();
     assert_eq!(err.error_type(), "NoJobsWithTags", "{err}");
+    // The caller is told about the event's field, not the CLI's --tag.
+    let msg = err.to_string();
+    assert!(msg.contains("check the event's refresh.tags"), "{msg}");
+    crate::util::assert_no_cli_flag(&msg);
 }
 
 #[test]

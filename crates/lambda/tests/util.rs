@@ -416,3 +416,35 @@ pub fn unique_job(stack: &Stack, prefix: &str, modules: &str) -> String {
         job.default_argument("--additional-python-modules", modules)
     })
 }
+
+/// Asserts that `msg` names none of the CLI's flags (or its credential
+/// variables): a caller of the function has event fields and settings
+/// instead. A flag counts only as a whole word, so Glue's own arguments
+/// (`--job-bookmark-option`) do not.
+#[track_caller]
+pub fn assert_no_cli_flag(msg: &str) {
+    const FLAGS: [&str; 12] = [
+        "--job",
+        "--tag",
+        "--run-id",
+        "--domain",
+        "--domain-owner",
+        "--repository",
+        "--region",
+        "--repository-endpoint-host",
+        "--duration",
+        "--mode",
+        "--arg",
+        "--operation-timeout",
+    ];
+    for flag in FLAGS {
+        for (at, _) in msg.match_indices(flag) {
+            let next = msg[at + flag.len()..].chars().next();
+            assert!(
+                next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+                "the message names the CLI flag {flag}: {msg}"
+            );
+        }
+    }
+    assert!(!msg.contains("AWS_PROFILE"), "{msg}");
+}

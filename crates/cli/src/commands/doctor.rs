@@ -11,7 +11,7 @@ use serde_json::json;
 use super::{Failure, services};
 use crate::{
     cli::{DoctorArgs, Output},
-    exit_code::Exit,
+    exit_code::{Exit, flag},
 };
 
 pub async fn run(
@@ -25,7 +25,7 @@ pub async fn run(
         .iter()
         .map(|text| text.parse::<RunArgument>())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Failure::usage(format!("invalid --arg: {e}")))?;
+        .map_err(|e| Failure::usage(format!("invalid --arg: {}", e.message(flag))))?;
     let request = DoctorRequest {
         job: args.job,
         repository: args.index.repository.into(),
@@ -37,6 +37,7 @@ pub async fn run(
         } else {
             WholeTree::Uv(args.uv)
         },
+        names: flag,
     };
     let services = services(settings).await?;
     let report = doctor(&services, &request).await?;

@@ -31,7 +31,7 @@ impl From<Error> for Failure {
     fn from(err: Error) -> Self {
         Failure {
             exit: Exit::of(&err),
-            message: err.to_string(),
+            message: err.message(crate::exit_code::flag),
         }
     }
 }
@@ -117,7 +117,7 @@ pub fn check_endpoint_host(
     // Not a host at all: refused before any AWS call, opt-out or not (else
     // a token is minted first).
     glue_codeartifact_domain::repository_endpoint::check_host_syntax(host)
-        .map_err(|e| format!("{e} (set by {source})"))?;
+        .map_err(|e| format!("{} (set by {source})", e.message(crate::exit_code::flag)))?;
     if allow_any || glue_codeartifact_domain::repository_endpoint::is_vpc_endpoint_host(host) {
         return Ok(());
     }

@@ -12,7 +12,7 @@ use serde_json::json;
 use super::{Failure, services, timestamp};
 use crate::{
     cli::{Output, RefreshArgs},
-    exit_code::Exit,
+    exit_code::{Exit, flag},
 };
 
 pub async fn run(
@@ -56,7 +56,7 @@ pub async fn run(
                         }
                         entry
                     }
-                    Err(e) => json!({ "job": job, "status": status_of(e), "error": e.to_string() }),
+                    Err(e) => json!({ "job": job, "status": status_of(e), "error": e.message(flag) }),
                 })
                 .collect();
             let body = json!({
@@ -75,7 +75,7 @@ pub async fn run(
                         writeln!(stdout, "{done} {job}: {}={}", r.key, r.value)
                     }
                     Ok(r) => writeln!(stdout, "{done} {job}: {}", r.key),
-                    Err(e) => writeln!(stdout, "{} {job}: {e}", status_of(e)),
+                    Err(e) => writeln!(stdout, "{} {job}: {}", status_of(e), e.message(flag)),
                 }
                 .map_err(Failure::output)?;
             }

@@ -21,7 +21,7 @@ use super::{
 };
 use crate::{
     cli::{Output, StartArgs},
-    exit_code::Exit,
+    exit_code::{Exit, flag},
 };
 
 pub async fn run(args: StartArgs, output: Output, settings: &AwsSettings) -> Result<Exit, Failure> {
@@ -31,9 +31,9 @@ pub async fn run(args: StartArgs, output: Output, settings: &AwsSettings) -> Res
         .iter()
         .map(|text| text.parse::<RunArgument>())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Failure::usage(format!("invalid --arg: {e}")))?;
+        .map_err(|e| Failure::usage(format!("invalid --arg: {}", e.message(flag))))?;
     glue_codeartifact_domain::run_plan::check_arguments_size(&arguments)
-        .map_err(|e| Failure::usage(format!("invalid --arg: {e}")))?;
+        .map_err(|e| Failure::usage(format!("invalid --arg: {}", e.message(flag))))?;
     let mut jobs = args.jobs;
     if let Some(path) = &args.jobs_from {
         for job in read_job_list(path)? {
@@ -68,7 +68,7 @@ pub async fn run(args: StartArgs, output: Output, settings: &AwsSettings) -> Res
     if jobs.len() == 1 {
         let outcome = if args.preflight {
             // doctor's checks on what the start reads, with its token.
-            let checked = start_preflighted(&services, None, &request, None).await?;
+            let checked = start_preflighted(&services, None, &request, None, flag).await?;
             show_preflight(std::slice::from_ref(&checked.report), &request, output)?;
             match checked.started {
                 Some(started) => started?,
@@ -109,7 +109,7 @@ pub async fn run(args: StartArgs, output: Output, settings: &AwsSettings) -> Res
     }
     let concurrency = usize::from(args.concurrency);
     let outcome = if args.preflight {
-        let checked = start_many_preflighted(&services, &request, &jobs, concurrency).await?;
+        let checked = start_many_preflighted(&services, &request, &jobs, concurrency, flag).await?;
         show_preflight(&checked.reports, &request, output)?;
         match checked.started {
             Some(started) => started,
@@ -168,7 +168,7 @@ fn show_preflight(
     request: &StartRequest,
     output: Output,
 ) -> Result<(), Failure> {
-    let shown = DoctorRequest::from(request);
+    let shown = DoctorRequest::for_start(request, flag);
     for report in reports {
         if output == Output::Text && (report.has_errors() || report.warnings() > 0) {
             crate::say_raw!("{}", report_text(report, &shown));

@@ -4,6 +4,7 @@
 
 use crate::duration::{MAX_SECONDS, MIN_SECONDS, TokenDuration};
 use crate::index_url::{IndexUrl, same_index};
+use crate::input::{Input, InputName};
 use crate::installer_option::{
     IndexMode, InstallerOptionError, merge_inline_modules, merge_installer_option,
 };
@@ -228,12 +229,16 @@ fn python_shell(job: &JobDefinition, findings: &mut Vec<Finding>) -> Option<JobE
 }
 
 /// Keys a run must set but Glue would silently ignore.
+///
+/// `name` names the inputs to fix, as the shell showing the findings does.
 pub fn check_overridable(
     job: &JobDefinition,
     placement: IndexPlacement,
     run_arguments: &[RunArgument],
+    name: InputName,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
+    let args = name(Input::RunArguments);
     let key = placement.key();
     if job.non_overridable_arguments.contains_key(key) {
         findings.push(
@@ -257,10 +262,10 @@ pub fn check_overridable(
                 Finding::error(
                     CheckId::ArgumentNonOverridable,
                     format!(
-                        "{} is in the job's NonOverridableArguments, so Glue would silently ignore the --arg {}=… given",
+                        "{} is in the job's NonOverridableArguments, so Glue would silently ignore the {} given in {args}",
                         arg.key, arg.key
                     ),
-                    format!("drop the --arg, or make {} overridable", arg.key),
+                    format!("drop {} from {args}, or make it overridable", arg.key),
                 )
                 .about(arg.key.clone()),
             );
@@ -273,13 +278,15 @@ pub fn check_overridable(
 ///
 /// `ours` is the repository's index URL when it is known (the endpoint was
 /// read); it tells a stale token for the same repository (refresh mode
-/// leaves one) from another index.
+/// leaves one) from another index. `name` names the inputs to fix, as the
+/// shell showing the findings does.
 pub fn check_index_options(
     job: &JobDefinition,
     placement: IndexPlacement,
     run_arguments: &[RunArgument],
     mode: IndexMode,
     ours: Option<&IndexUrl>,
+    name: InputName,
 ) -> Vec<Finding> {
     let key = placement.key();
     let Some(existing) = job.effective_argument(run_arguments, key) else {
@@ -359,7 +366,10 @@ pub fn check_index_options(
                 format!(
                     "{key} names another index ({option}); in index-url mode a run replaces it, so pip uses CodeArtifact only"
                 ),
-                "let CodeArtifact proxy that index through an upstream, or use --mode extra-index-url to keep it",
+                format!(
+                    "let CodeArtifact proxy that index through an upstream, or set {} to extra-index-url to keep it",
+                    name(Input::Mode)
+                ),
             )
         } else {
             Finding::info(
@@ -388,8 +398,10 @@ pub const DEFAULT_TIMEOUT_MINUTES: u32 = 2880;
 /// join later (auto scaling, replaced workers). So the token must live for
 /// `Timeout × (MaxRetries + 1)` plus [`STARTUP_MARGIN_MINUTES`]. A job
 /// without `Timeout` has Glue's default, [`DEFAULT_TIMEOUT_MINUTES`]; a
-/// streaming job without one runs until stopped.
-pub fn check_token_life(job: &JobDefinition, duration: TokenDuration) -> Finding {
+/// streaming job without one runs until stopped. `name` names the duration
+/// as the shell showing the finding does.
+pub fn check_token_life(job: &JobDefinition, duration: TokenDuration, name: InputName) -> Finding {
+    let duration_input = name(Input::Duration);
     let streaming = job.command == Some(JobCommand::SparkStreaming);
     let attempts = u64::from(job.max_retries.unwrap_or(0)) + 1;
     let timeout = match (job.timeout_minutes, streaming) {
@@ -423,14 +435,14 @@ pub fn check_token_life(job: &JobDefinition, duration: TokenDuration) -> Finding
     };
     if duration.is_caller_credentials() {
         let fix = if needed <= max_minutes {
-            format!("pass an explicit --duration {suggestion}")
+            format!("set {duration_input} to an explicit {suggestion}")
         } else {
-            format!("pass --duration 12h and {}", beyond_max_fix())
+            format!("set {duration_input} to 12h and {}", beyond_max_fix())
         };
         return Finding::warning(
             CheckId::TokenLife,
             format!(
-                "--duration 0 makes the token live as long as the caller's credentials, which glue-codeartifact cannot see; a run may need it for {worst}"
+                "a token duration of 0 makes the token live as long as the caller's credentials, which glue-codeartifact cannot see; a run may need it for {worst}"
             ),
             fix,
         );
@@ -451,7 +463,7 @@ pub fn check_token_life(job: &JobDefinition, duration: TokenDuration) -> Finding
                 "the token lives {}, but a run may need the index for {worst}",
                 minutes(have)
             ),
-            format!("pass --duration {suggestion}"),
+            format!("set {duration_input} to {suggestion}"),
         )
     } else {
         let finding = Finding::info(
@@ -462,7 +474,7 @@ pub fn check_token_life(job: &JobDefinition, duration: TokenDuration) -> Finding
         let snug = needed.max(MIN_SECONDS / 60).div_ceil(15) * 15;
         if have > snug {
             finding.with_fix(format!(
-                "optional: --duration {} is enough, and a shorter-lived token is a smaller risk",
+                "optional: set {duration_input} to {}, which is enough, and a shorter-lived token is a smaller risk",
                 minutes(snug)
             ))
         } else {
@@ -513,6 +525,16 @@ pub fn modules_value<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Names the inputs as the CLI does (its own naming lives in the CLI).
+    fn flag(input: Input) -> String {
+        match input {
+            Input::Duration => "--duration".to_owned(),
+            Input::Mode => "--mode".to_owned(),
+            Input::RunArguments => "--arg".to_owned(),
+            other => other.plain(),
+        }
+    }
     use crate::index_url::PackageFormat;
     use crate::preflight::Severity;
     use crate::secret::AuthToken;
@@ -654,13 +676,13 @@ mod tests {
     #[test]
     fn non_overridable_keys() {
         let mut j = job(JobCommand::SparkEtl, Some("5.0"));
-        assert!(check_overridable(&j, IndexPlacement::InstallerOption, &[]).is_empty());
+        assert!(check_overridable(&j, IndexPlacement::InstallerOption, &[], flag).is_empty());
         j.non_overridable_arguments
             .insert(INSTALLER_OPTION.into(), "--upgrade".into());
         j.non_overridable_arguments
             .insert("--env".into(), "prod".into());
         let args: Vec<RunArgument> = vec!["--env=dev".parse().unwrap(), "--env=x".parse().unwrap()];
-        let findings = check_overridable(&j, IndexPlacement::InstallerOption, &args);
+        let findings = check_overridable(&j, IndexPlacement::InstallerOption, &args, flag);
         assert_eq!(findings.len(), 2);
         assert_eq!(findings[0].subject.as_deref(), Some(INSTALLER_OPTION));
         assert!(
@@ -677,10 +699,10 @@ mod tests {
             .non_overridable_arguments
             .insert(ADDITIONAL_PYTHON_MODULES.into(), "a".into());
         assert_eq!(
-            check_overridable(&shell, IndexPlacement::InlineModules, &[]).len(),
+            check_overridable(&shell, IndexPlacement::InlineModules, &[], flag).len(),
             1
         );
-        assert!(check_overridable(&shell, IndexPlacement::InstallerOption, &[]).is_empty());
+        assert!(check_overridable(&shell, IndexPlacement::InstallerOption, &[], flag).is_empty());
     }
 
     fn ours() -> IndexUrl {
@@ -704,6 +726,7 @@ mod tests {
             &[],
             mode,
             known.then_some(&index),
+            flag,
         )
     }
 
@@ -780,6 +803,7 @@ mod tests {
             &[],
             IndexMode::IndexUrl,
             None,
+            flag,
         );
         assert_eq!(
             checks(&f),
@@ -793,7 +817,7 @@ mod tests {
             max_retries: Some(retries),
             ..job(JobCommand::SparkEtl, Some("5.0"))
         };
-        check_token_life(&j, duration.parse().unwrap())
+        check_token_life(&j, duration.parse().unwrap(), flag)
     }
 
     #[test]
@@ -801,12 +825,15 @@ mod tests {
         let f = judge(Some(30), 1, "1h");
         assert_eq!(f.severity, Severity::Warning);
         assert!(f.cause.contains("= 1h10m"), "{}", f.cause);
-        assert_eq!(f.fix.as_deref(), Some("pass --duration 1h10m"));
+        assert_eq!(f.fix.as_deref(), Some("set --duration to 1h10m"));
 
         let f = judge(Some(30), 1, "2h");
         assert_eq!(f.severity, Severity::Info);
         assert!(
-            f.fix.as_deref().unwrap().contains("--duration 1h15m"),
+            f.fix
+                .as_deref()
+                .unwrap()
+                .contains("set --duration to 1h15m"),
             "{:?}",
             f.fix
         );
@@ -821,7 +848,12 @@ mod tests {
         assert_eq!((f.severity, f.fix.as_deref()), (Severity::Info, None));
         let f = judge(Some(30), 1, "12h");
         assert_eq!(f.severity, Severity::Info);
-        assert!(f.fix.as_deref().unwrap().contains("--duration 1h15m"));
+        assert!(
+            f.fix
+                .as_deref()
+                .unwrap()
+                .contains("set --duration to 1h15m")
+        );
         // Short jobs still need the 15 minutes AWS minimum.
         let f = judge(Some(1), 0, "15m");
         assert_eq!((f.severity, f.fix.as_deref()), (Severity::Info, None));
@@ -845,16 +877,16 @@ mod tests {
         let f = judge(Some(30), 0, "0");
         assert_eq!(f.severity, Severity::Warning);
         assert!(f.cause.contains("cannot see"), "{}", f.cause);
-        assert_eq!(f.fix.as_deref(), Some("pass an explicit --duration 40m"));
+        assert_eq!(f.fix.as_deref(), Some("set --duration to an explicit 40m"));
         // Streaming without a timeout runs until stopped.
         let mut j = job(JobCommand::SparkStreaming, Some("4.0"));
         j.max_retries = Some(0);
-        let f = check_token_life(&j, TokenDuration::MAX);
+        let f = check_token_life(&j, TokenDuration::MAX, flag);
         assert_eq!(f.severity, Severity::Warning);
         assert!(f.fix.as_deref().unwrap().contains("refresh"));
         j.timeout_minutes = Some(60);
         assert_eq!(
-            check_token_life(&j, TokenDuration::MAX).severity,
+            check_token_life(&j, TokenDuration::MAX, flag).severity,
             Severity::Info
         );
     }
@@ -890,7 +922,7 @@ mod tests {
                 ..job(JobCommand::SparkEtl, Some("5.0"))
             };
             let duration = TokenDuration::from_secs(secs).unwrap();
-            let f = check_token_life(&j, duration);
+            let f = check_token_life(&j, duration, flag);
             let needed = u64::from(timeout) * u64::from(retries + 1) + STARTUP_MARGIN_MINUTES;
             let short = secs == 0 || secs / 60 < needed;
             prop_assert_eq!(f.severity == Severity::Warning, short);

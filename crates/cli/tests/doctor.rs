@@ -268,7 +268,12 @@ fn a_non_overridable_installer_option_is_an_error() {
     });
     let run = doctor(&stack, &job, &["--arg", "--env=dev"]);
     run.assert_code(DOCTOR_FOUND_ERRORS);
-    only(&run, "argument-non-overridable", "error", "--arg --env");
+    only(
+        &run,
+        "argument-non-overridable",
+        "error",
+        "the --env given in --arg",
+    );
     let run = doctor(&stack, &job, &["--arg", "--day=1"]);
     run.assert_code(0);
     none_of(&run, "argument-non-overridable");

@@ -1,5 +1,7 @@
 //! What a failed invocation returns: an `errorType` a caller can branch on
-//! and the same fix-naming message as the CLI.
+//! and a message naming what to fix in the function's terms: the inputs a
+//! use-case error names are worded by [`setting_or_field`] (event fields,
+//! settings, template parameters), where the CLI names its flags.
 //!
 //! Every `errorType`, what it means, whether a retry may succeed and what
 //! to do: [`documented_error_types`], from which `cargo run -p docgen`

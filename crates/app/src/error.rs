@@ -373,6 +373,8 @@ impl Error {
             Error::VpcEndpoint(VpcEndpointError::UnknownShape { .. }) | Error::IndexUrl(_) => {
                 ErrorClass::InvalidEndpoint
             }
+            // A refresh asked for `0`: a setting no token can fix.
+            Error::TokenLife(TokenLifeError::RefreshOfUnknownLife) => ErrorClass::InvalidSetting,
             Error::TokenLife(_) => ErrorClass::TokenLifeTooShort,
             Error::DeadlineReached { .. } => ErrorClass::DeadlineReached,
             Error::StartOutcomeUnknown { .. } => ErrorClass::StartOutcomeUnknown,

@@ -16,6 +16,7 @@ use futures_util::{StreamExt, stream};
 use glue_codeartifact_domain::{
     duration::TokenDuration, index_url::IndexUrl, installer_option::IndexMode, job::JobDefinition,
     job_pattern::JobPatterns, run_plan::plan_run, secret::SecretText, timestamp::TokenExpiration,
+    token_cache::MIN_TOKEN_LIFE_AT_START,
 };
 
 use crate::{Error, RepositoryRef, Services, error::Context, mint::mint_for_a_start};
@@ -62,6 +63,18 @@ pub struct RefreshedJob {
     pub replaced: Vec<String>,
 }
 
+/// A failed job's status, the same in the CLI's and the Lambda's reports:
+/// `conflict` when someone else changed it during the refresh, `unverified`
+/// when it was updated but the read that verifies the update failed, else
+/// `failed`.
+pub fn failure_status(e: &Error) -> &'static str {
+    match e.class() {
+        crate::ErrorClass::ConcurrentEdit => "conflict",
+        crate::ErrorClass::UpdateNotVerified => "unverified",
+        _ => "failed",
+    }
+}
+
 /// The outcome for each job.
 #[derive(Debug)]
 pub struct RefreshOutcome {
@@ -90,6 +103,8 @@ pub async fn refresh(
     services: &Services,
     request: &RefreshRequest,
 ) -> Result<RefreshOutcome, Error> {
+    // Before any AWS call: a token of unknown or too short a life.
+    MIN_TOKEN_LIFE_AT_START.check_refresh_duration(request.duration)?;
     let repository = &request.repository;
     let cx = Context {
         job: None,

@@ -118,6 +118,12 @@ pub enum TokenLifeError {
         /// The safety margin.
         margin: Duration,
     },
+    /// A refresh asked for `0`: a token that lives as long as the caller's
+    /// credentials, which no schedule can plan on.
+    #[error(
+        "a refresh needs a token of known life: a duration of 0 (as long as the caller's credentials) cannot be planned on; use 15m to 12h, longer than the refresh schedule's interval plus a run's start-up"
+    )]
+    RefreshOfUnknownLife,
     /// A token just minted expires too soon.
     #[error(
         "the token CodeArtifact issued {}, less than the {} a run needs (the minimum token life plus a {} safety margin), so nothing was started or changed; ask for a longer duration or a shorter minimum life, with a duration of 0 check how long the caller's credentials last (renew them, e.g. `aws sso login`), and check this machine's clock",
@@ -193,6 +199,16 @@ impl MinTokenLife {
                 margin: self.margin,
             })
         }
+    }
+
+    /// Checks the duration of a token a refresh writes into jobs: a known
+    /// one (not `0`), which [`MinTokenLife::check_duration`] accepts. The
+    /// one rule for the CLI's `refresh` and the Lambda's refresh.
+    pub fn check_refresh_duration(&self, duration: TokenDuration) -> Result<(), TokenLifeError> {
+        if duration.is_caller_credentials() {
+            return Err(TokenLifeError::RefreshOfUnknownLife);
+        }
+        self.check_duration(duration)
     }
 
     /// Checks a token just minted: it must meet the rule too.
@@ -453,6 +469,24 @@ mod tests {
         assert!(msg.contains("20m"), "{msg}");
         assert!(msg.contains("31m"), "{msg}");
         assert_eq!(cache.token_count(), 0);
+    }
+
+    #[test]
+    fn a_refresh_needs_a_known_and_long_enough_duration() {
+        let min_token_life = MinTokenLife::new(MIN, MARGIN);
+        assert_eq!(
+            min_token_life.check_refresh_duration(TokenDuration::CALLER_CREDENTIALS),
+            Err(TokenLifeError::RefreshOfUnknownLife)
+        );
+        assert!(matches!(
+            min_token_life.check_refresh_duration(TokenDuration::from_secs(1860).unwrap()),
+            Err(TokenLifeError::DurationTooShort { .. })
+        ));
+        assert!(
+            min_token_life
+                .check_refresh_duration(TokenDuration::from_secs(43200).unwrap())
+                .is_ok()
+        );
     }
 
     #[test]

@@ -112,7 +112,8 @@ pub struct RefreshResponse {
 pub struct RefreshedJobReport {
     /// The Glue job.
     pub job_name: String,
-    /// `refreshed`, `failed` or `skipped`.
+    /// `refreshed`, `skipped`, or for a failed job `failed`, `conflict` or
+    /// `unverified` ([`glue_codeartifact_app::refresh::failure_status`]).
     pub status: &'static str,
     /// The default argument that now holds the index URL (its value is not
     /// returned: it holds the token).
@@ -206,7 +207,7 @@ async fn serve_refresh(
                 });
                 jobs.push(RefreshedJobReport {
                     job_name: job,
-                    status: "failed",
+                    status: glue_codeartifact_app::refresh::failure_status(&err),
                     argument_key: None,
                     error_type: Some(error_type),
                     error: Some(err.message(setting_or_field)),

@@ -474,21 +474,15 @@ impl Settings {
     }
 }
 
-/// Checks the duration of a token a refresh would write: a known one (not
-/// `0`, the caller's credentials' life, which no schedule can plan on), and
-/// longer than a served token's minimum life plus the margin (`min_token_life`):
-/// a job started just after the refresh needs at least that.
+/// Checks the duration of a token a refresh would write
+/// ([`MinTokenLife::check_refresh_duration`], the rule the CLI's refresh
+/// follows too), as this function's settings and events word it.
 pub fn check_refresh_duration(
     duration: TokenDuration,
     min_token_life: MinTokenLife,
 ) -> Result<(), String> {
-    if duration.is_caller_credentials() {
-        return Err(
-            "a refresh needs a token of known life: 0 (the credentials' life) cannot be planned on; use 15m to 12h, longer than the schedule's interval plus a run's start-up".to_owned(),
-        );
-    }
     min_token_life
-        .check_duration(duration)
+        .check_refresh_duration(duration)
         .map_err(|e| e.to_string())
 }
 

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use glue_codeartifact_app::{
     Error, ErrorClass,
-    refresh::{JobSelector, RefreshRequest, refresh},
+    refresh::{JobSelector, RefreshRequest, failure_status, refresh},
 };
 use glue_codeartifact_aws::AwsSettings;
 use serde_json::json;
@@ -56,7 +56,7 @@ pub async fn run(
                         }
                         entry
                     }
-                    Err(e) => json!({ "job": job, "status": status_of(e), "error": e.message(flag) }),
+                    Err(e) => json!({ "job": job, "status": failure_status(e), "error": e.message(flag) }),
                 })
                 .collect();
             let body = json!({
@@ -75,7 +75,7 @@ pub async fn run(
                         writeln!(stdout, "{done} {job}: {}={}", r.key, r.value)
                     }
                     Ok(r) => writeln!(stdout, "{done} {job}: {}", r.key),
-                    Err(e) => writeln!(stdout, "{} {job}: {}", status_of(e), e.message(flag)),
+                    Err(e) => writeln!(stdout, "{} {job}: {}", failure_status(e), e.message(flag)),
                 }
                 .map_err(Failure::output)?;
             }
@@ -107,15 +107,4 @@ pub async fn run(
     } else {
         Exit::SomeJobsFailed
     })
-}
-
-/// A failed job's status: `conflict` when someone else changed it during
-/// the refresh, `unverified` when it was updated but the read that verifies
-/// the update failed, else `failed`.
-fn status_of(e: &Error) -> &'static str {
-    match e.class() {
-        ErrorClass::ConcurrentEdit => "conflict",
-        ErrorClass::UpdateNotVerified => "unverified",
-        _ => "failed",
-    }
 }

@@ -14,12 +14,12 @@ use glue_codeartifact_domain::{
 
 #[tokio::test]
 async fn an_untrusted_certificate_is_refused_once_without_sending_the_token() {
-    let dir = test_stack::http::scratch(&test_stack::unique_name("tls-packages"));
+    let dir = test_stack::scratch::scratch(&test_stack::unique_name("tls-packages"));
     let emulator = EmulatorHandle::spawn(Config {
         repositories: vec![Repository {
             domain: "acme".into(),
             name: "py-internal".into(),
-            packages_dir: dir,
+            packages_dir: dir.to_path_buf(),
         }],
         tls: true,
         ..Config::default()

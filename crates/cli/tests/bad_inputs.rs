@@ -42,7 +42,9 @@ pub fn rows() -> Vec<Row> {
 fn old_uv() -> String {
     static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     PATH.get_or_init(|| {
-        let path = crate::util::scratch("old-uv").join("uv");
+        let dir = test_stack::scratch::process_dir().join("old-uv");
+        std::fs::create_dir_all(&dir).expect("the fake uv's directory");
+        let path = dir.join("uv");
         std::fs::write(&path, "#!/bin/sh\necho 'uv 0.4.30'\n").expect("write the fake uv");
         #[cfg(unix)]
         {

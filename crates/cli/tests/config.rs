@@ -27,7 +27,7 @@ fn cli_in(stack: &Stack, dir: &std::path::Path, args: &[&str], extra: &[(&str, &
     }
 }
 
-fn project(contents: &str) -> std::path::PathBuf {
+fn project(contents: &str) -> test_stack::scratch::Scratch {
     let dir = scratch(&unique_name("project"));
     std::fs::write(dir.join("glue-codeartifact.toml"), contents).unwrap();
     dir
@@ -226,6 +226,9 @@ fn a_bad_file_is_a_clear_error_before_any_aws_call() {
 fn an_empty_domain_or_repository_is_exit_2_from_every_source() {
     let stack = Stack::new();
     let empty_dir = scratch(&unique_name("empty"));
+    let empty_repository = project(&format!(
+        "[profile.default]\ndomain = \"{DOMAIN}\"\nrepository = \"\"\n"
+    ));
     type Case<'a> = (
         std::path::PathBuf,
         Vec<&'a str>,
@@ -234,27 +237,25 @@ fn an_empty_domain_or_repository_is_exit_2_from_every_source() {
     );
     let cases: Vec<Case> = vec![
         (
-            empty_dir.clone(),
+            empty_dir.to_path_buf(),
             vec!["--domain", "", "--repository", REPOSITORY],
             vec![],
             "--domain",
         ),
         (
-            empty_dir.clone(),
+            empty_dir.to_path_buf(),
             vec!["--domain", DOMAIN, "--repository", "  "],
             vec![],
             "--repository",
         ),
         (
-            empty_dir.clone(),
+            empty_dir.to_path_buf(),
             vec!["--repository", REPOSITORY],
             vec![("GLUE_CODEARTIFACT_DOMAIN", " ")],
             "--domain",
         ),
         (
-            project(&format!(
-                "[profile.default]\ndomain = \"{DOMAIN}\"\nrepository = \"\"\n"
-            )),
+            empty_repository.to_path_buf(),
             vec![],
             vec![],
             "--repository",

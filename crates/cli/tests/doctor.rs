@@ -925,7 +925,7 @@ fn a_wheel_for_another_python_fails() {
         packages: vec![locked(&index_base(&stack), &fast, &[])],
         provided: vec![],
     };
-    let path = crate::util::scratch(&unique_name("lock")).join("pylock.fast.toml");
+    let path = crate::util::scratch(&unique_name("lock")).file("pylock.fast.toml");
     std::fs::write(&path, lock.to_toml()).unwrap();
     let job = bound_job(&stack, "5.0");
     let bucket = unique_name("wheels");

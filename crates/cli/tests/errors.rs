@@ -233,8 +233,8 @@ fn assert_only_our_lines(stderr: &str) {
 #[test]
 fn the_sdk_says_nothing_at_the_default_verbosity() {
     let stack = Stack::new();
-    let missing =
-        crate::util::scratch(&test_stack::unique_name("sdk-noise")).join("no-such-config");
+    let dir = crate::util::scratch("sdk-noise");
+    let missing = dir.path().join("no-such-config");
     let missing = missing.to_str().unwrap();
     // Without a region and with a config file that does not exist, the
     // SDK warns twice about the file and three times about IMDS (as

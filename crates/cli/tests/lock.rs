@@ -2,7 +2,8 @@
 //! (`.venv/bin/uv`) against the CodeArtifact emulator's index over HTTP,
 //! and reads the jobs from moto.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use test_stack::scratch::ScratchFile;
 
 use sha2::{Digest, Sha256};
 use test_stack::{make_wheel, make_wheel_requiring, make_wheel_with, unique_name};
@@ -32,8 +33,8 @@ fn publish_tree(stack: &Stack) {
     make_wheel(dir, "acme-util", "0.2.0");
 }
 
-fn lock_file(name: &str) -> PathBuf {
-    scratch(&unique_name("lock")).join(format!("pylock.{name}.toml"))
+fn lock_file(name: &str) -> ScratchFile {
+    scratch(&unique_name("lock")).file(format!("pylock.{name}.toml"))
 }
 
 fn sha256_hex(path: &Path) -> String {
@@ -331,7 +332,7 @@ fn missing_or_old_uv_and_unsupported_glue_versions() {
         run.stderr
     );
 
-    let fake = scratch(&unique_name("old-uv")).join("uv");
+    let fake = scratch(&unique_name("old-uv")).file("uv");
     std::fs::write(
         &fake,
         "#!/bin/sh\necho 'uv 0.4.30 (x86_64-unknown-linux-gnu)'\n",

@@ -216,7 +216,7 @@ fn several_jobs_share_one_token_and_a_missing_one_does_not_stop_the_others() {
     let stack = Stack::new();
     let a = stack.spark_job(|j| j);
     let b = stack.spark_job(|j| j.default_argument(INSTALLER_OPTION, "--upgrade"));
-    let list = crate::util::scratch(&test_stack::unique_name("jobs")).join("jobs.txt");
+    let list = crate::util::scratch(&test_stack::unique_name("jobs")).file("jobs.txt");
     // With a UTF-8 byte order mark first, as Windows editors write it: the
     // first job name is still `b`.
     std::fs::write(

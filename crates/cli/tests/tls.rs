@@ -46,7 +46,7 @@ fn doctor_and_lock_trust_a_private_ca_from_ssl_cert_file() {
     );
 
     // uv reads SSL_CERT_FILE too (uv docs, "TLS certificates").
-    let out = scratch(&unique_name("lock")).join("pylock.tls.toml");
+    let out = scratch(&unique_name("lock")).file("pylock.tls.toml");
     let run = stack.lock_json(&job, &out, &trust);
     run.assert_code(0);
     let names: Vec<String> = run.json()["packages"]

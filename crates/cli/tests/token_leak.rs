@@ -164,7 +164,7 @@ fn paths(job: &str, broken: &str, prefix: &str) -> Vec<(Vec<String>, Option<Faul
 
 /// Where the audit's `lock` runs write (checked for tokens too).
 fn lock_file() -> String {
-    crate::util::scratch("token-leak-lock")
+    test_stack::scratch::process_dir()
         .join("pylock.audit.toml")
         .to_string_lossy()
         .into_owned()

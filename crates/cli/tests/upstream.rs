@@ -5,7 +5,7 @@
 //! only from a project's second request on (CodeArtifact guide,
 //! "Availability of new package versions").
 
-use std::path::PathBuf;
+use test_stack::scratch::{Scratch, ScratchFile};
 
 use codeartifact_emulator::{Operation, Upstream};
 use serde_json::Value;
@@ -15,10 +15,10 @@ use crate::util::{Run, Stack, scratch};
 
 /// A stack whose repository has `acme-tools` 1.2.0 (needing `pub-pkg`),
 /// and whose upstream already has `pub-pkg` 1.0 when the emulator starts.
-fn stack_with_upstream(tweak: impl FnOnce(&mut Upstream)) -> (Stack, PathBuf) {
+fn stack_with_upstream(tweak: impl FnOnce(&mut Upstream)) -> (Stack, Scratch) {
     let public = scratch(&unique_name("pypi"));
     make_wheel(&public, "pub-pkg", "1.0");
-    let mut upstream = Upstream::new(public.clone());
+    let mut upstream = Upstream::new(public.to_path_buf());
     tweak(&mut upstream);
     let stack = Stack::with_config(|c| c.upstream = Some(upstream));
     make_wheel_requiring(&stack.packages, "acme-tools", "1.2.0", &["pub-pkg"]);
@@ -43,8 +43,8 @@ fn glue5_job(stack: &Stack, modules: &str) -> String {
     })
 }
 
-fn lock_file(name: &str) -> PathBuf {
-    scratch(&unique_name("lock")).join(format!("pylock.{name}.toml"))
+fn lock_file(name: &str) -> ScratchFile {
+    scratch(&unique_name("lock")).file(format!("pylock.{name}.toml"))
 }
 
 fn locked_versions(run: &Run) -> Vec<(String, String)> {

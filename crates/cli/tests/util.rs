@@ -9,7 +9,7 @@ use std::{
 };
 
 use codeartifact_emulator::{Config, TokenStyle};
-pub use test_stack::http::scratch;
+pub use test_stack::scratch::scratch;
 pub use test_stack::{DOMAIN, REPOSITORY};
 use test_stack::{JobSpec, Moto, aws_env, command_with_env};
 

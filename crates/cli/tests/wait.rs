@@ -164,7 +164,7 @@ fn a_live_line_on_a_terminal() {
         "{} start --job {job} --domain {DOMAIN} --repository {REPOSITORY} --wait --poll 1s",
         env!("CARGO_BIN_EXE_glue-codeartifact")
     );
-    let typescript = crate::util::scratch(&test_stack::unique_name("pty")).join("typescript");
+    let typescript = crate::util::scratch(&test_stack::unique_name("pty")).file("typescript");
     // `script` runs the command on a pseudo-terminal and records the screen.
     let child = command_with_env("script", &env)
         .args(["-q", "-e", "-c", &command])

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use test_stack::scratch::ScratchFile;
 
 use glue_codeartifact_python_env::{
     lock::{Lock, LockRuntime, LockedPackage, LockedWheel, ProvidedPackage},
@@ -79,7 +80,7 @@ pub(crate) fn locked(index: &url::Url, path: &Path, deps: &[&str]) -> LockedPack
 
 /// A lock of acme-tools for Glue `glue` (Spark), written to a scratch file,
 /// as `lock` would write it.
-pub(crate) fn write_lock(stack: &Stack, glue: &str, core: &Path, tools: &Path) -> PathBuf {
+pub(crate) fn write_lock(stack: &Stack, glue: &str, core: &Path, tools: &Path) -> ScratchFile {
     let runtime = runtime::spark(GlueVersion::parse(glue).unwrap()).unwrap();
     let index = index_base(stack);
     let boto3 = runtime.provided_version("boto3").unwrap();
@@ -95,7 +96,7 @@ pub(crate) fn write_lock(stack: &Stack, glue: &str, core: &Path, tools: &Path) -
             version: boto3.parse().unwrap(),
         }],
     };
-    let path = crate::util::scratch(&unique_name("lock")).join("pylock.etl.toml");
+    let path = crate::util::scratch(&unique_name("lock")).file("pylock.etl.toml");
     std::fs::write(&path, lock.to_toml()).unwrap();
     path
 }
@@ -521,8 +522,8 @@ fn wheelhouse_locking(stack: &Stack, source: &[&str], prefix: &str, extra: &[&st
     stack.cli(&args)
 }
 
-fn lock_path(name: &str) -> PathBuf {
-    crate::util::scratch(&unique_name("lock")).join(format!("pylock.{name}.toml"))
+fn lock_path(name: &str) -> ScratchFile {
+    crate::util::scratch(&unique_name("lock")).file(format!("pylock.{name}.toml"))
 }
 
 #[test]

@@ -26,7 +26,7 @@ use glue_codeartifact_app::Services;
 use glue_codeartifact_aws::{CodeArtifact, Glue, Logs, S3};
 use glue_codeartifact_lambda::{Settings, State};
 use serde_json::Value;
-use test_stack::http::scratch;
+use test_stack::scratch::scratch;
 use test_stack::{aws_env, command_with_env, repo_root, unique_name};
 
 pub use test_stack::{DOMAIN, REPOSITORY};
@@ -105,7 +105,7 @@ pub struct Lambda {
     watch: Child,
     function: Option<Child>,
     port: u16,
-    dir: PathBuf,
+    dir: test_stack::scratch::Scratch,
 }
 
 /// The Lambda function name cargo-lambda uses for a function it does not
@@ -125,7 +125,7 @@ impl Lambda {
     pub fn runtime_api_only() -> Lambda {
         let port = free_port();
         let dir = scratch(&unique_name("lambda"));
-        let log = File::create(dir.join("watch.log")).expect("watch log");
+        let log = File::create(dir.path().join("watch.log")).expect("watch log");
         let mut command = Command::new(cargo_lambda());
         command
             .args(["lambda", "watch", "--only-lambda-apis", "--invoke-address"])
@@ -167,7 +167,7 @@ impl Lambda {
             pair("AWS_LAMBDA_LOG_FORMAT", "JSON"),
         ]);
         all.extend(env.iter().cloned());
-        let out = File::create(self.dir.join("function.log")).expect("function log");
+        let out = File::create(self.dir.path().join("function.log")).expect("function log");
         let program = bootstrap_command();
         let mut command = command_with_env(&program[0], &all);
         command
@@ -222,7 +222,7 @@ impl Lambda {
 
     /// What the function wrote (its logs), so far.
     pub fn function_log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("function.log")).unwrap_or_default()
+        std::fs::read_to_string(self.dir.path().join("function.log")).unwrap_or_default()
     }
 
     /// The function's log lines, each parsed as JSON (panics on a line that
@@ -258,7 +258,7 @@ impl Lambda {
                 Instant::now() < deadline,
                 "cargo lambda watch did not listen on {}:\n{}",
                 self.port,
-                std::fs::read_to_string(self.dir.join("watch.log")).unwrap_or_default()
+                std::fs::read_to_string(self.dir.path().join("watch.log")).unwrap_or_default()
             );
             std::thread::sleep(Duration::from_millis(50));
         }

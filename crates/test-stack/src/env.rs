@@ -92,7 +92,7 @@ pub fn aws_env(glue_url: &str, codeartifact_url: &str) -> Vec<(String, String)> 
 /// Region, fake credentials and no AWS config files: the part of
 /// [`aws_env`] that does not depend on the stand-ins.
 pub(crate) fn fake_credentials_env() -> Vec<(String, String)> {
-    let empty = scratch_dir().join("empty-aws-config");
+    let empty = crate::scratch::process_dir().join("empty-aws-config");
     std::fs::write(&empty, "").unwrap_or_else(|e| panic!("cannot write {}: {e}", empty.display()));
     let empty = empty.to_string_lossy();
     vec![
@@ -125,20 +125,9 @@ pub fn command_with_env(program: impl AsRef<OsStr>, env: &[(String, String)]) ->
     command
 }
 
-/// A scratch directory for this test process (created on first use).
-pub(crate) fn scratch_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "glue-codeartifact-test-stack-{}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir)
-        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-    dir
-}
-
 /// An empty `HOME` for the programs tests start.
 fn home_dir() -> PathBuf {
-    let home = scratch_dir().join("home");
+    let home = crate::scratch::process_dir().join("home");
     std::fs::create_dir_all(&home)
         .unwrap_or_else(|e| panic!("cannot create {}: {e}", home.display()));
     home

@@ -6,8 +6,6 @@
 use std::{
     io::{Read, Write},
     net::TcpStream,
-    path::PathBuf,
-    sync::OnceLock,
     time::Duration,
 };
 
@@ -80,18 +78,6 @@ fn dechunk(mut rest: &str) -> String {
         rest = after[size..].strip_prefix("\r\n").unwrap_or(&after[size..]);
     }
     body
-}
-
-/// A fresh directory `name` under this test process's own scratch root
-/// (`$TMPDIR/glue-codeartifact-tests-PID/`), created if missing.
-pub fn scratch(name: &str) -> PathBuf {
-    static ROOT: OnceLock<PathBuf> = OnceLock::new();
-    let root = ROOT.get_or_init(|| {
-        std::env::temp_dir().join(format!("glue-codeartifact-tests-{}", std::process::id()))
-    });
-    let dir = root.join(name);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
 }
 
 #[cfg(test)]

@@ -38,6 +38,7 @@ pub mod http;
 mod moto;
 mod python;
 mod s3;
+pub mod scratch;
 mod stack;
 mod token_forms;
 

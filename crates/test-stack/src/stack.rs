@@ -10,7 +10,11 @@ use std::path::PathBuf;
 use codeartifact_emulator::{Config, EmulatorHandle, Repository, TokenStyle};
 use serde_json::Value;
 
-use crate::{JobSpec, Moto, http::scratch, unique_name};
+use crate::{
+    JobSpec, Moto,
+    scratch::{Scratch, scratch},
+    unique_name,
+};
 
 /// The CodeArtifact domain of every [`Stack`]'s repository.
 pub const DOMAIN: &str = "acme";
@@ -25,6 +29,9 @@ pub struct Stack {
     pub emulator: EmulatorHandle,
     /// The repository's packages (add wheels with [`crate::make_wheel`]).
     pub packages: PathBuf,
+    /// Owns `packages`: removed after the emulator stops (fields drop in
+    /// order).
+    _packages_dir: Scratch,
 }
 
 impl Default for Stack {
@@ -55,7 +62,8 @@ impl Stack {
 
     /// A stack whose emulator's configuration `tweak` changes.
     pub fn with_config(tweak: impl FnOnce(&mut Config)) -> Self {
-        let packages = scratch(&unique_name("packages"));
+        let packages_dir = scratch("packages");
+        let packages = packages_dir.path().to_path_buf();
         let mut config = Config {
             repositories: vec![Repository {
                 domain: DOMAIN.into(),
@@ -70,6 +78,7 @@ impl Stack {
             moto: Moto::shared(),
             emulator,
             packages,
+            _packages_dir: packages_dir,
         }
     }
 

@@ -5,7 +5,6 @@ use std::io::Write;
 use glue_codeartifact_app::doctor::{DoctorRequest, WholeTree, doctor};
 use glue_codeartifact_aws::AwsSettings;
 use glue_codeartifact_domain::preflight::{Report, Severity};
-use glue_codeartifact_domain::run_plan::RunArgument;
 use serde_json::json;
 
 use super::{Failure, services};
@@ -20,12 +19,7 @@ pub async fn run(
     settings: &AwsSettings,
 ) -> Result<Exit, Failure> {
     // Validate everything local before any AWS call.
-    let arguments = args
-        .args
-        .iter()
-        .map(|text| text.parse::<RunArgument>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Failure::usage(format!("invalid --arg: {}", e.message(flag))))?;
+    let arguments = super::run_arguments(&args.args)?;
     let request = DoctorRequest {
         job: args.job,
         repository: args.index.repository.into(),

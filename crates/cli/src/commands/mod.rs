@@ -20,6 +20,22 @@ use crate::{
     exit_code::Exit,
 };
 
+/// Parses `--arg KEY=VALUE` flags and checks their size: the one rule for
+/// `start` and for `doctor`, which judges what `start` would send.
+pub fn run_arguments(
+    args: &[String],
+) -> Result<Vec<glue_codeartifact_domain::run_plan::RunArgument>, Failure> {
+    let invalid = |message: String| Failure::usage(format!("invalid --arg: {message}"));
+    let arguments = args
+        .iter()
+        .map(|text| text.parse::<glue_codeartifact_domain::run_plan::RunArgument>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| invalid(e.message(crate::exit_code::flag)))?;
+    glue_codeartifact_domain::run_plan::check_arguments_size(&arguments)
+        .map_err(|e| invalid(e.message(crate::exit_code::flag)))?;
+    Ok(arguments)
+}
+
 /// A failed command: the message to print once, and the exit code.
 #[derive(Debug)]
 pub struct Failure {

@@ -10,7 +10,7 @@ use glue_codeartifact_app::{
     wait::WaitOptions,
 };
 use glue_codeartifact_aws::AwsSettings;
-use glue_codeartifact_domain::{preflight::Report, run_plan::RunArgument};
+use glue_codeartifact_domain::preflight::Report;
 use serde_json::{Value, json};
 
 use super::{
@@ -26,14 +26,7 @@ use crate::{
 
 pub async fn run(args: StartArgs, output: Output, settings: &AwsSettings) -> Result<Exit, Failure> {
     // Validate everything local before any AWS call.
-    let arguments = args
-        .args
-        .iter()
-        .map(|text| text.parse::<RunArgument>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Failure::usage(format!("invalid --arg: {}", e.message(flag))))?;
-    glue_codeartifact_domain::run_plan::check_arguments_size(&arguments)
-        .map_err(|e| Failure::usage(format!("invalid --arg: {}", e.message(flag))))?;
+    let arguments = super::run_arguments(&args.args)?;
     let mut jobs = args.jobs;
     if let Some(path) = &args.jobs_from {
         for job in read_job_list(path)? {

@@ -1,7 +1,7 @@
 //! Scratch directories for tests, from `tempfile`: each is removed when
 //! its owner is dropped, also when the test fails (a panic unwinds). What
 //! lives as long as the test process (the empty `HOME` and AWS config the
-//! product's processes get, [`crate::env`]) is in one process-wide
+//! product's processes get) is in one process-wide
 //! directory, which statics never drop: `scripts/test` gives the whole run
 //! a `TMPDIR` of its own and removes it at the end.
 //!

@@ -35,8 +35,9 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use glue_codeartifact_aws::{AwsError, AwsErrorKind, JobSnapshot, ObjectHead};
 use glue_codeartifact_domain::{
     duration::TokenDuration,
-    index_url::{IndexUrl, PackageFormat},
+    index_url::IndexUrl,
     s3_uri::S3Uri,
+    token_cache::MinTokenLife,
     wheelhouse::{BindError, BindPlan, object_uri, plan_bind},
 };
 use glue_codeartifact_python_env::{
@@ -338,15 +339,8 @@ pub async fn prepare(
         if lock_first {
             return Ok(None);
         }
-        services
-            .codeartifact
-            .get_repository_endpoint(
-                &repository.domain,
-                repository.domain_owner.as_deref(),
-                &repository.repository,
-                PackageFormat::Pypi,
-                repository.endpoint_type,
-            )
+        Mint::new(services, repository, TokenDuration::MIN)
+            .endpoint()
             .await
             .map(Some)
     };
@@ -399,7 +393,6 @@ pub async fn mirror(
         repository,
         region: &services.region,
     };
-    let owner = repository.domain_owner.as_deref();
     let Prepared { snapshot, endpoint } = prepared;
     // The repository the job's index options name (removed when binding):
     // the lock's index, or the endpoint.
@@ -411,15 +404,8 @@ pub async fn mirror(
         (None, endpoint) => {
             let endpoint = match endpoint {
                 Some(endpoint) => endpoint,
-                None => services
-                    .codeartifact
-                    .get_repository_endpoint(
-                        &repository.domain,
-                        owner,
-                        &repository.repository,
-                        PackageFormat::Pypi,
-                        repository.endpoint_type,
-                    )
+                None => Mint::new(services, repository, TokenDuration::MIN)
+                    .endpoint()
                     .await
                     .map_err(|e| Error::from_aws(e, cx))?,
             };
@@ -537,7 +523,12 @@ pub async fn mirror(
     // 3. Download and check every missing wheel before uploading any.
     if !missing.is_empty() {
         let issued = match index {
-            Index::Minted(minted) if life_left(&minted) >= DOWNLOAD_TOKEN_MARGIN => {
+            Index::Minted(minted)
+                if MinTokenLife::remaining(
+                    minted.expiration().as_system_time(),
+                    std::time::SystemTime::now(),
+                ) >= DOWNLOAD_TOKEN_MARGIN =>
+            {
                 tracing::debug!("the downloads use the lock's token");
                 minted
             }
@@ -652,15 +643,6 @@ pub async fn mirror(
         tracing::info!(job = %name, "job bound to the wheelhouse");
     }
     Ok(outcome(true))
-}
-
-/// How long the token of `minted` has left.
-fn life_left(minted: &IssuedIndexUrl) -> std::time::Duration {
-    minted
-        .expiration()
-        .as_system_time()
-        .duration_since(std::time::SystemTime::now())
-        .unwrap_or_default()
 }
 
 /// Whether an object is there with the locked size (when the lock has it)

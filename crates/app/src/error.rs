@@ -130,9 +130,7 @@ pub enum Error {
     },
     /// `UpdateJob` succeeded, but the read that verifies the update failed:
     /// the job WAS updated, only the check is missing.
-    #[error(
-        "job {job:?} WAS updated (UpdateJob succeeded), but reading it back to verify the update failed, so it is not reported as {done}: {source}. The job most likely holds the new arguments: read its definition to check, or run the same {command} again (it is idempotent)"
-    )]
+    #[error("{}", self.message(Input::plain))]
     UpdateNotVerified {
         /// The job.
         job: String,
@@ -440,9 +438,36 @@ impl Error {
             Error::RunNotFound { job, run_id: None } => format!(
                 "Glue job {job:?} has no run yet; start one with `glue-codeartifact start --job {job}`"
             ),
+            Error::UpdateNotVerified {
+                job,
+                done,
+                command,
+                source,
+            } => format!(
+                "job {job:?} WAS updated (UpdateJob succeeded), but reading it back to verify the update failed, so it is not reported as {done}: {}. The job most likely holds the new arguments: read its definition to check, or run the same {command} again (it is idempotent)",
+                source.message(name)
+            ),
             Error::Plan(err) => err.message(name),
             Error::VpcEndpoint(err) => err.message(name),
-            other => other.to_string(),
+            // Listed, not `_`: a variant whose `Display` is `message` and
+            // that had no arm here would recurse.
+            Error::AccessDenied { .. }
+            | Error::Throttled { .. }
+            | Error::InvalidParameter { .. }
+            | Error::ConcurrentRunsExceeded { .. }
+            | Error::Unreachable { .. }
+            | Error::Service(_)
+            | Error::JobUpdate(_)
+            | Error::ConcurrentEdit { .. }
+            | Error::IndexUrl(_)
+            | Error::TokenLife(_)
+            | Error::DeadlineReached { .. }
+            | Error::Lockable(_)
+            | Error::Resolution(_)
+            | Error::Runtime(_)
+            | Error::Uv(_)
+            | Error::Wheelhouse(_)
+            | Error::StartOutcomeUnknown { .. } => self.to_string(),
         }
     }
 }

@@ -289,10 +289,13 @@ impl Uv {
         offline.push("--offline".into());
         let annotated = match self.run(&offline, request, &cache).await {
             Ok(annotated) => annotated,
-            Err(err) => {
+            // A cache miss fails the resolution; a timeout or a uv that
+            // cannot run would only fail (or wait) again online.
+            Err(UvError::Resolution(err)) => {
                 tracing::debug!(error = %err, "uv's offline run failed; running it online");
                 self.run(&common, request, &cache).await?
             }
+            Err(err) => return Err(err),
         };
         let graph = parse_annotated(&annotated)?;
 

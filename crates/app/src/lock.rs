@@ -69,16 +69,6 @@ pub enum LockSource {
     },
 }
 
-impl LockSource {
-    /// The Glue job whose definition the lock needs, if any.
-    pub fn job(&self) -> Option<&str> {
-        match self {
-            LockSource::Job(job) | LockSource::JobRuntime { job, .. } => Some(job),
-            LockSource::Requirements { .. } => None,
-        }
-    }
-}
-
 /// A lock request.
 #[derive(Clone, Debug)]
 pub struct LockRequest {

@@ -62,8 +62,11 @@ pub const MAX_WHEEL_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 pub const FIRST_WITH_VENV_STORAGE: GlueVersion = GlueVersion::new(6, 0);
 /// The life the lock step's token must have left for the downloads to use
 /// it (else a new one is minted): each download presents it when it starts
-/// (CodeArtifact then redirects to S3), a retried one again.
-pub const DOWNLOAD_TOKEN_MARGIN: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+/// (CodeArtifact then redirects to S3), a retried one again, and the later
+/// downloads of a large wheelhouse start minutes after the first. Ten of a
+/// fresh token's 15 minutes: a lock that took less than five leaves its
+/// token to the downloads.
+pub const DOWNLOAD_TOKEN_MARGIN: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 /// What to mirror, and whether to bind.
 #[derive(Clone, Debug)]

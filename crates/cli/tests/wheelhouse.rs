@@ -1008,7 +1008,7 @@ fn locking_first_reads_the_job_once_and_mints_once() {
     );
     assert_eq!(puts(stack.moto, &third), 2);
 
-    // A lock token with less than 5 minutes left is not used for the
+    // A lock token with less than 10 minutes left is not used for the
     // downloads: a new one is minted.
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
